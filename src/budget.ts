@@ -1,0 +1,151 @@
+/**
+ * Token and time budgets.
+ *
+ * A {@link Budget} sets limits; a {@link BudgetTracker} records the cumulative usage that
+ * providers report per evaluation and raises {@link BudgetExceededError} once a limit is crossed.
+ * A limit is exceeded only when usage is *strictly greater* than it: spending exactly the budget
+ * is allowed.
+ *
+ * @example
+ * ```ts
+ * import { Budget, BudgetTracker } from "weakincentives";
+ *
+ * const tracker = new BudgetTracker(new Budget({ maxTotalTokens: 500 }));
+ * tracker.recordCumulative("eval-1", { inputTokens: 400, outputTokens: 200 });
+ * tracker.check(); // throws BudgetExceededError (dimension "total_tokens", 600 > 500)
+ * ```
+ */
+
+import { z } from "zod";
+import type { Deadline } from "./deadline.js";
+import { BudgetExceededError, WinkError } from "./errors.js";
+
+/** Token counts reported by a provider. Missing counts are unknown, and count as zero. */
+export const TokenUsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative().optional(),
+  outputTokens: z.number().int().nonnegative().optional(),
+  cachedTokens: z.number().int().nonnegative().optional(),
+});
+
+/** Token counts reported by a provider. */
+export type TokenUsage = z.infer<typeof TokenUsageSchema>;
+
+/** Input plus output tokens, or undefined when the provider reported neither. */
+export function totalTokens(usage: TokenUsage | undefined): number | undefined {
+  if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return undefined;
+  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+}
+
+/** Add two usages field by field (unknown + unknown stays unknown). */
+export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage {
+  const sum = (x?: number, y?: number): number | undefined =>
+    x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
+  const out: TokenUsage = {};
+  const input = sum(a?.inputTokens, b?.inputTokens);
+  const output = sum(a?.outputTokens, b?.outputTokens);
+  const cached = sum(a?.cachedTokens, b?.cachedTokens);
+  if (input !== undefined) out.inputTokens = input;
+  if (output !== undefined) out.outputTokens = output;
+  if (cached !== undefined) out.cachedTokens = cached;
+  return out;
+}
+
+/** Limits for one request. At least one must be set. */
+export interface BudgetLimits {
+  /** Stop when this deadline passes. */
+  deadline?: Deadline;
+  /** Maximum input + output tokens. */
+  maxTotalTokens?: number;
+  /** Maximum input tokens. */
+  maxInputTokens?: number;
+  /** Maximum output tokens. */
+  maxOutputTokens?: number;
+}
+
+const LIMIT_KEYS = ["maxTotalTokens", "maxInputTokens", "maxOutputTokens"] as const;
+
+/** Immutable resource limits for an evaluation. */
+export class Budget implements Readonly<BudgetLimits> {
+  readonly deadline?: Deadline;
+  readonly maxTotalTokens?: number;
+  readonly maxInputTokens?: number;
+  readonly maxOutputTokens?: number;
+
+  constructor(limits: BudgetLimits) {
+    for (const key of LIMIT_KEYS) {
+      const value = limits[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+        throw new WinkError(
+          "invalid_argument",
+          `Budget ${key} must be a positive integer, got ${String(value)}. Omit it for no limit.`,
+          { details: { [key]: value } },
+        );
+      }
+    }
+    if (limits.deadline === undefined && LIMIT_KEYS.every((k) => limits[k] === undefined)) {
+      throw new WinkError(
+        "invalid_argument",
+        "A Budget needs at least one limit: deadline, maxTotalTokens, maxInputTokens or maxOutputTokens.",
+      );
+    }
+    if (limits.deadline !== undefined) this.deadline = limits.deadline;
+    for (const key of LIMIT_KEYS) if (limits[key] !== undefined) this[key] = limits[key];
+    Object.freeze(this);
+  }
+}
+
+/**
+ * Tracks cumulative usage per evaluation against a {@link Budget}. Provider usage is cumulative
+ * within an evaluation, so recording *replaces* that evaluation's previous figure; consumption is
+ * the sum over evaluations.
+ */
+export class BudgetTracker {
+  readonly budget: Budget;
+  private readonly perEvaluation = new Map<string, TokenUsage>();
+
+  constructor(budget: Budget) {
+    this.budget = budget;
+  }
+
+  /** Record the cumulative usage reported so far for one evaluation. */
+  recordCumulative(evaluationId: string, usage: TokenUsage): void {
+    this.perEvaluation.set(evaluationId, { ...usage });
+  }
+
+  /** Usage summed across every evaluation recorded so far. */
+  get consumed(): TokenUsage & { totalTokens: number } {
+    let usage: TokenUsage = {};
+    for (const u of this.perEvaluation.values()) usage = addUsage(usage, u);
+    return { ...usage, totalTokens: totalTokens(usage) ?? 0 };
+  }
+
+  /**
+   * Throw {@link BudgetExceededError} if the deadline passed or any token limit is exceeded.
+   * Checked in order: deadline, input, output, total.
+   */
+  check(): void {
+    const { deadline, maxInputTokens, maxOutputTokens, maxTotalTokens } = this.budget;
+    const consumed = this.consumed;
+    if (deadline?.expired()) {
+      throw new BudgetExceededError(
+        "deadline",
+        `Budget exceeded: deadline ${deadline.expiresAt.toISOString()} has passed. Allow more time or do less work per request.`,
+        { details: { consumed } },
+      );
+    }
+    const checks = [
+      ["input_tokens", consumed.inputTokens ?? 0, maxInputTokens, "maxInputTokens"],
+      ["output_tokens", consumed.outputTokens ?? 0, maxOutputTokens, "maxOutputTokens"],
+      ["total_tokens", consumed.totalTokens, maxTotalTokens, "maxTotalTokens"],
+    ] as const;
+    for (const [dimension, used, limit, option] of checks) {
+      if (limit !== undefined && used > limit) {
+        throw new BudgetExceededError(
+          dimension,
+          `Budget exceeded: ${dimension} ${used} > ${option} ${limit}. Raise ${option} or shrink the prompt and tool output.`,
+          { details: { consumed, limit, used } },
+        );
+      }
+    }
+  }
+}

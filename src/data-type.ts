@@ -1,0 +1,97 @@
+/**
+ * Named, schema-backed data types: the keys of session slices and dispatcher subscriptions.
+ *
+ * A {@link DataType} pairs a stable name (used in snapshots and logs) with a zod schema (used to
+ * validate untrusted data and to restore snapshots). Values made with {@link DataType.create} or
+ * {@link DataType.parse} are deep-frozen and remember their type, so `session.dispatch(value)` and
+ * `dispatcher.dispatch(value)` route them without a separate type argument.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { defineType } from "weakincentives";
+ *
+ * const AddStep = defineType("AddStep", z.object({ step: z.string() }));
+ * const event = AddStep.create({ step: "write tests" }); // frozen, typed { step: string }
+ * AddStep.is(event); // true
+ * ```
+ */
+
+import type { z } from "zod";
+import { WinkError } from "./errors.js";
+import { deepFreeze, parseWith } from "./schema.js";
+
+/** A value created through a {@link DataType}: deep-frozen. */
+export type Data<T> = Readonly<T>;
+
+/** A named data type backed by a zod schema. Object-shaped values only. */
+export interface DataType<T extends object = object, Name extends string = string> {
+  /** Stable name, written into snapshots; unique within a session. */
+  readonly name: Name;
+  /** Schema used by {@link DataType.parse} and when restoring snapshots. */
+  readonly schema: z.ZodType<T>;
+  /** Tag and deep-freeze a value that is already typed (no validation: the compiler checked it). */
+  create(value: T): Data<T>;
+  /** Validate untrusted input, then tag and freeze it. Throws a path-annotated error. */
+  parse(input: unknown): Data<T>;
+  /** True when `value` was created by this type. */
+  is(value: unknown): value is Data<T>;
+}
+
+/** The value type of a {@link DataType}. */
+export type DataOf<D> = D extends DataType<infer T> ? T : never;
+
+const TYPE_OF = new WeakMap<object, DataType>();
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:/-]{0,127}$/;
+
+/**
+ * Define a data type. `name` must start with a letter and use letters, digits and `_ . : / -`
+ * (at most 128 characters).
+ */
+export function defineType<Name extends string, S extends z.ZodType<object>>(
+  name: Name,
+  schema: S,
+): DataType<z.output<S>, Name> {
+  if (!NAME_PATTERN.test(name)) {
+    throw new WinkError(
+      "invalid_argument",
+      `Data type name ${JSON.stringify(name)} is invalid: start with a letter and use only letters, digits and "_ . : / -" (max 128).`,
+      { details: { name } },
+    );
+  }
+  type T = z.output<S>;
+  const type: DataType<T, Name> = {
+    name,
+    schema: schema as unknown as z.ZodType<T>,
+    create(value: T): Data<T> {
+      return tag(type, value);
+    },
+    parse(input: unknown): Data<T> {
+      return tag(type, parseWith(schema, input, `${name} value`) as T);
+    },
+    is(value: unknown): value is Data<T> {
+      return typeof value === "object" && value !== null && TYPE_OF.get(value) === type;
+    },
+  };
+  return Object.freeze(type);
+}
+
+function tag<T extends object>(type: DataType<T>, value: T): Data<T> {
+  if (typeof value !== "object" || value === null) {
+    throw new WinkError(
+      "invalid_argument",
+      `${type.name}.create() needs an object, got ${value === null ? "null" : typeof value}. Wrap primitive values in an object.`,
+    );
+  }
+  const existing = TYPE_OF.get(value);
+  // One object belongs to one type; re-typing a shared value copies it instead of stealing it.
+  const target = existing && existing !== type ? (Array.isArray(value) ? [...value] : { ...value }) : value;
+  deepFreeze(target);
+  TYPE_OF.set(target, type as unknown as DataType);
+  return target as Data<T>;
+}
+
+/** The {@link DataType} a value was created with, or undefined for untyped values. */
+export function typeOf(value: unknown): DataType | undefined {
+  return typeof value === "object" && value !== null ? TYPE_OF.get(value) : undefined;
+}

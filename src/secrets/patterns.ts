@@ -1,0 +1,139 @@
+/**
+ * Redaction of secrets inside free text.
+ *
+ * Each rule pairs a precompiled regular expression with a cheap `includes` check, so a string
+ * that cannot hold a given kind of secret never runs that expression; most log strings are short
+ * and pass every check in a few comparisons. Rules run in order: registered exact values, URL
+ * credentials, `Bearer` tokens, vendor key formats, JWTs, AWS secret keys, then `key=value` pairs.
+ *
+ * @example
+ * ```ts
+ * import { redactText } from "weakincentives/secrets";
+ *
+ * redactText("GET https://bot:hunter2@example.com with Bearer abc.def");
+ * // "GET https://bot:[REDACTED]@example.com with Bearer [REDACTED]"
+ * ```
+ */
+
+import { isSecretKey } from "./keys.js";
+import { REDACTED, registeredSecrets } from "./registry.js";
+
+interface Rule {
+  /** Run the expression only when this returns true. */
+  readonly applies: (text: string) => boolean;
+  readonly pattern: RegExp;
+  readonly replace: (match: string, ...groups: string[]) => string;
+}
+
+const whole = (): string => REDACTED;
+
+/** Has an upper-case letter, a lower-case letter and a digit, and enough distinct characters. */
+function looksRandom(candidate: string): boolean {
+  if (!/[A-Z]/.test(candidate) || !/[a-z]/.test(candidate) || !/[0-9]/.test(candidate)) return false;
+  // Random base64 of length 40 has ~30 distinct characters; paths and words have far fewer.
+  return new Set(candidate).size >= 22;
+}
+
+/**
+ * `api_key=...`, `password: ...`, `"token": "..."`, `Authorization: Basic ...`: a key, a separator
+ * and a value. The look-behind keeps matching linear on long words.
+ */
+const PAIR =
+  /(?<![A-Za-z0-9_.-])([A-Za-z_][A-Za-z0-9_.-]{0,63})(["']?[ \t]*[:=][ \t]*["']?)((?:(?:bearer|basic|token)[ \t]+)?[^\s"'&,;<>\]}]+)/gi;
+
+const MAX_PAIR_DEPTH = 4;
+let pairDepth = 0;
+
+/**
+ * Redact the value when the key is secret. Otherwise look inside the value, which may hold
+ * further pairs (`next=https://host/cb?access_token=...`).
+ */
+function redactPair(match: string, key = "", separator = "", value = ""): string {
+  if (isSecretKey(key)) {
+    return value.startsWith(REDACTED.slice(0, -1)) ? match : `${key}${separator}${REDACTED}`;
+  }
+  // A few levels cover real URLs; the bound keeps `a:a:a:…` from recursing once per character.
+  if (pairDepth >= MAX_PAIR_DEPTH || value.length < 3) return match;
+  pairDepth++;
+  try {
+    return `${key}${separator}${value.replace(PAIR, redactPair)}`;
+  } finally {
+    pairDepth--;
+  }
+}
+
+const RULES: readonly Rule[] = [
+  {
+    // scheme://user:password@host — keep the user so the log still says who connected.
+    applies: (t) => t.includes("://") && t.includes("@"),
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s/]+@/gi,
+    replace: (_m, prefix = "") => `${prefix}${REDACTED}@`,
+  },
+  {
+    applies: (t) => /bearer/i.test(t),
+    pattern: /\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*/gi,
+    replace: (_m, word = "") => `${word} ${REDACTED}`,
+  },
+  {
+    // OpenAI (`sk-`, `sk-proj-`, `sk-svcacct-`) and Anthropic (`sk-ant-`) keys.
+    applies: (t) => t.includes("sk-"),
+    pattern: /\bsk-[A-Za-z0-9_-]{20,}/g,
+    replace: whole,
+  },
+  {
+    applies: (t) => t.includes("AKIA") || t.includes("ASIA"),
+    pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
+    replace: whole,
+  },
+  {
+    applies: (t) => t.includes("gh") && t.includes("_"),
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
+    replace: whole,
+  },
+  {
+    applies: (t) => t.includes("xox"),
+    pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g,
+    replace: whole,
+  },
+  {
+    applies: (t) => t.includes("eyJ"),
+    pattern: /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    replace: whole,
+  },
+  {
+    // AWS secret access keys: exactly 40 base64-ish characters that look random. Lower-case hex
+    // (git SHAs) lacks upper case and never matches.
+    applies: (t) => t.length >= 40,
+    pattern: /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    replace: (m) => (looksRandom(m) ? REDACTED : m),
+  },
+  {
+    applies: (t) => t.includes("=") || t.includes(":"),
+    pattern: PAIR,
+    replace: redactPair,
+  },
+];
+
+/** Replace registered values, going round again in case a replacement joined two halves. */
+function replaceRegistered(text: string): string {
+  let out = text;
+  for (const secret of registeredSecrets()) {
+    for (let round = 0; round < 4 && out.includes(secret); round++) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/**
+ * Redact every secret found in `text`: registered values, credentials in URLs
+ * (`https://user:[REDACTED]@host`), `Bearer` tokens, OpenAI/Anthropic/GitHub/Slack keys, AWS
+ * access key ids and secret keys, JWTs and the values of secret-named `key=value` or `key: value`
+ * pairs. Everything else is left exactly as it was.
+ */
+export function redactText(text: string): string {
+  if (text.length < 4) return text;
+  let out = replaceRegistered(text);
+  for (const rule of RULES) {
+    if (rule.applies(out)) out = out.replace(rule.pattern, rule.replace);
+  }
+  return out;
+}

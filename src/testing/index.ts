@@ -1,0 +1,13 @@
+/**
+ * `weakincentives/testing`: test doubles and conformance kits for code built on WINK. Nothing in
+ * the runtime imports this entry.
+ *
+ * @example
+ * ```ts
+ * import { FakeClock } from "weakincentives/testing";
+ *
+ * const clock = new FakeClock();
+ * clock.advance(1_000);
+ * ```
+ */
+export { FakeClock, type FakeClockOptions } from "../clock.js";

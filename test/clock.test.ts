@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock, SYSTEM_CLOCK } from "../src/clock.js";
+import { isWinkError } from "../src/errors.js";
+
+describe("FakeClock", () => {
+  it("moves monotonic and wall time together on advance", () => {
+    const clock = new FakeClock({ start: new Date("2030-01-01T00:00:00Z"), monotonic: 100 });
+    clock.advance(1_500);
+    expect(clock.monotonic()).toBe(1_600);
+    expect(clock.now().toISOString()).toBe("2030-01-01T00:00:01.500Z");
+    expect(clock.epochMs()).toBe(Date.parse("2030-01-01T00:00:01.500Z"));
+  });
+
+  it("rejects negative or non-finite advances with the value in the message", () => {
+    const clock = new FakeClock();
+    expect(() => clock.advance(-1)).toThrow(/got -1/);
+    expect(() => clock.advance(Number.NaN)).toThrow(/got NaN/);
+  });
+
+  it("fires timers in due order, ties in creation order, each at its own time", () => {
+    const clock = new FakeClock();
+    const seen: string[] = [];
+    clock.setTimer(30, () => seen.push(`c@${clock.monotonic()}`));
+    clock.setTimer(10, () => seen.push(`a@${clock.monotonic()}`));
+    clock.setTimer(10, () => seen.push(`b@${clock.monotonic()}`));
+    clock.advance(29);
+    expect(seen).toEqual(["a@10", "b@10"]);
+    clock.advance(1);
+    expect(seen).toEqual(["a@10", "b@10", "c@30"]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("fires timers scheduled by a firing timer when they fall inside the same advance", () => {
+    const clock = new FakeClock();
+    const seen: number[] = [];
+    clock.setTimer(10, () => clock.setTimer(5, () => seen.push(clock.monotonic())));
+    clock.advance(20);
+    expect(seen).toEqual([15]);
+  });
+
+  it("does not fire a cancelled timer", () => {
+    const clock = new FakeClock();
+    let fired = false;
+    const handle = clock.setTimer(10, () => {
+      fired = true;
+    });
+    handle.cancel();
+    clock.advance(100);
+    expect(fired).toBe(false);
+  });
+
+  it("resolves sleeps only when time reaches them", async () => {
+    const clock = new FakeClock();
+    let done = false;
+    const sleeping = clock.sleep(1_000).then(() => {
+      done = true;
+    });
+    await clock.tick(999);
+    expect(done).toBe(false);
+    await clock.tick(1);
+    await sleeping;
+    expect(done).toBe(true);
+  });
+
+  it("runs chained sleeps to completion with tick", async () => {
+    const clock = new FakeClock();
+    const times: number[] = [];
+    const chain = (async () => {
+      for (let i = 0; i < 3; i++) {
+        await clock.sleep(100);
+        times.push(clock.monotonic());
+      }
+    })();
+    await clock.tick(300);
+    await chain;
+    expect(times).toEqual([100, 200, 300]);
+  });
+
+  it("runNext jumps to the next timer and reports when none is left", async () => {
+    const clock = new FakeClock();
+    const sleeping = clock.sleep(5_000);
+    expect(await clock.runNext()).toBe(true);
+    await sleeping;
+    expect(clock.monotonic()).toBe(5_000);
+    expect(await clock.runNext()).toBe(false);
+  });
+
+  it("rejects a sleep when its signal aborts, with the signal's reason", async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    const sleeping = clock.sleep(1_000, controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(sleeping).rejects.toThrow("stop");
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("rejects at once for an already-aborted signal", async () => {
+    const clock = new FakeClock();
+    await expect(clock.sleep(10, AbortSignal.abort(new Error("early")))).rejects.toThrow("early");
+  });
+
+  it("rejects a negative sleep with a clear error", () => {
+    const clock = new FakeClock();
+    try {
+      void clock.sleep(-5);
+      expect.unreachable();
+    } catch (err) {
+      expect(isWinkError(err, "invalid_argument")).toBe(true);
+      expect(String(err)).toContain("-5");
+    }
+  });
+
+  it("setWall moves only the wall clock", () => {
+    const clock = new FakeClock();
+    clock.setWall(new Date("2040-02-02T00:00:00Z"));
+    expect(clock.monotonic()).toBe(0);
+    expect(clock.now().toISOString()).toBe("2040-02-02T00:00:00.000Z");
+  });
+});
+
+describe("SystemClock", () => {
+  it("reads increasing monotonic time and the real wall time", async () => {
+    const before = SYSTEM_CLOCK.monotonic();
+    await SYSTEM_CLOCK.sleep(5);
+    expect(SYSTEM_CLOCK.monotonic()).toBeGreaterThan(before);
+    expect(Math.abs(SYSTEM_CLOCK.epochMs() - Date.now())).toBeLessThan(1_000);
+    expect(SYSTEM_CLOCK.now()).toBeInstanceOf(Date);
+  });
+
+  it("cancels a real timer", async () => {
+    let fired = false;
+    const handle = SYSTEM_CLOCK.setTimer(1, () => {
+      fired = true;
+    });
+    handle.cancel();
+    await SYSTEM_CLOCK.sleep(20);
+    expect(fired).toBe(false);
+  });
+});

@@ -1,0 +1,19 @@
+import { defineConfig } from "tsup";
+
+export default defineConfig({
+  entry: {
+    index: "src/index.ts",
+    "prompt/index": "src/prompt/index.ts",
+    "runtime/index": "src/runtime/index.ts",
+    "resources/index": "src/resources/index.ts",
+    "secrets/index": "src/secrets/index.ts",
+    "testing/index": "src/testing/index.ts",
+    "cli/bin": "src/cli/bin.ts",
+  },
+  format: ["esm"],
+  target: "node20",
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  splitting: true,
+});

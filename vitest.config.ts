@@ -1,0 +1,17 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+    env: { WEAKINCENTIVES_LOG_LEVEL: process.env.WEAKINCENTIVES_LOG_LEVEL ?? "critical" },
+    testTimeout: 20_000,
+    reporters: ["default", "./scripts/summary-reporter.ts"],
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      exclude: ["src/**/*.test.ts", "src/**/index.ts"],
+      thresholds: { lines: 90 },
+      reporter: ["text-summary", "json-summary"],
+    },
+  },
+});
