@@ -1,0 +1,51 @@
+/**
+ * The agent-definition layer: prompt templates made of sections, each carrying its text and its
+ * tools; typed tools and structured output; progressive disclosure; tool policies; and the tool
+ * executor every adapter shares.
+ */
+export { executeToolCall, type ToolCall, type ToolExecution, type ToolExecutionContext } from "./executor.js";
+export { MarkdownSection, type MarkdownSectionOptions } from "./markdown-section.js";
+export {
+  hasPolicyFact,
+  PolicyDecision,
+  PolicyRecord,
+  type ReadBeforeWriteOptions,
+  ReadBeforeWritePolicy,
+  recordPolicyFact,
+  type SequentialDependencyOptions,
+  SequentialDependencyPolicy,
+  type ToolPolicy,
+} from "./policies.js";
+export {
+  applyVisibilityExpansion,
+  DISCLOSURE_TOOL_NAMES,
+  setSectionVisibility,
+  VisibilityOverride,
+  visibilityOverrides,
+} from "./progressive-disclosure.js";
+export { type ParamsOfSections, Prompt, type PromptOptions, type RenderOptions } from "./prompt.js";
+export type { RenderedPrompt, RenderedSection, RenderedTool } from "./render.js";
+export {
+  type AnySection,
+  Section,
+  type SectionOptions,
+  type SectionRenderContext,
+  type SectionVisibility,
+} from "./section.js";
+export { extractJson, parseStructuredOutput, validateOutput } from "./structured-output.js";
+export {
+  type OutputSpec,
+  PromptTemplate,
+  type PromptTemplateOptions,
+  type ToolLocation,
+} from "./template.js";
+export { type ParsedTemplateText, parseTemplateText } from "./template-text.js";
+export {
+  type AnyTool,
+  Tool,
+  type ToolContext,
+  type ToolExample,
+  type ToolHandler,
+  type ToolOptions,
+  ToolResult,
+} from "./tool.js";
