@@ -5,6 +5,7 @@
  */
 export { executeToolCall, type ToolCall, type ToolExecution, type ToolExecutionContext } from "./executor.js";
 export { MarkdownSection, type MarkdownSectionOptions } from "./markdown-section.js";
+export * from "./overrides/index.js";
 export {
   hasPolicyFact,
   PolicyDecision,

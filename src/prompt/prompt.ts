@@ -37,21 +37,27 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
   ? I
   : never;
 
-type SectionEntry<S, Depth extends readonly unknown[]> = S extends Section<infer K, infer PS, infer C>
-  ? (PS extends z.ZodObject ? { [key in K]?: Partial<z.input<PS>> } : unknown) & ParamsOfSections<C, [...Depth, unknown]>
-  : unknown;
+type SectionEntry<S, Depth extends readonly unknown[]> =
+  S extends Section<infer K, infer PS, infer C>
+    ? (PS extends z.ZodObject ? { [key in K]?: Partial<z.input<PS>> } : unknown) &
+        ParamsOfSections<C, [...Depth, unknown]>
+    : unknown;
 
 /**
  * The params a prompt accepts: section key → that section's params (inferred from the schemas).
  * Nesting deeper than eight levels, or a children list typed only as `AnySection[]`, accepts any
  * params object for the sections it cannot see (render still validates them).
  */
-export type ParamsOfSections<S extends readonly AnySection[], Depth extends readonly unknown[] = []> =
-  Depth["length"] extends 8
-    ? Record<string, unknown>
-    : readonly AnySection[] extends S
-      ? S extends readonly [] ? unknown : Record<string, unknown>
-      : UnionToIntersection<SectionEntry<S[number], Depth>>;
+export type ParamsOfSections<
+  S extends readonly AnySection[],
+  Depth extends readonly unknown[] = [],
+> = Depth["length"] extends 8
+  ? Record<string, unknown>
+  : readonly AnySection[] extends S
+    ? S extends readonly []
+      ? unknown
+      : Record<string, unknown>
+    : UnionToIntersection<SectionEntry<S[number], Depth>>;
 
 /** Options for {@link Prompt}. */
 export interface PromptOptions {

@@ -4,7 +4,7 @@
  * byte-identical text, the same tool list and the same schemas.
  */
 
-import { PromptRenderError, WinkError } from "../errors.js";
+import { PromptRenderError, PromptValidationError, WinkError } from "../errors.js";
 import { getLogger } from "../runtime/logging/index.js";
 import type { Session } from "../runtime/session/index.js";
 import { formatIssues, type JsonSchema, schemaIssues } from "../schema.js";
@@ -174,11 +174,13 @@ function renderList(
     try {
       if (summarized) {
         const hasTools = subtreeHasTools(section);
-        body =
-          `${section.renderSummary(params, override?.summary)}\n\n${disclosureHint(path, hasTools)}`.trim();
+        const summary = withOverride(walk, path, override?.summary, (text) =>
+          section.renderSummary(params, text),
+        );
+        body = `${summary}\n\n${disclosureHint(path, hasTools)}`.trim();
         if (offerTools) (hasTools ? walk.openable : walk.readable).push(path);
       } else {
-        body = section.renderBody(params, override?.body);
+        body = withOverride(walk, path, override?.body, (text) => section.renderBody(params, text));
       }
     } catch (err) {
       throw err instanceof WinkError
@@ -200,6 +202,31 @@ function renderList(
     chunks.push([heading, body, ...children].filter((part) => part !== "").join("\n\n"));
   }
   return chunks;
+}
+
+/**
+ * Render with override text when there is one; an override whose placeholders the section cannot
+ * fill is skipped with a warning, like a stale one, so a bad file never breaks rendering.
+ */
+function withOverride(
+  walk: Walk,
+  path: string,
+  text: string | undefined,
+  render: (text?: string) => string,
+): string {
+  if (text === undefined) return render();
+  try {
+    return render(text);
+  } catch (err) {
+    if (!(err instanceof PromptValidationError)) throw err;
+    log.warning("prompt_override_invalid_section", "Ignoring a section override the section cannot render.", {
+      prompt: walk.template.name,
+      path,
+      tag: walk.inputs.override?.tag,
+      error: err.message,
+    });
+    return render();
+  }
 }
 
 function subtreeHasTools(section: AnySection): boolean {

@@ -328,3 +328,39 @@ describe("template validation", () => {
     expect(a.tools.map((t) => t.name)).toEqual(["read_file", "write_file", "run_tests", "post_review"]);
   });
 });
+
+describe("overrides at render time", () => {
+  it("ignores an override body with placeholders the section cannot fill, rendering the code's text", () => {
+    const template = codeReviewTemplate();
+    const guide = template.descriptor.sections[0]!;
+    const store = {
+      resolve: () => ({
+        ns: template.ns,
+        promptKey: template.key,
+        tag: "latest",
+        sections: { guide: { path: ["guide"], expectedHash: guide.contentHash, body: "Hello ${nobody}" } },
+        tools: {},
+      }),
+    };
+    const text = new Prompt(template, { overridesStore: store }).bind({ request }).render().text;
+    expect(text).toContain("You review pull requests. Be specific and kind.");
+  });
+
+  it("applies a valid override body and reports the tag", () => {
+    const template = codeReviewTemplate();
+    const store = {
+      resolve: (_d: unknown, tag?: string) => ({
+        ns: template.ns,
+        promptKey: template.key,
+        tag: tag ?? "latest",
+        sections: { guide: { path: ["guide"], expectedHash: "x", body: "Be terse." } },
+        tools: {},
+      }),
+    };
+    const rendered = new Prompt(template, { overridesStore: store, overridesTag: "v2-prompts" })
+      .bind({ request })
+      .render();
+    expect(rendered.text).toContain("## 1. Guide\n\nBe terse.");
+    expect(rendered.overrideTag).toBe("v2-prompts");
+  });
+});
