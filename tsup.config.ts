@@ -4,6 +4,9 @@ export default defineConfig({
   entry: {
     index: "src/index.ts",
     "prompt/index": "src/prompt/index.ts",
+    "adapters/index": "src/adapters/index.ts",
+    "adapters/openai/index": "src/adapters/openai/index.ts",
+    "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
     "runtime/index": "src/runtime/index.ts",
     "resources/index": "src/resources/index.ts",
     "secrets/index": "src/secrets/index.ts",

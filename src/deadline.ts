@@ -113,10 +113,11 @@ export class Deadline {
 
 /**
  * Combine signals: the result aborts as soon as any input aborts, with that input's reason.
- * Undefined entries are skipped.
+ * Undefined entries are skipped; with none left, the result never aborts.
  */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length === 0) return new AbortController().signal;
   if (present.length === 1) return present[0] as AbortSignal;
   return AbortSignal.any(present);
 }

@@ -33,6 +33,8 @@ export type WinkErrorCode =
   | "snapshot_serialization"
   | "snapshot_restore"
   | "transaction"
+  | "prompt_evaluation"
+  | "throttled"
   | "resource_unbound"
   | "resource_cycle"
   | "resource_duplicate"

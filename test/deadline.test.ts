@@ -76,3 +76,9 @@ describe("anySignal", () => {
     expect(anySignal(undefined, a.signal)).toBe(a.signal);
   });
 });
+
+describe("anySignal with nothing to combine", () => {
+  it("returns a signal that never aborts", () => {
+    expect(anySignal(undefined).aborted).toBe(false);
+  });
+});

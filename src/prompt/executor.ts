@@ -94,7 +94,9 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
   ctx.deadline?.check(`tool "${call.name}"`);
   const toolContext = makeToolContext(call, ctx, beat);
   const policies = rendered.policies;
-  log.debug("tool.execution.start", "Executing tool.", { tool: call.name, callId: call.id });
+  if (log.isEnabled("debug")) {
+    log.debug("tool.execution.start", "Executing tool.", { tool: call.name, callId: call.id });
+  }
   const before = { session: ctx.session.snapshot(), resources: ctx.resources.snapshotSingletons() };
   const rollback = (why: string): void => {
     ctx.session.restore(before.session);
@@ -270,11 +272,13 @@ function finish(
       excludeValueFromContext: result.excludeValueFromContext,
     });
   }
-  log.debug("tool.execution.complete", "Tool finished.", {
-    tool: call.name,
-    success: result.success,
-    known: rendered !== undefined,
-  });
+  if (log.isEnabled("debug")) {
+    log.debug("tool.execution.complete", "Tool finished.", {
+      tool: call.name,
+      success: result.success,
+      known: rendered !== undefined,
+    });
+  }
   ctx.beat?.();
   return { call, result, output: result.render(), params };
 }

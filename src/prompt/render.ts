@@ -107,18 +107,22 @@ export function renderPrompt<Output>(
     openable: [],
     readable: [],
   };
-  log.debug("prompt.render.start", "Rendering prompt", { prompt: template.name });
+  if (log.isEnabled("debug")) {
+    log.debug("prompt.render.start", "Rendering prompt", { prompt: template.name });
+  }
   const text = renderList(walk, template.sections, [], "", 0, true).join("\n\n");
   if (walk.openable.length > 0) walk.tools.push(builtin(openSectionsTool(walk.openable)));
   if (walk.readable.length > 0) {
     walk.tools.push(builtin(readSectionTool(walk.readable, (path) => renderFull(walk, path))));
   }
-  log.debug("prompt.render.complete", "Rendered prompt", {
-    prompt: template.name,
-    sections: walk.sections.length,
-    tools: walk.tools.length,
-    chars: text.length,
-  });
+  if (log.isEnabled("debug")) {
+    log.debug("prompt.render.complete", "Rendered prompt", {
+      prompt: template.name,
+      sections: walk.sections.length,
+      tools: walk.tools.length,
+      chars: text.length,
+    });
+  }
   return Object.freeze({
     ns: template.ns,
     key: template.key,

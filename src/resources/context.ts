@@ -64,6 +64,13 @@ interface Built {
 }
 
 /** The cache and resolver of one `toolScope()` call. */
+/**
+ * The tool scopes active in the current async context, by owning context. One storage for the
+ * whole process: every AsyncLocalStorage instance adds work to every promise created anywhere,
+ * so one per context would slow the process down as contexts accumulate.
+ */
+const TOOL_SCOPES = new AsyncLocalStorage<ReadonlyMap<ResourceContext, ToolScope>>();
+
 class ToolScope {
   readonly cache = new Map<ResourceKey<unknown>, unknown>();
   readonly built: Built[] = [];
@@ -92,7 +99,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   readonly #built: Built[] = [];
   /** Keys being constructed right now, outermost first (providers are synchronous). */
   readonly #stack: { readonly key: ResourceKey<unknown>; readonly scope: Scope }[] = [];
-  readonly #currentToolScope = new AsyncLocalStorage<ToolScope>();
+
   readonly #ambient: ResourceResolver;
   #toolScopeCount = 0;
   #closing: Promise<void> | undefined;
@@ -101,7 +108,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   constructor(registry: ResourceRegistry, options: ResourceContextOptions = {}) {
     this.registry = registry;
     this.#log = options.logger ?? getLogger("weakincentives.resources");
-    this.#ambient = this.#resolverFor(() => this.#currentToolScope.getStore());
+    this.#ambient = this.#resolverFor(() => TOOL_SCOPES.getStore()?.get(this));
   }
 
   /** True once {@link ResourceContext.close} has been called. */
@@ -152,7 +159,9 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     );
     this.#log.debug("resource.tool_scope.enter", `Entered tool scope ${id}.`, { toolScope: id });
     try {
-      return await this.#currentToolScope.run(scope, () => fn(scope.resolver));
+      const scopes = new Map(TOOL_SCOPES.getStore());
+      scopes.set(this, scope);
+      return await TOOL_SCOPES.run(scopes, () => fn(scope.resolver));
     } finally {
       scope.active = false;
       scope.cache.clear();

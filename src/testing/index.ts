@@ -11,3 +11,9 @@
  * ```
  */
 export { FakeClock, type FakeClockOptions } from "../clock.js";
+export {
+  InProcessAdapter,
+  type InProcessHistory,
+  InProcessModel,
+  type InProcessTurn,
+} from "./in-process-model.js";

@@ -178,7 +178,9 @@ export class Session implements SessionView {
         `session.dispatch(${type.name}) was called from inside a reducer. Reducers must be pure: return a slice operation instead of dispatching.`,
       );
     }
-    log.debug("session.dispatch", "Dispatching an event.", { ...this.logContext(), eventType: type.name });
+    if (log.isEnabled("debug")) {
+      log.debug("session.dispatch", "Dispatching an event.", { ...this.logContext(), eventType: type.name });
+    }
     const reducerErrors: HandlerFailure[] = [];
     const reducersInvoked = this.route(event, type, reducerErrors);
     const result = this.dispatcher.dispatch(event);
@@ -304,11 +306,13 @@ export class Session implements SessionView {
     let invoked = this.reduce(event, type, failures);
     for (const value of carriedValues(event, type)) {
       const valueType = typeOf(value) as DataType;
-      log.debug("session.dispatch_data_event", "Applying a typed value carried by an event.", {
-        ...this.logContext(),
-        eventType: type.name,
-        valueType: valueType.name,
-      });
+      if (log.isEnabled("debug")) {
+        log.debug("session.dispatch_data_event", "Applying a typed value carried by an event.", {
+          ...this.logContext(),
+          eventType: type.name,
+          valueType: valueType.name,
+        });
+      }
       invoked += this.route(value, valueType, failures);
     }
     return invoked;
@@ -352,13 +356,15 @@ export class Session implements SessionView {
   }
 
   private logApplied(reducer: string, eventType: DataType, sliceType: DataType, size: number): void {
-    log.debug("session.reducer_applied", "Reducer applied.", {
-      ...this.logContext(),
-      reducer,
-      eventType: eventType.name,
-      sliceType: sliceType.name,
-      size,
-    });
+    if (log.isEnabled("debug")) {
+      log.debug("session.reducer_applied", "Reducer applied.", {
+        ...this.logContext(),
+        reducer,
+        eventType: eventType.name,
+        sliceType: sliceType.name,
+        size,
+      });
+    }
   }
 
   private logContext(): { sessionId: string } {

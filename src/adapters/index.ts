@@ -1,0 +1,29 @@
+/**
+ * `weakincentives/adapters`: the provider-neutral adapter contract, the shared tool-call loop,
+ * throttling and adapter errors. Concrete adapters live on their own subpaths
+ * (`weakincentives/adapters/openai`, `weakincentives/adapters/anthropic`) so their SDKs load
+ * only when used.
+ */
+export { type EvaluationPhase, PromptEvaluationError, ThrottleError, type ThrottleKind } from "./errors.js";
+export { runEvaluation } from "./loop.js";
+export {
+  backoffDelay,
+  classifyHttpError,
+  DEFAULT_THROTTLE_POLICY,
+  type ErrorClass,
+  parseRetryAfter,
+  type ThrottleOptions,
+  type ThrottlePolicy,
+  throttlePolicy,
+  withThrottle,
+} from "./throttle.js";
+export type {
+  EvaluateOptions,
+  LoopOptions,
+  ModelTurn,
+  PromptResponse,
+  ProviderAdapter,
+  ProviderConversation,
+  ProviderDriver,
+  ToolOutcome,
+} from "./types.js";

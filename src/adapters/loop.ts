@@ -1,0 +1,264 @@
+/**
+ * The shared tool-call loop behind every HTTP adapter: render → call the provider → run tool
+ * calls → repeat until the model answers → parse structured output (with one repair turn).
+ *
+ * Limits are enforced where they bite: the deadline and the caller's signal abort the in-flight
+ * request; usage is recorded and the budget checked after every provider response and after
+ * every batch of tool calls; the number of turns is capped.
+ */
+
+import { randomUUID } from "node:crypto";
+import { addUsage, BudgetTracker, type TokenUsage } from "../budget.js";
+import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { anySignal } from "../deadline.js";
+import { OutputParseError, WinkError } from "../errors.js";
+import {
+  type AnySection,
+  executeToolCall,
+  type Prompt,
+  parseStructuredOutput,
+  type RenderedPrompt,
+  type ToolExecutionContext,
+  validateOutput,
+} from "../prompt/index.js";
+import { runContextLogFields } from "../run-context.js";
+import { PromptExecuted, PromptRendered } from "../runtime/events/index.js";
+import { getLogger, type Logger } from "../runtime/logging/index.js";
+import { formatIssues } from "../schema.js";
+import { PromptEvaluationError } from "./errors.js";
+import { type ThrottlePolicy, throttlePolicy, withThrottle } from "./throttle.js";
+import type {
+  EvaluateOptions,
+  LoopOptions,
+  ModelTurn,
+  PromptResponse,
+  ProviderConversation,
+  ProviderDriver,
+  ToolOutcome,
+} from "./types.js";
+
+const baseLog = getLogger("weakincentives.adapters");
+
+/** Evaluate `prompt` with `driver` through the shared loop. */
+export async function runEvaluation<Output, S extends readonly AnySection[]>(
+  driver: ProviderDriver,
+  prompt: Prompt<Output, S>,
+  options: EvaluateOptions,
+  loop: LoopOptions = {},
+): Promise<PromptResponse<Output>> {
+  const clock = loop.clock ?? options.session.clock ?? SYSTEM_CLOCK;
+  const log = baseLog.bind({
+    prompt: prompt.name,
+    adapter: driver.name,
+    sessionId: options.session.sessionId,
+    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
+  });
+  const beat = options.heartbeat ?? (() => {});
+  const deadline = options.deadline ?? options.budget?.deadline;
+  const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
+  const signal = anySignal(options.signal, deadline?.signal());
+  beat();
+  if (log.isEnabled("debug")) {
+    log.debug("adapter.evaluate.start", "Evaluation started.", { model: driver.model });
+  }
+  if (signal.aborted) throw signal.reason;
+
+  const rendered = prompt.render({ session: options.session });
+  options.session.dispatch(
+    PromptRendered.create({
+      eventId: randomUUID(),
+      createdAt: clock.now().toISOString(),
+      adapter: driver.name,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
+      promptNs: rendered.ns,
+      promptKey: rendered.key,
+      promptName: rendered.name,
+      renderInputs: prompt.params,
+      renderedPrompt: rendered.text,
+      descriptor: prompt.descriptor,
+    }),
+  );
+  if (log.isEnabled("debug")) {
+    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
+      chars: rendered.text.length,
+      tools: rendered.tools.length,
+    });
+  }
+
+  const registry = options.resources
+    ? prompt.resourceRegistry().merge(options.resources)
+    : prompt.resourceRegistry();
+  await using resources = registry.open();
+  resources.start();
+  const toolContext: ToolExecutionContext = {
+    session: options.session,
+    resources,
+    rendered,
+    prompt,
+    adapter: driver.name,
+    signal,
+    clock,
+    beat,
+    ...(deadline ? { deadline } : {}),
+    ...(tracker ? { budgetTracker: tracker } : {}),
+    ...(options.runContext ? { runContext: options.runContext } : {}),
+  };
+  const state: LoopState = {
+    driver,
+    rendered: rendered as RenderedPrompt<unknown>,
+    conversation: driver.start(rendered as RenderedPrompt<unknown>),
+    evaluationId: randomUUID(),
+    usage: {},
+    repairs: 0,
+    log,
+  };
+  const throttle = throttlePolicy(loop.throttle);
+  const maxTurns = loop.maxTurns ?? 32;
+  const maxRepairs = loop.maxRepairs ?? 1;
+
+  for (let turnNumber = 1; turnNumber <= maxTurns; turnNumber++) {
+    beat();
+    if (signal.aborted) throw signal.reason;
+    const turn = await callProvider(state, signal, throttle, deadline, clock);
+    state.usage = addUsage(state.usage, turn.usage);
+    tracker?.recordCumulative(state.evaluationId, state.usage);
+    tracker?.check();
+
+    if (turn.toolCalls.length > 0) {
+      if (log.isEnabled("debug")) {
+        log.debug("adapter.evaluate.tool_calls", "Model requested tools.", {
+          count: turn.toolCalls.length,
+          turn: turnNumber,
+        });
+      }
+      const outcomes: ToolOutcome[] = [];
+      for (const call of turn.toolCalls) {
+        const execution = await executeToolCall(call, toolContext);
+        outcomes.push({ call, output: execution.output, isError: !execution.result.success });
+      }
+      state.conversation.addToolResults(outcomes);
+      tracker?.check();
+      continue;
+    }
+
+    let output: Output;
+    try {
+      output = finalOutput(rendered, turn) as Output;
+    } catch (err) {
+      if (!(err instanceof OutputParseError) || state.repairs >= maxRepairs) throw err;
+      state.repairs++;
+      log.info(
+        "adapter.evaluate.repair",
+        "Final answer failed the output schema; asking the model to fix it.",
+        {
+          issues: err.issues.length,
+        },
+      );
+      state.conversation.addUserMessage(repairMessage(err));
+      continue;
+    }
+    return finish(state, options, prompt.name, turn, output, clock.now().toISOString());
+  }
+  throw new PromptEvaluationError(
+    `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
+    { phase: "response", promptName: prompt.name },
+  );
+}
+
+interface LoopState {
+  readonly driver: ProviderDriver;
+  readonly rendered: RenderedPrompt<unknown>;
+  readonly conversation: ProviderConversation;
+  readonly evaluationId: string;
+  usage: TokenUsage;
+  repairs: number;
+  readonly log: Logger;
+}
+
+async function callProvider(
+  state: LoopState,
+  signal: AbortSignal,
+  throttle: ThrottlePolicy,
+  deadline: EvaluateOptions["deadline"],
+  clock: Clock,
+): Promise<ModelTurn> {
+  const { driver, log } = state;
+  if (log.isEnabled("debug")) {
+    log.debug("provider.request", "Calling the provider.", { model: driver.model });
+  }
+  try {
+    const turn = await withThrottle(() => state.conversation.next(signal), {
+      classify: (error) => driver.classifyError(error, clock.epochMs()),
+      policy: throttle,
+      clock,
+      deadline,
+      signal,
+      describe: `${driver.name} ${driver.model}`,
+    });
+    if (log.isEnabled("debug")) {
+      log.debug("provider.response", "Provider answered.", {
+        toolCalls: turn.toolCalls.length,
+        inputTokens: turn.usage?.inputTokens,
+        outputTokens: turn.usage?.outputTokens,
+      });
+    }
+    return turn;
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (error instanceof WinkError) {
+      log.error("provider.error", "Provider call failed.", { error });
+      throw error;
+    }
+    const { message, status } = driver.describeError(error);
+    log.error("provider.error", "Provider call failed.", { status, error: message });
+    throw new PromptEvaluationError(
+      `${driver.name} request for prompt "${state.rendered.name}" failed${status ? ` with status ${status}` : ""}: ${message}`,
+      { phase: "request", promptName: state.rendered.name, status },
+      { cause: error },
+    );
+  }
+}
+
+function finalOutput(rendered: RenderedPrompt<unknown>, turn: ModelTurn): unknown {
+  if (!rendered.output) return undefined;
+  if (turn.structured !== undefined) return validateOutput(turn.structured, rendered.output, turn.text);
+  return parseStructuredOutput(turn.text, rendered.output);
+}
+
+function repairMessage(err: OutputParseError): string {
+  return `Your final answer did not match the required output schema:\n${formatIssues(err.issues)}\nReply again with only the corrected JSON.`;
+}
+
+function finish<Output>(
+  state: LoopState,
+  options: EvaluateOptions,
+  promptName: string,
+  turn: ModelTurn,
+  output: Output,
+  createdAt: string,
+): PromptResponse<Output> {
+  const text = turn.text === "" ? undefined : turn.text;
+  options.session.dispatch(
+    PromptExecuted.create({
+      eventId: randomUUID(),
+      createdAt,
+      adapter: state.driver.name,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
+      promptName,
+      result: {
+        promptName,
+        ...(text === undefined ? {} : { text }),
+        ...(output === undefined ? {} : { output }),
+      },
+      usage: state.usage,
+    }),
+  );
+  state.log.info("adapter.evaluate.complete", "Evaluation finished.", {
+    inputTokens: state.usage.inputTokens,
+    outputTokens: state.usage.outputTokens,
+    repairs: state.repairs,
+  });
+  return { promptName, text, output, usage: state.usage };
+}

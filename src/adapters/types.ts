@@ -1,0 +1,112 @@
+/**
+ * The adapter contract: one agent definition, evaluated on any provider.
+ *
+ * An adapter renders the prompt, talks to its provider, executes tool calls with the shared
+ * executor, and returns typed output. Providers plug into the shared loop through a small
+ * {@link ProviderDriver}: start a conversation, ask for the next model turn, append tool results.
+ */
+
+import type { Budget, BudgetTracker, TokenUsage } from "../budget.js";
+import type { Clock } from "../clock.js";
+import type { Deadline } from "../deadline.js";
+import type { AnySection, Prompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
+import type { ResourceRegistry } from "../resources/index.js";
+import type { RunContext } from "../run-context.js";
+import type { Session } from "../runtime/session/index.js";
+import type { ErrorClass, ThrottlePolicy } from "./throttle.js";
+
+/** What one evaluation may use and must respect. */
+export interface EvaluateOptions {
+  /** Where state and telemetry go. */
+  readonly session: Session;
+  /** Stop at this time; in-flight requests are aborted. Defaults to the budget's deadline. */
+  readonly deadline?: Deadline;
+  /** Token and time limits; a tracker is created when none is given. */
+  readonly budget?: Budget;
+  /** Shares usage across evaluations (MainLoop passes one per request). */
+  readonly budgetTracker?: BudgetTracker;
+  /** Cancels the evaluation (and the in-flight request). */
+  readonly signal?: AbortSignal;
+  /** Extra resources for tools, over the prompt's own. */
+  readonly resources?: ResourceRegistry;
+  /** Correlation ids for events and logs. */
+  readonly runContext?: RunContext;
+  /** Called at every step so a watchdog knows the evaluation is alive. */
+  readonly heartbeat?: () => void;
+}
+
+/** The result of an evaluation. */
+export interface PromptResponse<Output> {
+  readonly promptName: string;
+  /** The model's final text, when it answered in text. */
+  readonly text: string | undefined;
+  /** Typed output (undefined when the template declares no output schema). */
+  readonly output: Output;
+  /** Usage of this evaluation across all its turns. */
+  readonly usage: TokenUsage;
+}
+
+/** Something that evaluates prompts: OpenAI, Anthropic, the Claude Agent SDK, or a test double. */
+export interface ProviderAdapter {
+  /** Short name used in events and logs (`openai`, `anthropic`, ...). */
+  readonly name: string;
+  evaluate<Output, S extends readonly AnySection[]>(
+    prompt: Prompt<Output, S>,
+    options: EvaluateOptions,
+  ): Promise<PromptResponse<Output>>;
+}
+
+/** One answer of the model. */
+export interface ModelTurn {
+  /** Assistant text of this turn (may be empty when it only calls tools). */
+  readonly text: string;
+  readonly toolCalls: readonly ToolCall[];
+  /** Usage of this request alone; the loop sums turns. */
+  readonly usage?: TokenUsage | undefined;
+  /** Structured output the provider already decoded (native JSON schema mode), if any. */
+  readonly structured?: unknown;
+}
+
+/** The result of one tool call, as the loop hands it back to the conversation. */
+export interface ToolOutcome {
+  readonly call: ToolCall;
+  readonly output: string;
+  readonly isError: boolean;
+}
+
+/**
+ * A provider-specific conversation. Implementations append to their own message history
+ * (never copy it) and make exactly one provider request per {@link ProviderConversation.next}.
+ */
+export interface ProviderConversation {
+  /** Send the conversation so far and return the model's answer, appending it to the history. */
+  next(signal: AbortSignal): Promise<ModelTurn>;
+  /** Append the results of the last turn's tool calls. */
+  addToolResults(results: readonly ToolOutcome[]): void;
+  /** Append a user message (used for the structured-output repair turn). */
+  addUserMessage(text: string): void;
+}
+
+/** What the shared loop needs from a provider. */
+export interface ProviderDriver {
+  /** Adapter name for events and logs. */
+  readonly name: string;
+  /** Model id, for logs. */
+  readonly model: string;
+  /** Begin a conversation for a rendered prompt (tool specs and schemas derived here, once). */
+  start(rendered: RenderedPrompt<unknown>): ProviderConversation;
+  /** Which failures are transient. */
+  classifyError(error: unknown, now: number): ErrorClass;
+  /** Turn a non-transient provider failure into a readable message with the status. */
+  describeError(error: unknown): { message: string; status?: number | undefined };
+}
+
+/** Options shared by the HTTP adapters. */
+export interface LoopOptions {
+  /** Most model turns in one evaluation (default 32). */
+  readonly maxTurns?: number;
+  /** Repair turns allowed when the final answer fails the output schema (default 1). */
+  readonly maxRepairs?: number;
+  readonly throttle?: Partial<ThrottlePolicy>;
+  readonly clock?: Clock;
+}
