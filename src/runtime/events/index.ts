@@ -11,4 +11,4 @@ export {
   InProcessDispatcher,
   raiseIfErrors,
 } from "./dispatcher.js";
-export { PromptExecuted, PromptRendered, PromptResponseSchema, ToolInvoked } from "./types.js";
+export { MessageHandled, PromptExecuted, PromptRendered, PromptResponseSchema, ToolInvoked } from "./types.js";

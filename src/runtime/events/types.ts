@@ -82,3 +82,23 @@ export const ToolInvoked = defineType(
     usage: TokenUsageSchema.optional(),
   }),
 );
+
+/**
+ * A loop finished handling one queue message. `outcome`: `succeeded` (replied and acknowledged),
+ * `failed` (error reply, acknowledged), `retried` (nacked with backoff for another delivery),
+ * `dead_lettered` (sent to the DLQ), `returned` (nacked unstarted during shutdown).
+ */
+export const MessageHandled = defineType(
+  "MessageHandled",
+  z.object({
+    loop: z.string(),
+    mailbox: z.string(),
+    messageId: z.string(),
+    requestId: z.string().optional(),
+    outcome: z.enum(["succeeded", "failed", "retried", "dead_lettered", "returned"]),
+    deliveryCount: z.number().int().positive(),
+    durationMs: z.number().nonnegative(),
+    errorType: z.string().optional(),
+    createdAt: z.string(),
+  }),
+);
