@@ -19,4 +19,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
+  // Provider SDKs are optional peers: loaded only by the subpath that needs them, never bundled.
+  external: ["openai", "@anthropic-ai/sdk", "@anthropic-ai/bedrock-sdk"],
 });

@@ -20,7 +20,11 @@ import { z } from "zod";
 import type { Deadline } from "./deadline.js";
 import { BudgetExceededError, WinkError } from "./errors.js";
 
-/** Token counts reported by a provider. Missing counts are unknown, and count as zero. */
+/**
+ * Token counts reported by a provider. Missing counts are unknown, and count as zero.
+ * `cachedTokens` is the part of `inputTokens` served from a prompt cache (adapters fold cache
+ * reads and writes into `inputTokens`, so budgets count the same on every provider).
+ */
 export const TokenUsageSchema = z.object({
   inputTokens: z.number().int().nonnegative().optional(),
   outputTokens: z.number().int().nonnegative().optional(),

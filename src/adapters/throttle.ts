@@ -170,7 +170,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
 export function classifyHttpError(error: unknown, now: number): ErrorClass {
   if (typeof error !== "object" || error === null) return { retry: false };
   const status = (error as { status?: unknown }).status;
-  const name = (error as { name?: unknown }).name;
+  // SDK error classes keep name "Error"; their constructor names are what identify them.
+  const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
   if (typeof status !== "number") {
     if (name === "APIConnectionError" || name === "APIConnectionTimeoutError") {
       return { retry: true, kind: name === "APIConnectionTimeoutError" ? "timeout" : "connection" };

@@ -83,7 +83,7 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
   }
   const parsed = parseArguments(rendered, call.arguments);
   if (!parsed.ok) {
-    log.warning("tool_validation_failed", "A model sent invalid tool arguments.", {
+    log.info("tool_validation_failed", "A model sent invalid tool arguments.", {
       tool: call.name,
       error: parsed.message,
     });

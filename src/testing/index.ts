@@ -17,3 +17,4 @@ export {
   InProcessModel,
   type InProcessTurn,
 } from "./in-process-model.js";
+export * from "./model-server/index.js";

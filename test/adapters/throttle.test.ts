@@ -156,9 +156,10 @@ describe("policy and classification", () => {
     expect(classify(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toMatchObject({
       kind: "connection",
     });
-    expect(classify(Object.assign(new Error("x"), { name: "APIConnectionTimeoutError" }))).toMatchObject({
-      kind: "timeout",
-    });
+    class APIConnectionTimeoutError extends Error {}
+    class APIConnectionError extends Error {}
+    expect(classify(new APIConnectionTimeoutError("x"))).toMatchObject({ kind: "timeout" });
+    expect(classify(new APIConnectionError("x"))).toMatchObject({ kind: "connection" });
     expect(classify(Object.assign(new HttpError(429), { error: { code: "insufficient_quota" } }))).toEqual({
       retry: false,
     });

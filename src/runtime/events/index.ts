@@ -11,4 +11,10 @@ export {
   InProcessDispatcher,
   raiseIfErrors,
 } from "./dispatcher.js";
-export { MessageHandled, PromptExecuted, PromptRendered, PromptResponseSchema, ToolInvoked } from "./types.js";
+export {
+  MessageHandled,
+  PromptExecuted,
+  PromptRendered,
+  PromptResponseSchema,
+  ToolInvoked,
+} from "./types.js";

@@ -1,0 +1,288 @@
+/**
+ * One evaluation's conversation on the Anthropic Messages API.
+ *
+ * The request is fixed when the conversation starts — `system` is the rendered prompt, `tools`
+ * are the rendered tools (plus `final_answer` in tool mode) — and only the message history
+ * grows. The history array is sent as is on every request and only ever appended to:
+ * assistant turns keep their content blocks, tool results go back as `tool_result` blocks in
+ * the next user message.
+ *
+ * Structured output, in `"tool"` mode (the default): the model is offered a `final_answer` tool
+ * whose input schema is the output schema (top-level arrays wrapped as `{ "items": [...] }`).
+ * Calling it ends the evaluation: the call's input becomes {@link ModelTurn.structured} and the
+ * turn carries no tool calls, so the shared loop validates it. If it fails validation, the
+ * repair text goes back as that call's `tool_result` with `is_error: true`. A `final_answer`
+ * call made together with other tools is not taken: the other tools run and `final_answer` is
+ * answered with an error asking the model to call it again on its own, because the other
+ * tools' results may change the answer.
+ *
+ * In `"json"` mode the first user message asks for a JSON answer in text, and the shared loop
+ * parses it.
+ */
+
+import type Anthropic from "@anthropic-ai/sdk";
+import type { TokenUsage } from "../../budget.js";
+import { PromptValidationError } from "../../errors.js";
+import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
+import type { Logger } from "../../runtime/logging/index.js";
+import type { JsonSchema } from "../../schema.js";
+import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
+import type { AnthropicMessagesClient } from "./client.js";
+
+/** Name of the tool that carries the final answer in `"tool"` structured-output mode. */
+export const FINAL_ANSWER_TOOL = "final_answer";
+
+/** How the model is asked for structured output. */
+export type StructuredOutputMode = "tool" | "json";
+
+/** What a conversation needs from its adapter. */
+export interface ConversationSettings {
+  readonly model: string;
+  readonly maxTokens: number;
+  readonly temperature: number | undefined;
+  readonly structuredOutput: StructuredOutputMode;
+  /** The client, built on first use and shared by the adapter's conversations. */
+  readonly client: () => Promise<AnthropicMessagesClient>;
+  readonly log: Logger;
+}
+
+/** A tool_use of the last assistant turn that the shared loop will not answer itself. */
+interface Unanswered {
+  readonly id: string;
+  /** What to send back when nothing more specific is known. */
+  readonly content: string;
+  /** True for the `final_answer` call whose input was handed to the loop as the answer. */
+  readonly submitted: boolean;
+}
+
+const DEFERRED_FINAL_ANSWER =
+  "Not accepted: final_answer was called together with other tools. Read their results, then call final_answer again on its own.";
+const DUPLICATE_FINAL_ANSWER =
+  "Ignored: final_answer was called more than once in one turn; only the first call counts.";
+
+/** The Messages API conversation behind one evaluation. */
+export class AnthropicConversation implements ProviderConversation {
+  private readonly system: string;
+  private readonly tools: Anthropic.Tool[];
+  private readonly messages: Anthropic.MessageParam[];
+  private readonly finalAnswerTool: boolean;
+  private unanswered: readonly Unanswered[] = [];
+
+  constructor(
+    rendered: RenderedPrompt<unknown>,
+    private readonly settings: ConversationSettings,
+  ) {
+    const output = rendered.output;
+    this.finalAnswerTool = output !== undefined && settings.structuredOutput === "tool";
+    if (this.finalAnswerTool && rendered.toolsByName.has(FINAL_ANSWER_TOOL)) {
+      throw new PromptValidationError(
+        `Prompt "${rendered.name}" declares a tool named "${FINAL_ANSWER_TOOL}", which the Anthropic adapter reserves for structured output. ` +
+          'Rename the tool, or create the adapter with structuredOutput: "json".',
+        { details: { prompt: rendered.name, tool: FINAL_ANSWER_TOOL } },
+      );
+    }
+    this.system = rendered.text;
+    this.tools = rendered.tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: inputSchema(tool.parameters),
+    }));
+    if (output && this.finalAnswerTool) {
+      this.tools.push({
+        name: FINAL_ANSWER_TOOL,
+        description:
+          "Submit your final answer. Call this tool exactly once, when the task is complete, with the answer as its input; " +
+          "it must match the input schema. Do not call it together with other tools.",
+        input_schema:
+          output.container === "array" ? wrapArraySchema(output.jsonSchema) : inputSchema(output.jsonSchema),
+      });
+    }
+    this.messages = [
+      {
+        role: "user",
+        content: [{ type: "text", text: openingMessage(rendered, settings.structuredOutput) }],
+      },
+    ];
+  }
+
+  async next(signal: AbortSignal): Promise<ModelTurn> {
+    const client = await this.settings.client();
+    const body: Anthropic.MessageCreateParamsNonStreaming = {
+      model: this.settings.model,
+      max_tokens: this.settings.maxTokens,
+      system: this.system,
+      messages: this.messages,
+      ...(this.tools.length > 0 ? { tools: this.tools } : {}),
+      ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
+    };
+    const message = await client.messages.create(body, { signal });
+    return this.accept(message);
+  }
+
+  addToolResults(results: readonly ToolOutcome[]): void {
+    const blocks: Anthropic.ContentBlockParam[] = results.map((result) =>
+      toolResult(result.call.id ?? "", result.output, result.isError),
+    );
+    for (const pending of this.unanswered) blocks.push(toolResult(pending.id, pending.content, true));
+    this.unanswered = [];
+    this.appendUser(blocks);
+  }
+
+  addUserMessage(text: string): void {
+    // Every tool_use must be answered in the very next user message, so text meant as feedback
+    // on a submitted final answer travels as that call's (failed) tool_result.
+    const blocks: Anthropic.ContentBlockParam[] = this.unanswered.map((pending) =>
+      toolResult(pending.id, pending.submitted ? text : pending.content, true),
+    );
+    if (!this.unanswered.some((pending) => pending.submitted)) blocks.push({ type: "text", text });
+    this.unanswered = [];
+    this.appendUser(blocks);
+  }
+
+  /** Record the assistant's answer in the history and turn it into a {@link ModelTurn}. */
+  private accept(message: Anthropic.Message): ModelTurn {
+    const content: Anthropic.ContentBlockParam[] = [];
+    const texts: string[] = [];
+    const toolCalls: ToolCall[] = [];
+    const finals: Anthropic.ToolUseBlock[] = [];
+    for (const block of message.content) {
+      switch (block.type) {
+        case "text":
+          if (block.text === "") break;
+          texts.push(block.text);
+          content.push({ type: "text", text: block.text });
+          break;
+        case "tool_use":
+          content.push({ type: "tool_use", id: block.id, name: block.name, input: block.input });
+          if (this.finalAnswerTool && block.name === FINAL_ANSWER_TOOL) finals.push(block);
+          else toolCalls.push({ id: block.id, name: block.name, arguments: toolArguments(block.input) });
+          break;
+        case "thinking":
+          content.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+          break;
+        case "redacted_thinking":
+          content.push({ type: "redacted_thinking", data: block.data });
+          break;
+        default:
+          this.settings.log.debug(
+            "adapter.anthropic.block_ignored",
+            "Ignoring a content block type the adapter does not use.",
+            {
+              type: block.type,
+            },
+          );
+      }
+    }
+    // The API rejects empty assistant messages; a user message sent next is merged instead.
+    if (content.length > 0) this.messages.push({ role: "assistant", content });
+    if (message.stop_reason === "max_tokens") {
+      this.settings.log.warning(
+        "adapter.anthropic.max_tokens",
+        "The model stopped at max_tokens; its answer may be cut short.",
+        {
+          maxTokens: this.settings.maxTokens,
+        },
+      );
+    }
+    const text = texts.join("\n");
+    const usage = usageOf(message.usage);
+    const [submitted] = finals;
+    if (submitted && toolCalls.length === 0) {
+      this.unanswered = finals.map((call) => ({
+        id: call.id,
+        content: DUPLICATE_FINAL_ANSWER,
+        submitted: call === submitted,
+      }));
+      return { text, toolCalls: [], usage, structured: submitted.input };
+    }
+    this.unanswered = finals.map((call) => ({
+      id: call.id,
+      content: DEFERRED_FINAL_ANSWER,
+      submitted: false,
+    }));
+    return { text, toolCalls, usage };
+  }
+
+  /** Append user content, merging into a trailing user message so roles keep alternating. */
+  private appendUser(blocks: Anthropic.ContentBlockParam[]): void {
+    const last = this.messages.at(-1);
+    if (last?.role === "user" && Array.isArray(last.content)) last.content.push(...blocks);
+    else this.messages.push({ role: "user", content: blocks });
+  }
+}
+
+/**
+ * The first user message. The Messages API needs at least one message and `system` holds the
+ * rendered prompt, so this one only starts the work (and, in `"json"` mode, states the format).
+ */
+function openingMessage(rendered: RenderedPrompt<unknown>, mode: StructuredOutputMode): string {
+  const start = "Carry out the task described in the system prompt.";
+  const output = rendered.output;
+  if (!output) return start;
+  if (mode === "tool")
+    return `${start} When you are done, call the ${FINAL_ANSWER_TOOL} tool with your answer.`;
+  return (
+    `${start} When you are done, reply with only a JSON ${output.container} that matches this JSON Schema, ` +
+    `in a \`\`\`json fenced block:\n\n\`\`\`json\n${JSON.stringify(output.jsonSchema, null, 2)}\n\`\`\``
+  );
+}
+
+function toolResult(id: string, output: string, isError: boolean): Anthropic.ToolResultBlockParam {
+  return {
+    type: "tool_result",
+    tool_use_id: id,
+    ...(output === "" ? {} : { content: output }),
+    is_error: isError,
+  };
+}
+
+/** A tool's JSON Schema as the Messages API wants it: an object schema without `$schema`. */
+export function inputSchema(schema: JsonSchema): Anthropic.Tool.InputSchema {
+  const { $schema: _dialect, ...rest } = schema;
+  return { ...rest, type: "object" };
+}
+
+/**
+ * Wrap a top-level array schema as `{ "items": [...] }` (tool inputs must be objects). Shared
+ * definitions move to the wrapper's root so `#/$defs/...` references still resolve.
+ */
+export function wrapArraySchema(schema: JsonSchema): Anthropic.Tool.InputSchema {
+  const { $schema: _dialect, $defs, definitions, ...items } = schema;
+  return {
+    type: "object",
+    properties: { items },
+    required: ["items"],
+    additionalProperties: false,
+    ...($defs === undefined ? {} : { $defs }),
+    ...(definitions === undefined ? {} : { definitions }),
+  };
+}
+
+function toolArguments(input: unknown): ToolCall["arguments"] {
+  if (typeof input === "object" && input !== null && !Array.isArray(input))
+    return input as Record<string, unknown>;
+  // Not an object: hand it over as JSON text so the executor reports it against the schema.
+  return JSON.stringify(input ?? null);
+}
+
+/**
+ * Usage in our terms: `inputTokens` counts every input token the request processed (fresh,
+ * written to the cache and read from it), and `cachedTokens` the part read from the cache, so
+ * budgets mean the same thing on every provider.
+ */
+export function usageOf(usage: Partial<Anthropic.Usage> | null | undefined): TokenUsage | undefined {
+  if (!usage) return undefined;
+  const count = (value: number | null | undefined): number | undefined =>
+    typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+  const fresh = count(usage.input_tokens);
+  const read = count(usage.cache_read_input_tokens);
+  const written = count(usage.cache_creation_input_tokens);
+  const output = count(usage.output_tokens);
+  const out: { inputTokens?: number; outputTokens?: number; cachedTokens?: number } = {};
+  if (fresh !== undefined || read !== undefined || written !== undefined) {
+    out.inputTokens = (fresh ?? 0) + (read ?? 0) + (written ?? 0);
+  }
+  if (output !== undefined) out.outputTokens = output;
+  if (read !== undefined) out.cachedTokens = read;
+  return out;
+}

@@ -1,0 +1,119 @@
+/**
+ * The Responses wire format (`POST /responses`). The adapter keeps the conversation itself: each
+ * turn resends the growing `input` list (a system message with the rendered prompt, the model's
+ * messages and `function_call` items, our `function_call_output` items and repair messages) with
+ * `store: false`. It never uses `previous_response_id`, so no server-side state is needed, a
+ * retried request is self-contained, and OpenAI-compatible servers without storage work too.
+ * Reasoning items are not carried between turns (they need server storage or encrypted content).
+ */
+
+import type OpenAI from "openai";
+import type {
+  FunctionTool,
+  Response,
+  ResponseCreateParamsNonStreaming,
+  ResponseInputItem,
+} from "openai/resources/responses/responses";
+import type { TokenUsage } from "../../budget.js";
+import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
+import { redactText } from "../../secrets/index.js";
+import { PromptEvaluationError } from "../errors.js";
+import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
+import type { ResolvedOpenAIOptions } from "./options.js";
+import { decodeStructured, wireOutputFormat, wireSchema } from "./shared.js";
+
+/** Start a Responses API conversation for one rendered prompt. */
+export function startResponsesConversation(
+  client: OpenAI,
+  options: ResolvedOpenAIOptions,
+  rendered: RenderedPrompt<unknown>,
+): ProviderConversation {
+  const input: ResponseInputItem[] = [{ type: "message", role: "system", content: rendered.text }];
+  const format = wireOutputFormat(rendered, options.nativeStructuredOutput);
+  const tools: FunctionTool[] = rendered.tools.map((tool) => ({
+    type: "function",
+    name: tool.name,
+    description: tool.description,
+    parameters: wireSchema(tool.parameters),
+    // Non-strict: strict mode demands every property be required, which optional params are not.
+    strict: false,
+  }));
+  const request: ResponseCreateParamsNonStreaming = {
+    model: options.model,
+    input,
+    store: false,
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(tools.length > 0 && options.parallelToolCalls !== undefined
+      ? { parallel_tool_calls: options.parallelToolCalls }
+      : {}),
+    ...(format
+      ? { text: { format: { type: "json_schema", name: format.name, schema: format.schema, strict: false } } }
+      : {}),
+    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+    ...(options.maxOutputTokens === undefined ? {} : { max_output_tokens: options.maxOutputTokens }),
+  };
+
+  const send = (signal: AbortSignal): Promise<Response> => {
+    const requestOptions = { signal, maxRetries: 0 };
+    if (!options.stream) return client.responses.create(request, requestOptions);
+    return client.responses.stream({ ...request, stream: true }, requestOptions).finalResponse();
+  };
+
+  return {
+    async next(signal) {
+      const response = await send(signal);
+      if (response.status === "failed" || response.error) {
+        const detail = response.error
+          ? `${response.error.code}: ${response.error.message}`
+          : "no error detail";
+        throw new PromptEvaluationError(
+          `openai response for prompt "${rendered.name}" failed (${redactText(detail)}).`,
+          { phase: "response", promptName: rendered.name },
+        );
+      }
+      let text = "";
+      const toolCalls: ToolCall[] = [];
+      for (const item of response.output) {
+        if (item.type === "message") {
+          let said = "";
+          for (const part of item.content) said += part.type === "output_text" ? part.text : part.refusal;
+          if (said !== "") input.push({ type: "message", role: "assistant", content: said });
+          text += said;
+        } else if (item.type === "function_call") {
+          input.push({
+            type: "function_call",
+            call_id: item.call_id,
+            name: item.name,
+            arguments: item.arguments,
+          });
+          toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
+        }
+      }
+      return {
+        text,
+        toolCalls,
+        usage: responsesUsage(response.usage),
+        structured: toolCalls.length === 0 ? decodeStructured(text, format) : undefined,
+      } satisfies ModelTurn;
+    },
+    addToolResults(results: readonly ToolOutcome[]) {
+      for (const result of results) {
+        input.push({ type: "function_call_output", call_id: result.call.id ?? "", output: result.output });
+      }
+    },
+    addUserMessage(text: string) {
+      input.push({ type: "message", role: "user", content: text });
+    },
+  };
+}
+
+/** Responses usage (`input_tokens`, `output_tokens`, cached input tokens) as {@link TokenUsage}. */
+export function responsesUsage(usage: Response["usage"]): TokenUsage | undefined {
+  if (!usage) return undefined;
+  const cached = usage.input_tokens_details?.cached_tokens;
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    ...(typeof cached === "number" ? { cachedTokens: cached } : {}),
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * OpenAI Responses (`POST /v1/responses`): `response` objects with `message` and
+ * `function_call` output items, and the named SSE event stream (`response.created` …
+ * `response.completed`, each with a `sequence_number`). Internal to `model-server/`.
+ */
+
+import { openAiErrorBody } from "./openai-chat.js";
+import {
+  type ConversationFacts,
+  chunks,
+  isObject,
+  type JsonObject,
+  objects,
+  type ProtocolCodec,
+  type ReplyContent,
+  type ReplyContext,
+  type SseEvent,
+  schemaOf,
+  sse,
+  str,
+} from "./protocol.js";
+
+interface OutputItem {
+  /** The finished item, as it appears in `response.output`. */
+  readonly done: JsonObject;
+  /** The item as first announced by `response.output_item.added`. */
+  readonly added: JsonObject;
+  /** The events between `output_item.added` and `output_item.done`. */
+  readonly body: (outputIndex: number) => JsonObject[];
+}
+
+function usageOf(content: ReplyContent): JsonObject {
+  const { inputTokens, outputTokens } = content.usage;
+  return {
+    input_tokens: inputTokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: outputTokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: inputTokens + outputTokens,
+  };
+}
+
+function messageItem(text: string, id: string): OutputItem {
+  const part = (t: string): JsonObject => ({ type: "output_text", text: t, annotations: [], logprobs: [] });
+  const item = (status: string, content: unknown[]): JsonObject => ({
+    id,
+    type: "message",
+    status,
+    role: "assistant",
+    content,
+  });
+  const at = (outputIndex: number): JsonObject => ({
+    item_id: id,
+    output_index: outputIndex,
+    content_index: 0,
+  });
+  return {
+    added: item("in_progress", []),
+    done: item("completed", [part(text)]),
+    body: (outputIndex) => [
+      { type: "response.content_part.added", ...at(outputIndex), part: part("") },
+      ...chunks(text).map((delta) => ({
+        type: "response.output_text.delta",
+        ...at(outputIndex),
+        delta,
+        logprobs: [],
+      })),
+      { type: "response.output_text.done", ...at(outputIndex), text, logprobs: [] },
+      { type: "response.content_part.done", ...at(outputIndex), part: part(text) },
+    ],
+  };
+}
+
+function functionCallItem(call: ReplyContent["calls"][number], id: string): OutputItem {
+  const item = (status: string, args: string): JsonObject => ({
+    id,
+    type: "function_call",
+    status,
+    call_id: call.id,
+    name: call.name,
+    arguments: args,
+  });
+  return {
+    added: item("in_progress", ""),
+    done: item("completed", call.argumentsText),
+    body: (outputIndex) => [
+      ...chunks(call.argumentsText).map((delta) => ({
+        type: "response.function_call_arguments.delta",
+        item_id: id,
+        output_index: outputIndex,
+        delta,
+      })),
+      {
+        type: "response.function_call_arguments.done",
+        item_id: id,
+        output_index: outputIndex,
+        name: call.name,
+        arguments: call.argumentsText,
+      },
+    ],
+  };
+}
+
+/** Create the Responses codec. It remembers the calls of each response for `previous_response_id`. */
+export function openAiResponsesCodec(): ProtocolCodec {
+  const callsByResponse = new Map<string, { names: readonly string[]; previous: string | undefined }>();
+
+  const outputItems = (content: ReplyContent, context: ReplyContext): OutputItem[] => [
+    ...(content.text === undefined ? [] : [messageItem(content.text, context.newId("msg_"))]),
+    ...content.calls.map((call) => functionCallItem(call, context.newId("fc_"))),
+  ];
+
+  const response = (
+    id: string,
+    content: ReplyContent,
+    context: ReplyContext,
+    status: "in_progress" | "completed",
+    output: JsonObject[],
+  ): JsonObject => {
+    const { body } = context;
+    return {
+      id,
+      object: "response",
+      created_at: context.created,
+      status,
+      background: false,
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      max_output_tokens: body.max_output_tokens ?? null,
+      model: context.model,
+      output,
+      parallel_tool_calls: body.parallel_tool_calls ?? true,
+      previous_response_id: body.previous_response_id ?? null,
+      reasoning: { effort: null, summary: null },
+      store: body.store ?? true,
+      temperature: body.temperature ?? 1,
+      text: body.text ?? { format: { type: "text" } },
+      tool_choice: body.tool_choice ?? "auto",
+      tools: body.tools ?? [],
+      top_p: body.top_p ?? 1,
+      truncation: "disabled",
+      usage: status === "completed" ? usageOf(content) : null,
+      user: null,
+      metadata: body.metadata ?? {},
+    };
+  };
+
+  const remember = (id: string, content: ReplyContent, context: ReplyContext): void => {
+    callsByResponse.set(id, {
+      names: content.calls.map((c) => c.name),
+      previous: str(context.body.previous_response_id),
+    });
+  };
+
+  return {
+    protocol: "openai-responses",
+    callIdPrefix: "call_",
+    requestIdHeader: "x-request-id",
+
+    conversation(body) {
+      const tools = objects(body.tools).flatMap((tool) => {
+        const name = str(tool.name);
+        return tool.type === "function" && name ? [{ name, schema: schemaOf(tool.parameters) }] : [];
+      });
+      const calledTools = new Set<string>();
+      for (const item of objects(body.input)) {
+        const name = str(item.name);
+        if (item.type === "function_call" && name) calledTools.add(name);
+      }
+      // Follow the stored chain, as the real API does for `previous_response_id`.
+      const seen = new Set<string>();
+      for (let id = str(body.previous_response_id); id && !seen.has(id); ) {
+        seen.add(id);
+        const stored = callsByResponse.get(id);
+        for (const name of stored?.names ?? []) calledTools.add(name);
+        id = stored?.previous;
+      }
+      const format = isObject(body.text) ? body.text.format : undefined;
+      const facts: ConversationFacts = { tools, calledTools };
+      if (isObject(format) && format.type === "json_schema") {
+        return { ...facts, outputSchema: schemaOf(format.schema) };
+      }
+      if (isObject(format) && format.type === "json_object")
+        return { ...facts, outputSchema: { type: "object" } };
+      return facts;
+    },
+
+    reply(content, context) {
+      const id = context.newId("resp_");
+      remember(id, content, context);
+      const output = outputItems(content, context).map((item) => item.done);
+      return response(id, content, context, "completed", output);
+    },
+
+    events(content, context) {
+      const id = context.newId("resp_");
+      remember(id, content, context);
+      const items = outputItems(content, context);
+      const payloads: JsonObject[] = [
+        { type: "response.created", response: response(id, content, context, "in_progress", []) },
+        { type: "response.in_progress", response: response(id, content, context, "in_progress", []) },
+      ];
+      items.forEach((item, outputIndex) => {
+        payloads.push({ type: "response.output_item.added", output_index: outputIndex, item: item.added });
+        payloads.push(...item.body(outputIndex));
+        payloads.push({ type: "response.output_item.done", output_index: outputIndex, item: item.done });
+      });
+      const finished = response(
+        id,
+        content,
+        context,
+        "completed",
+        items.map((item) => item.done),
+      );
+      payloads.push({ type: "response.completed", response: finished });
+      return payloads.map(
+        (payload, sequence): SseEvent => sse({ ...payload, sequence_number: sequence }, String(payload.type)),
+      );
+    },
+
+    errorBody: openAiErrorBody,
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Module boundaries the package promises: the root entry loads no provider SDK (they are
+ * optional peers, loaded only by their adapter's subpath), and runtime code never imports the
+ * test kit.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const SRC = join(import.meta.dirname, "..", "src");
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  return [...text.matchAll(IMPORT)]
+    .map((m) => m[1] ?? m[2] ?? "")
+    .filter((s) => !/^import type|^export type/.test(s));
+}
+
+/** Every bare package a module reaches through value imports (type-only imports are erased). */
+function reachablePackages(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const match of text.matchAll(IMPORT)) {
+      if (/^(import|export)\s+type\s/.test(match[0])) continue;
+      const spec = match[1] ?? match[2] ?? "";
+      if (spec.startsWith(".")) visit(resolve(dirname(file), spec.replace(/\.js$/, ".ts")));
+      else packages.add(spec);
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+describe("package boundaries", () => {
+  it("the root entry reaches no provider SDK", () => {
+    const packages = [...reachablePackages(join(SRC, "index.ts"))];
+    expect(packages.filter((p) => /^(openai|@anthropic-ai\/)/.test(p))).toEqual([]);
+    expect(packages).toContain("zod");
+  });
+
+  it("each adapter subpath loads only its own SDK", () => {
+    const openai = [...reachablePackages(join(SRC, "adapters/openai/index.ts"))];
+    expect(openai).toContain("openai");
+    expect(openai.some((p) => p.startsWith("@anthropic-ai/"))).toBe(false);
+    const anthropic = [...reachablePackages(join(SRC, "adapters/anthropic/index.ts"))];
+    expect(anthropic).toContain("@anthropic-ai/sdk");
+    expect(anthropic).not.toContain("openai");
+  });
+
+  it("nothing outside src/testing imports the test kit", () => {
+    const offenders = sourceFiles(SRC)
+      .filter((f) => !relative(SRC, f).startsWith("testing/"))
+      .filter((f) =>
+        importsOf(f).some((spec) => spec.includes("/testing/") || spec.endsWith("/testing/index.js")),
+      )
+      .map((f) => relative(SRC, f));
+    expect(offenders).toEqual([]);
+  });
+});
