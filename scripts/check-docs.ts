@@ -29,16 +29,18 @@ for (const file of sources) {
   const lines = readFileSync(file, "utf8").split("\n");
   let block: string[] | undefined;
   let start = 0;
+  let closing = "```";
   lines.forEach((line, i) => {
-    const fence = /^```(\w*)\s*(.*)$/.exec(line.trim());
-    if (block === undefined && fence && ["ts", "typescript"].includes(fence[1] ?? "")) {
-      if (!(fence[2] ?? "").includes("nocheck")) {
+    const fence = /^(`{3,})(\w*)\s*(.*)$/.exec(line.trim());
+    if (block === undefined && fence && ["ts", "typescript"].includes(fence[2] ?? "")) {
+      if (!(fence[3] ?? "").includes("nocheck")) {
         block = [];
         start = i + 1;
+        closing = fence[1] ?? "```";
       }
       return;
     }
-    if (block !== undefined && line.trim() === "```") {
+    if (block !== undefined && line.trim() === closing) {
       const name = `${relative(root, file).replace(/[/.]/g, "_")}__L${start + 1}.ts`;
       // `export {}` keeps every snippet a module, so top-level await and local names are allowed.
       writeFileSync(join(out, name), `${block.join("\n")}\nexport {};\n`);

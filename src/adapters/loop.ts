@@ -13,9 +13,8 @@ import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { anySignal } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
 import {
-  type AnySection,
+  type EvaluablePrompt,
   executeToolCall,
-  type Prompt,
   parseStructuredOutput,
   type RenderedPrompt,
   type ToolExecutionContext,
@@ -40,9 +39,9 @@ import type {
 const baseLog = getLogger("weakincentives.adapters");
 
 /** Evaluate `prompt` with `driver` through the shared loop. */
-export async function runEvaluation<Output, S extends readonly AnySection[]>(
+export async function runEvaluation<Output>(
   driver: ProviderDriver,
-  prompt: Prompt<Output, S>,
+  prompt: EvaluablePrompt<Output>,
   options: EvaluateOptions,
   loop: LoopOptions = {},
 ): Promise<PromptResponse<Output>> {

@@ -9,7 +9,7 @@
 import type { Budget, BudgetTracker, TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
 import type { Deadline } from "../deadline.js";
-import type { AnySection, Prompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
+import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
 import type { ResourceRegistry } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import type { Session } from "../runtime/session/index.js";
@@ -50,8 +50,8 @@ export interface PromptResponse<Output> {
 export interface ProviderAdapter {
   /** Short name used in events and logs (`openai`, `anthropic`, ...). */
   readonly name: string;
-  evaluate<Output, S extends readonly AnySection[]>(
-    prompt: Prompt<Output, S>,
+  evaluate<Output>(
+    prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>>;
 }

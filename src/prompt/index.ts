@@ -24,7 +24,13 @@ export {
   VisibilityOverride,
   visibilityOverrides,
 } from "./progressive-disclosure.js";
-export { type ParamsOfSections, Prompt, type PromptOptions, type RenderOptions } from "./prompt.js";
+export {
+  type EvaluablePrompt,
+  type ParamsOfSections,
+  Prompt,
+  type PromptOptions,
+  type RenderOptions,
+} from "./prompt.js";
 export type { RenderedPrompt, RenderedSection, RenderedTool } from "./render.js";
 export {
   type AnySection,

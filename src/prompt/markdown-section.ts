@@ -34,9 +34,9 @@ export interface MarkdownSectionOptions<
 
 /** A section whose body is markdown template text. */
 export class MarkdownSection<
-  K extends string = string,
+  const K extends string = string,
   PS extends z.ZodObject | undefined = undefined,
-  C extends readonly AnySection[] = [],
+  const C extends readonly AnySection[] = [],
 > extends Section<K, PS, C> {
   /** The dedented template text. */
   readonly template: string;

@@ -37,16 +37,30 @@ type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) exten
   ? I
   : never;
 
+// "Contributes nothing" must be an empty object type, not `unknown`: entries are collected as a
+// union before being intersected, and `unknown` would absorb the whole union.
+type NoParams = Record<never, never>;
+
+// A section without params has PS inferred as `ZodObject | undefined`; it takes no params entry.
+type ParamsEntry<K extends string, PS> = undefined extends PS
+  ? NoParams
+  : PS extends z.ZodObject
+    ? { [key in K]?: Partial<z.input<PS>> }
+    : NoParams;
+
+// A section whose key is only known as `string` (a wide AnySection) contributes nothing: mapping
+// over `string` would accept every key and defeat the excess-property check on bind.
 type SectionEntry<S, Depth extends readonly unknown[]> =
   S extends Section<infer K, infer PS, infer C>
-    ? (PS extends z.ZodObject ? { [key in K]?: Partial<z.input<PS>> } : unknown) &
-        ParamsOfSections<C, [...Depth, unknown]>
-    : unknown;
+    ? string extends K
+      ? NoParams
+      : ParamsEntry<K, PS> & ParamsOfSections<C, [...Depth, unknown]>
+    : NoParams;
 
 /**
  * The params a prompt accepts: section key → that section's params (inferred from the schemas).
- * Nesting deeper than eight levels, or a children list typed only as `AnySection[]`, accepts any
- * params object for the sections it cannot see (render still validates them).
+ * Nesting deeper than eight levels accepts any params object; a children list typed only as
+ * `AnySection[]` contributes nothing (render still validates every section's params).
  */
 export type ParamsOfSections<
   S extends readonly AnySection[],
@@ -54,9 +68,7 @@ export type ParamsOfSections<
 > = Depth["length"] extends 8
   ? Record<string, unknown>
   : readonly AnySection[] extends S
-    ? S extends readonly []
-      ? unknown
-      : Record<string, unknown>
+    ? NoParams
     : UnionToIntersection<SectionEntry<S[number], Depth>>;
 
 /** Options for {@link Prompt}. */
@@ -73,9 +85,30 @@ export interface RenderOptions {
   session?: Session;
 }
 
+/**
+ * What adapters and loops need from a prompt: its identity, bound params, rendering and
+ * resources. Every {@link Prompt} is one, whatever its section types, so code that runs prompts
+ * of many templates (adapters, MainLoop) takes this instead of `Prompt<Output, S>`.
+ */
+export interface EvaluablePrompt<Output> {
+  /** Type-only: carries `Output` so adapters infer it (never set at run time). */
+  readonly __output?: Output;
+  readonly name: string;
+  readonly template: PromptTemplate<Output, readonly AnySection[]>;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly descriptor: PromptDescriptor;
+  render(options?: RenderOptions): RenderedPrompt<Output>;
+  resourceRegistry(): ResourceRegistry;
+}
+
 /** A template with bound params: render it, or hand it to an adapter. */
-export class Prompt<Output = undefined, S extends readonly AnySection[] = readonly AnySection[]> {
-  readonly template: PromptTemplate<Output, S>;
+export class Prompt<Output = undefined, S extends readonly AnySection[] = readonly AnySection[]>
+  implements EvaluablePrompt<Output>
+{
+  /** Type-only marker of the output type; see {@link EvaluablePrompt}. */
+  declare readonly __output?: Output;
+  /** The template (its section tuple type is erased so prompts of any template share one type). */
+  readonly template: PromptTemplate<Output, readonly AnySection[]>;
   readonly overridesStore: PromptOverridesStore | undefined;
   readonly overridesTag: string;
   /** Bound params by section key. */
@@ -84,7 +117,7 @@ export class Prompt<Output = undefined, S extends readonly AnySection[] = readon
   readonly boundResources: ResourceRegistry | undefined;
 
   constructor(template: PromptTemplate<Output, S>, options: PromptOptions = {}) {
-    this.template = template;
+    this.template = template as PromptTemplate<Output, readonly AnySection[]>;
     this.overridesStore = options.overridesStore;
     this.overridesTag = options.overridesTag || "latest";
     this.params = Object.freeze({});

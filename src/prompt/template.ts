@@ -51,7 +51,7 @@ export interface PromptTemplateOptions<Output, S extends readonly AnySection[]> 
   output?: z.ZodType<Output>;
   /** Policies applied to every tool of the prompt. */
   policies?: readonly ToolPolicy[];
-  /** Lowest-precedence resources for tools (sections and `bind` override them). */
+  /** Lowest-precedence resources for tools (resources bound with `Prompt.bind` override them). */
   resources?: ResourceRegistry;
 }
 
@@ -64,7 +64,10 @@ export interface ToolLocation {
 }
 
 /** An immutable, validated agent definition. Bind params to it through a {@link Prompt}. */
-export class PromptTemplate<Output = undefined, S extends readonly AnySection[] = readonly AnySection[]> {
+export class PromptTemplate<
+  Output = undefined,
+  const S extends readonly AnySection[] = readonly AnySection[],
+> {
   readonly ns: string;
   readonly key: string;
   readonly name: string;

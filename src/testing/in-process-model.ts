@@ -31,7 +31,7 @@ import type {
 } from "../adapters/types.js";
 import type { TokenUsage } from "../budget.js";
 import { WinkError } from "../errors.js";
-import type { AnySection, Prompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
+import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
 
 /** One scripted answer; a function receives what the model has seen so far. */
 export type InProcessTurn =
@@ -143,8 +143,8 @@ export class InProcessAdapter implements ProviderAdapter {
     this.name = driver.name;
   }
 
-  evaluate<Output, S extends readonly AnySection[]>(
-    prompt: Prompt<Output, S>,
+  evaluate<Output>(
+    prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>> {
     return runEvaluation(this.driver, prompt, options, this.loop);

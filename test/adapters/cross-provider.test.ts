@@ -45,10 +45,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function run(
-  makeAdapter: (server: ScriptedModelServer) => ProviderAdapter,
-  finalTurn: ScriptedTurn,
-) {
+async function run(makeAdapter: (server: ScriptedModelServer) => ProviderAdapter, finalTurn: ScriptedTurn) {
   server = await ScriptedModelServer.start({
     script: [
       turn.toolCalls([{ name: "service_status", arguments: { service: "api" }, id: "call_1" }]),

@@ -16,7 +16,7 @@
  */
 
 import { WinkError } from "../../errors.js";
-import type { AnySection, Prompt, RenderedPrompt } from "../../prompt/index.js";
+import type { EvaluablePrompt, RenderedPrompt } from "../../prompt/index.js";
 import { getLogger } from "../../runtime/logging/index.js";
 import { runEvaluation } from "../loop.js";
 import type { ErrorClass } from "../throttle.js";
@@ -176,8 +176,8 @@ export class AnthropicAdapter implements ProviderAdapter {
     });
   }
 
-  evaluate<Output, S extends readonly AnySection[]>(
-    prompt: Prompt<Output, S>,
+  evaluate<Output>(
+    prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>> {
     return runEvaluation(this.driver, prompt, options, this.loop);

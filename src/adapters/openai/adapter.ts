@@ -4,7 +4,7 @@
  */
 
 import type OpenAI from "openai";
-import type { AnySection, Prompt, RenderedPrompt } from "../../prompt/index.js";
+import type { EvaluablePrompt, RenderedPrompt } from "../../prompt/index.js";
 import { runEvaluation } from "../loop.js";
 import type { ErrorClass } from "../throttle.js";
 import type {
@@ -105,8 +105,8 @@ export class OpenAIAdapter implements ProviderAdapter {
    * @throws PromptEvaluationError for any other provider failure, with its status and message.
    * @throws OutputParseError when the final answer still fails the schema after repairs.
    */
-  evaluate<Output, S extends readonly AnySection[]>(
-    prompt: Prompt<Output, S>,
+  evaluate<Output>(
+    prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>> {
     return runEvaluation(this.driver, prompt, options, this.loop);
