@@ -1,0 +1,581 @@
+/**
+ * {@link InMemoryMailbox}: the mailbox contract inside one process, with SQS semantics on an
+ * injected {@link Clock} — for tests (drive it with a `FakeClock`) and single-process deployments.
+ * Messages are lost when the process ends.
+ *
+ * A received message stays invisible for its visibility timeout; when the timeout ends before it
+ * is acknowledged it goes back to the tail of the queue and is delivered again with a higher
+ * `deliveryCount` and a new receipt handle. A reaper timer does this while messages are in
+ * flight, and every `receive` does it first, so correctness never waits on the timer.
+ *
+ * @example
+ * ```ts
+ * import { InMemoryMailbox } from "weakincentives/runtime";
+ *
+ * const results = new InMemoryMailbox<string>({ name: "results" });
+ * const requests = new InMemoryMailbox<{ n: number }, string>({ name: "requests" });
+ * await requests.send({ n: 2 }, { replyTo: results });
+ *
+ * for (const msg of await requests.receive({ maxMessages: 10, visibilityTimeout: 60 })) {
+ *   await msg.reply(`squared: ${msg.body.n ** 2}`);
+ *   await msg.acknowledge();
+ * }
+ * ```
+ */
+
+import { randomUUID } from "node:crypto";
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../../clock.js";
+import { WinkError } from "../../errors.js";
+import { getLogger } from "../logging/index.js";
+import {
+  MailboxClosedError,
+  MailboxFullError,
+  MessageFinalizedError,
+  ReceiptHandleExpiredError,
+  ReplyNotAvailableError,
+} from "./errors.js";
+import { MailboxRegistry } from "./resolvers.js";
+import type { Mailbox, MailboxResolver, Message, ReceiveOptions, SendOptions } from "./types.js";
+import { normalizeReceiveOptions, validateVisibilityTimeout } from "./validation.js";
+
+const log = getLogger("weakincentives.runtime.mailbox");
+
+/** Options of {@link InMemoryMailbox}. */
+export interface InMemoryMailboxOptions {
+  /** Used in errors, logs and as the reply address. Default `"default"`. */
+  readonly name?: string;
+  /** Most messages held (waiting + in flight); a send beyond it throws `MailboxFullError`. Default: no limit. */
+  readonly maxSize?: number;
+  /** Time source for visibility timeouts and long polls. Default: the system clock. */
+  readonly clock?: Clock;
+  /**
+   * Turns a reply address given as a *name* into a mailbox. Default: an empty
+   * {@link MailboxRegistry}, so only mailbox objects passed as `replyTo` can be replied to.
+   */
+  readonly resolver?: MailboxResolver;
+  /** The reaper runs at most this often (ms), and only while messages are in flight. Default 100. */
+  readonly reaperIntervalMs?: number;
+}
+
+const PENDING = 0;
+const IN_FLIGHT = 1;
+const DELETED = 2;
+type EntryState = typeof PENDING | typeof IN_FLIGHT | typeof DELETED;
+
+/** One stored message. The queue changes it in place; messages handed out point at it. */
+class Entry<Body> {
+  deliveryCount = 0;
+  state: EntryState = PENDING;
+  /** The handle of the current delivery; undefined when nobody holds a valid one. */
+  handle: string | undefined = undefined;
+  /** Monotonic ms when an in-flight entry becomes visible again. */
+  expiresAt = 0;
+  /** Breaks expiry ties in the order visibilities were set. */
+  order = 0;
+  heapIndex = -1;
+
+  constructor(
+    readonly id: string,
+    readonly body: Body,
+    readonly enqueuedAtMs: number,
+    readonly replyName: string | undefined,
+    readonly replyMailbox: Mailbox<unknown> | undefined,
+  ) {}
+}
+
+// In-flight entries live in a binary min-heap on (expiresAt, order) that records each entry's
+// index, so acknowledging removes in O(log n) and the reaper reads the earliest expiry in O(1).
+
+function before<B>(a: Entry<B>, b: Entry<B>): boolean {
+  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.order < b.order);
+}
+
+function siftUp<B>(heap: Entry<B>[], start: number): void {
+  const entry = heap[start] as Entry<B>;
+  let i = start;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const parent = heap[p] as Entry<B>;
+    if (!before(entry, parent)) break;
+    heap[i] = parent;
+    parent.heapIndex = i;
+    i = p;
+  }
+  heap[i] = entry;
+  entry.heapIndex = i;
+}
+
+function siftDown<B>(heap: Entry<B>[], start: number): void {
+  const entry = heap[start] as Entry<B>;
+  const n = heap.length;
+  let i = start;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= n) break;
+    const r = l + 1;
+    let c = l;
+    if (r < n && before(heap[r] as Entry<B>, heap[l] as Entry<B>)) c = r;
+    const child = heap[c] as Entry<B>;
+    if (!before(child, entry)) break;
+    heap[i] = child;
+    child.heapIndex = i;
+    i = c;
+  }
+  heap[i] = entry;
+  entry.heapIndex = i;
+}
+
+function heapPush<B>(heap: Entry<B>[], entry: Entry<B>): void {
+  heap.push(entry);
+  siftUp(heap, heap.length - 1);
+}
+
+function heapRemove<B>(heap: Entry<B>[], entry: Entry<B>): void {
+  const i = entry.heapIndex;
+  const last = heap.pop() as Entry<B>;
+  entry.heapIndex = -1;
+  if (last !== entry) {
+    heap[i] = last;
+    last.heapIndex = i;
+    siftUp(heap, i);
+    siftDown(heap, last.heapIndex);
+  }
+}
+
+function heapUpdate<B>(heap: Entry<B>[], entry: Entry<B>): void {
+  siftUp(heap, entry.heapIndex);
+  siftDown(heap, entry.heapIndex);
+}
+
+/** A receive blocked in a long poll. */
+class Waiter<Body, ReplyBody> {
+  timer: TimerHandle | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly maxMessages: number,
+    readonly visibilityMs: number,
+    readonly resolve: (messages: Message<Body, ReplyBody>[]) => void,
+  ) {}
+}
+
+/** The state and rules behind one {@link InMemoryMailbox}; messages call back into it. */
+class Queue<Body, ReplyBody> {
+  /** Waiting entries from `head` on; the slots before it are spent. */
+  private pending: (Entry<Body> | undefined)[] = [];
+  private head = 0;
+  private heap: Entry<Body>[] = [];
+  private readonly waiters = new Set<Waiter<Body, ReplyBody>>();
+  private timer: TimerHandle | undefined = undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private order = 0;
+  closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly clock: Clock,
+    private readonly maxSize: number | undefined,
+    private readonly resolver: MailboxResolver,
+    private readonly reaperIntervalMs: number,
+  ) {}
+
+  get size(): number {
+    return this.pending.length - this.head + this.heap.length;
+  }
+
+  send(body: Body, options: SendOptions | undefined): string {
+    if (this.closed) {
+      throw new MailboxClosedError(
+        `Mailbox "${this.name}" is closed and accepts no more messages. Send to an open mailbox.`,
+        { details: { mailbox: this.name } },
+      );
+    }
+    if (this.maxSize !== undefined && this.size >= this.maxSize) {
+      throw new MailboxFullError(
+        `Mailbox "${this.name}" is full: it holds its maximum of ${this.maxSize} messages. ` +
+          `Acknowledge or purge messages, or raise maxSize.`,
+        { details: { mailbox: this.name, maxSize: this.maxSize } },
+      );
+    }
+    const replyTo = options?.replyTo;
+    const entry =
+      replyTo === undefined
+        ? new Entry(randomUUID(), body, this.clock.epochMs(), undefined, undefined)
+        : typeof replyTo === "string"
+          ? new Entry(randomUUID(), body, this.clock.epochMs(), replyTo, undefined)
+          : new Entry(randomUUID(), body, this.clock.epochMs(), replyTo.name, replyTo);
+    this.pending.push(entry);
+    if (this.waiters.size > 0) this.dispatch();
+    if (log.isEnabled("debug")) {
+      log.debug("mailbox.send", "Message sent", {
+        mailbox: this.name,
+        messageId: entry.id,
+        replyTo: entry.replyName,
+      });
+    }
+    return entry.id;
+  }
+
+  receive(
+    options: ReceiveOptions | undefined,
+  ): Message<Body, ReplyBody>[] | Promise<Message<Body, ReplyBody>[]> {
+    const { maxMessages, visibilityTimeout, waitTimeSeconds } = normalizeReceiveOptions(options);
+    const signal = options?.signal;
+    if (this.closed || signal?.aborted) return [];
+    this.reapExpired();
+    const visibilityMs = visibilityTimeout * 1000;
+    if (this.head < this.pending.length || waitTimeSeconds === 0) {
+      return this.take(maxMessages, visibilityMs);
+    }
+    return new Promise((resolve) => {
+      const waiter = new Waiter(maxMessages, visibilityMs, resolve);
+      this.waiters.add(waiter);
+      if (Number.isFinite(waitTimeSeconds)) {
+        waiter.timer = this.clock.setTimer(waitTimeSeconds * 1000, () => this.waitEnded(waiter));
+      }
+      if (signal !== undefined) {
+        waiter.signal = signal;
+        waiter.onAbort = () => this.release(waiter, []);
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Move every expired in-flight entry to the tail of the queue; returns how many moved. */
+  reapExpired(): number {
+    const heap = this.heap;
+    if (heap.length === 0) return 0;
+    const now = this.clock.monotonic();
+    let moved = 0;
+    for (let top = heap[0]; top !== undefined && top.expiresAt <= now; top = heap[0]) {
+      heapRemove(heap, top);
+      top.state = PENDING;
+      top.handle = undefined;
+      this.pending.push(top);
+      moved++;
+    }
+    if (moved > 0 && this.waiters.size > 0) this.dispatch();
+    return moved;
+  }
+
+  acknowledge(entry: Entry<Body>, handle: string): void {
+    this.checkHandle(entry, handle);
+    heapRemove(this.heap, entry);
+    entry.state = DELETED;
+    entry.handle = undefined;
+    if (log.isEnabled("debug")) {
+      log.debug("mailbox.acknowledge", "Message acknowledged", {
+        mailbox: this.name,
+        messageId: entry.id,
+        deliveryCount: entry.deliveryCount,
+      });
+    }
+  }
+
+  nack(entry: Entry<Body>, handle: string, visibilityMs: number): void {
+    this.checkHandle(entry, handle);
+    if (visibilityMs === 0) {
+      heapRemove(this.heap, entry);
+      entry.state = PENDING;
+      entry.handle = undefined;
+      this.pending.push(entry);
+      if (this.waiters.size > 0) this.dispatch();
+      return;
+    }
+    // Still in flight, but no outstanding handle can settle it: the next delivery gets a new one.
+    entry.handle = undefined;
+    this.setExpiry(entry, visibilityMs);
+  }
+
+  extend(entry: Entry<Body>, handle: string, visibilityMs: number): void {
+    this.checkHandle(entry, handle);
+    this.setExpiry(entry, visibilityMs);
+  }
+
+  replyTarget(entry: Entry<Body>): Mailbox<unknown> {
+    if (entry.replyMailbox !== undefined) return entry.replyMailbox;
+    if (entry.replyName === undefined) {
+      throw new ReplyNotAvailableError(
+        `Message ${entry.id} of mailbox "${this.name}" has no reply address, so reply() has nowhere to ` +
+          `send. Pass { replyTo } to send() when the sender expects an answer.`,
+        { details: { mailbox: this.name, messageId: entry.id } },
+      );
+    }
+    return this.resolver.resolve(entry.replyName);
+  }
+
+  purge(): number {
+    const count = this.size;
+    for (let i = this.head; i < this.pending.length; i++) (this.pending[i] as Entry<Body>).state = DELETED;
+    for (const entry of this.heap) {
+      entry.state = DELETED;
+      entry.handle = undefined;
+      entry.heapIndex = -1;
+    }
+    this.pending = [];
+    this.head = 0;
+    this.heap = [];
+    return count;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    for (const waiter of this.waiters) this.release(waiter, []);
+  }
+
+  /** Deliver up to `max` waiting entries, each invisible for `visibilityMs`. */
+  private take(max: number, visibilityMs: number): Message<Body, ReplyBody>[] {
+    const out: Message<Body, ReplyBody>[] = [];
+    const pending = this.pending;
+    if (this.head === pending.length) return out;
+    const now = this.clock.monotonic();
+    const expiresAt = now + visibilityMs;
+    while (out.length < max && this.head < pending.length) {
+      const entry = pending[this.head] as Entry<Body>;
+      pending[this.head++] = undefined;
+      entry.deliveryCount++;
+      entry.state = IN_FLIGHT;
+      entry.handle = `${entry.id}:${entry.deliveryCount}`;
+      entry.expiresAt = expiresAt;
+      entry.order = ++this.order;
+      heapPush(this.heap, entry);
+      out.push(new InMemoryMessage(this, entry));
+    }
+    this.compact();
+    this.scheduleReaper(now);
+    if (log.isEnabled("debug")) {
+      log.debug("mailbox.receive", "Messages received", {
+        mailbox: this.name,
+        count: out.length,
+        messageIds: out.map((m) => m.id),
+      });
+    }
+    return out;
+  }
+
+  /** Drop spent slots: at once when the queue is empty, otherwise once they are most of the array. */
+  private compact(): void {
+    if (this.head === this.pending.length) {
+      this.pending.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.pending.length) {
+      this.pending = this.pending.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Hand waiting entries to blocked receivers, oldest receiver first. */
+  private dispatch(): void {
+    for (const waiter of this.waiters) {
+      if (this.head === this.pending.length) return;
+      this.release(waiter, this.take(waiter.maxMessages, waiter.visibilityMs));
+    }
+  }
+
+  private release(waiter: Waiter<Body, ReplyBody>, messages: Message<Body, ReplyBody>[]): void {
+    this.waiters.delete(waiter);
+    waiter.timer?.cancel();
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    waiter.resolve(messages);
+  }
+
+  private waitEnded(waiter: Waiter<Body, ReplyBody>): void {
+    waiter.timer = undefined;
+    // Expired messages the reaper has not moved yet still count as available at the deadline.
+    this.reapExpired();
+    if (this.waiters.has(waiter)) {
+      this.release(waiter, this.take(waiter.maxMessages, waiter.visibilityMs));
+    }
+  }
+
+  private setExpiry(entry: Entry<Body>, visibilityMs: number): void {
+    const now = this.clock.monotonic();
+    entry.expiresAt = now + visibilityMs;
+    entry.order = ++this.order;
+    heapUpdate(this.heap, entry);
+    this.scheduleReaper(now);
+  }
+
+  private checkHandle(entry: Entry<Body>, handle: string): void {
+    if (entry.state !== IN_FLIGHT || entry.handle !== handle) {
+      throw new ReceiptHandleExpiredError(
+        `The receipt handle "${handle}" of message ${entry.id} in mailbox "${this.name}" is no longer ` +
+          `valid: the message was delivered again, settled, or purged. Receive the message again for a ` +
+          `current handle, and keep processing shorter than the visibility timeout (or extend it).`,
+        { details: { mailbox: this.name, messageId: entry.id, receiptHandle: handle } },
+      );
+    }
+  }
+
+  /**
+   * Keep one timer for the earliest expiry, never closer than the reaper interval, so a burst of
+   * receives does not reschedule it per message.
+   */
+  private scheduleReaper(now: number): void {
+    const top = this.heap[0];
+    if (top === undefined || this.closed) return;
+    const at = Math.max(top.expiresAt, now + this.reaperIntervalMs);
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      this.timer.cancel();
+    }
+    this.timerAt = at;
+    this.timer = this.clock.setTimer(at - now, this.onReaperTimer);
+  }
+
+  private readonly onReaperTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    this.reapExpired();
+    this.scheduleReaper(this.clock.monotonic());
+  };
+}
+
+type Settlement = "acknowledged" | "nacked";
+
+/** One delivery of an entry. */
+class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody> {
+  readonly id: string;
+  readonly body: Body;
+  readonly receiptHandle: string;
+  readonly deliveryCount: number;
+  readonly replyTo: string | undefined;
+  readonly #queue: Queue<Body, ReplyBody>;
+  readonly #entry: Entry<Body>;
+  #settled: Settlement | undefined = undefined;
+
+  constructor(queue: Queue<Body, ReplyBody>, entry: Entry<Body>) {
+    this.id = entry.id;
+    this.body = entry.body;
+    this.receiptHandle = entry.handle as string;
+    this.deliveryCount = entry.deliveryCount;
+    this.replyTo = entry.replyName;
+    this.#queue = queue;
+    this.#entry = entry;
+  }
+
+  get enqueuedAt(): Date {
+    return new Date(this.#entry.enqueuedAtMs);
+  }
+
+  get finalized(): boolean {
+    return this.#settled !== undefined;
+  }
+
+  async reply(body: ReplyBody): Promise<string> {
+    this.#checkOpen("reply to");
+    return this.#queue.replyTarget(this.#entry).send(body);
+  }
+
+  async acknowledge(): Promise<void> {
+    this.#checkOpen("acknowledge");
+    this.#queue.acknowledge(this.#entry, this.receiptHandle);
+    this.#settled = "acknowledged";
+  }
+
+  async nack(visibilityTimeout = 0): Promise<void> {
+    validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
+    this.#checkOpen("nack");
+    this.#queue.nack(this.#entry, this.receiptHandle, visibilityTimeout * 1000);
+    this.#settled = "nacked";
+  }
+
+  async extendVisibility(timeout: number): Promise<void> {
+    validateVisibilityTimeout(timeout, "extendVisibility timeout");
+    this.#checkOpen("extend the visibility of");
+    this.#queue.extend(this.#entry, this.receiptHandle, timeout * 1000);
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#settled !== undefined) {
+      throw new MessageFinalizedError(
+        `Cannot ${action} message ${this.id} of mailbox "${this.#queue.name}": it was already ` +
+          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
+        { details: { mailbox: this.#queue.name, messageId: this.id, settled: this.#settled } },
+      );
+    }
+  }
+}
+
+/**
+ * A mailbox held in process memory with SQS semantics (FIFO, visibility timeouts, new receipt
+ * handle per delivery, long polls) timed by the injected clock. See the module example.
+ */
+export class InMemoryMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, ReplyBody> {
+  readonly name: string;
+  readonly #queue: Queue<Body, ReplyBody>;
+
+  constructor(options: InMemoryMailboxOptions = {}) {
+    const name = options.name ?? "default";
+    if (typeof name !== "string" || name === "") {
+      throw new WinkError(
+        "invalid_argument",
+        `A mailbox name must be a non-empty string, got ${JSON.stringify(name)}.`,
+        {
+          details: { name },
+        },
+      );
+    }
+    const { maxSize, reaperIntervalMs = 100 } = options;
+    if (maxSize !== undefined && !(Number.isInteger(maxSize) && maxSize > 0)) {
+      throw new WinkError(
+        "invalid_argument",
+        `maxSize of mailbox "${name}" must be a positive integer, got ${String(maxSize)}. Omit it for no limit.`,
+        { details: { mailbox: name, maxSize } },
+      );
+    }
+    if (!(Number.isFinite(reaperIntervalMs) && reaperIntervalMs >= 0)) {
+      throw new WinkError(
+        "invalid_argument",
+        `reaperIntervalMs of mailbox "${name}" must be a finite number of milliseconds >= 0, got ${String(reaperIntervalMs)}.`,
+        { details: { mailbox: name, reaperIntervalMs } },
+      );
+    }
+    this.name = name;
+    this.#queue = new Queue(
+      name,
+      options.clock ?? SYSTEM_CLOCK,
+      maxSize,
+      options.resolver ?? new MailboxRegistry(),
+      reaperIntervalMs,
+    );
+  }
+
+  get closed(): boolean {
+    return this.#queue.closed;
+  }
+
+  async send(body: Body, options?: SendOptions): Promise<string> {
+    return this.#queue.send(body, options);
+  }
+
+  async receive(options?: ReceiveOptions): Promise<Message<Body, ReplyBody>[]> {
+    return this.#queue.receive(options);
+  }
+
+  async purge(): Promise<number> {
+    return this.#queue.purge();
+  }
+
+  async approximateCount(): Promise<number> {
+    return this.#queue.size;
+  }
+
+  async close(): Promise<void> {
+    this.#queue.close();
+  }
+
+  /**
+   * Return every message whose visibility has ended to the tail of the queue now, without
+   * waiting for the reaper timer; returns how many were returned. `receive` does this itself, so
+   * call it only to observe the queue (tests, metrics).
+   */
+  reapExpired(): number {
+    return this.#queue.reapExpired();
+  }
+}
