@@ -37,7 +37,10 @@ export class HeartbeatBoard {
   /** Reserve a slot; throws when the board is full. */
   allocate(): number {
     if (this.next >= this.capacity) {
-      throw new WinkError("invalid_argument", `HeartbeatBoard is full (${this.capacity} slots). Create it with a larger capacity.`);
+      throw new WinkError(
+        "invalid_argument",
+        `HeartbeatBoard is full (${this.capacity} slots). Create it with a larger capacity.`,
+      );
     }
     return this.next++;
   }
@@ -86,7 +89,9 @@ export class Heartbeat {
       try {
         callback();
       } catch (error) {
-        log.error("heartbeat.callback_failed", "A heartbeat callback failed; the others still ran.", { error });
+        log.error("heartbeat.callback_failed", "A heartbeat callback failed; the others still ran.", {
+          error,
+        });
       }
     }
   }
