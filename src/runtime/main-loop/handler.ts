@@ -1,0 +1,305 @@
+/**
+ * Settling one queue message: success → reply then acknowledge; failure → the DLQ policy decides
+ * between retry-with-backoff and dead-lettering; no policy → error reply and acknowledge. Every
+ * outcome is logged and published as a `MessageHandled` event for metrics.
+ */
+
+import { Deadline } from "../../deadline.js";
+import { DeadlineExceededError, describeThrown, errorTypeName, WinkError } from "../../errors.js";
+import { createRunContext, type RunContext } from "../../run-context.js";
+import { formatIssues, schemaIssues } from "../../schema.js";
+import { MessageHandled } from "../events/index.js";
+import type { LeaseExtender } from "../lease-extender.js";
+import { getLogger } from "../logging/index.js";
+import { deadLetterFor } from "../mailbox/dlq.js";
+import {
+  MailboxSerializationError,
+  ReceiptHandleExpiredError,
+  ReplyNotAvailableError,
+} from "../mailbox/errors.js";
+import { type Message, retryBackoffSeconds } from "../mailbox/types.js";
+import type { MainLoop } from "./main-loop.js";
+import type { MainLoopError, MainLoopRequest, MainLoopResult } from "./types.js";
+
+const log = getLogger("weakincentives.runtime.main_loop");
+
+type Outcome = "succeeded" | "failed" | "retried" | "dead_lettered" | "returned";
+
+interface Context {
+  readonly message: Message<unknown, MainLoopResult<unknown>>;
+  readonly startedMs: number;
+  readonly requestId?: string | undefined;
+  readonly runContext?: RunContext | undefined;
+}
+
+/** Handles messages for one MainLoop. */
+export class MessageHandler<Req, Out> {
+  constructor(
+    private readonly loop: MainLoop<Req, Out>,
+    private readonly lease: LeaseExtender | undefined,
+  ) {}
+
+  /** Process one message to a settled state. Never throws. */
+  async handle(message: Message<unknown, MainLoopResult<Out>>, visibilityTimeout: number): Promise<void> {
+    const startedMs = this.loop.clock.monotonic();
+    const parsed = this.loop.envelopeSchema.safeParse(message.body);
+    if (!parsed.success) {
+      const error = new MailboxSerializationError(
+        `Message ${message.id} in "${this.loop.requests.name}" is not a valid request envelope:\n${formatIssues(
+          schemaIssues(parsed.error),
+        )}\nSend { request, requestId } with a request that matches the loop's schema.`,
+      );
+      await this.fail({ message, startedMs }, error, true);
+      return;
+    }
+    const envelope: MainLoopRequest<Req> = parsed.data;
+    const runContext = createRunContext({
+      requestId: envelope.requestId,
+      attempt: message.deliveryCount,
+      workerId: this.loop.workerId,
+      ...(envelope.runContext?.traceId ? { traceId: envelope.runContext.traceId } : {}),
+      ...(envelope.runContext?.spanId ? { spanId: envelope.runContext.spanId } : {}),
+    });
+    const context: Context = { message, startedMs, requestId: envelope.requestId, runContext };
+    log.info("main_loop.message_received", "Processing a request.", {
+      loop: this.loop.name,
+      messageId: message.id,
+      requestId: envelope.requestId,
+      attempt: message.deliveryCount,
+    });
+    const detach = this.lease?.attach(message, this.loop.heartbeat, { visibilityTimeout });
+    try {
+      const deadline = this.deadlineOf(envelope);
+      const { response, session } = await this.loop.execute(envelope.request, {
+        requestId: envelope.requestId,
+        runContext,
+        ...(deadline ? { deadline } : {}),
+        ...(envelope.budget ? { budget: envelope.budget } : {}),
+      });
+      await this.succeed(context, {
+        requestId: envelope.requestId,
+        success: true,
+        output: response.output,
+        sessionId: session.sessionId,
+        runId: runContext.runId,
+        attempt: message.deliveryCount,
+        completedAt: this.loop.clock.now().toISOString(),
+      });
+    } catch (error) {
+      await this.fail(context, error, false);
+    } finally {
+      detach?.();
+    }
+  }
+
+  /** Put a received but unstarted message back at once (shutdown). */
+  async returnUnstarted(message: Message<unknown, MainLoopResult<Out>>): Promise<void> {
+    try {
+      await message.nack(0);
+      log.info("main_loop.message_returned", "Returned an unstarted message to the queue for shutdown.", {
+        loop: this.loop.name,
+        messageId: message.id,
+      });
+    } catch (error) {
+      log.warning(
+        "main_loop.return_failed",
+        "Could not return an unstarted message; it reappears after its visibility timeout.",
+        {
+          messageId: message.id,
+          error,
+        },
+      );
+    }
+    this.publish({ message, startedMs: this.loop.clock.monotonic() }, "returned");
+  }
+
+  private deadlineOf(envelope: MainLoopRequest<Req>): Deadline | undefined {
+    if (!envelope.deadline) return undefined;
+    const at = Date.parse(envelope.deadline);
+    if (at <= this.loop.clock.epochMs()) throw expiredRequestError(envelope.requestId, envelope.deadline);
+    return new Deadline(at, this.loop.clock);
+  }
+
+  private async succeed(context: Context, result: MainLoopResult<Out>): Promise<void> {
+    const { message } = context;
+    try {
+      await message.reply(result);
+    } catch (error) {
+      if (!(error instanceof ReplyNotAvailableError)) {
+        const delay = retryBackoffSeconds(message.deliveryCount);
+        log.error(
+          "main_loop.reply_failed",
+          `Sending the result failed; the request will run again in ${delay} s.`,
+          {
+            messageId: message.id,
+            requestId: context.requestId,
+            error,
+          },
+        );
+        await this.settle(() => message.nack(delay), message);
+        this.publish(context, "retried", error);
+        return;
+      }
+      log.warning("main_loop.no_reply_to", "The request has no reply address; the result is not sent.", {
+        messageId: message.id,
+        requestId: context.requestId,
+      });
+    }
+    await this.settle(() => message.acknowledge(), message);
+    this.publish(context, "succeeded");
+  }
+
+  private async fail(context: Context, error: unknown, malformed: boolean): Promise<void> {
+    const { message } = context;
+    const dlq = this.loop.config.dlq;
+    if (dlq && (malformed || dlq.shouldDeadLetter(message, error))) {
+      await this.deadLetter(context, error);
+      return;
+    }
+    if (dlq) {
+      const delay = retryBackoffSeconds(message.deliveryCount);
+      log.warning("main_loop.request_retry", `Request failed; it will be retried in ${delay} s.`, {
+        messageId: message.id,
+        requestId: context.requestId,
+        attempt: message.deliveryCount,
+        error,
+      });
+      await this.settle(() => message.nack(delay), message);
+      this.publish(context, "retried", error);
+      return;
+    }
+    log.error("main_loop.request_failed", "Request failed; replying with the error.", {
+      messageId: message.id,
+      requestId: context.requestId,
+      error,
+      ...(malformed ? { body: message.body } : {}),
+    });
+    await this.replyError(context, describeError(error));
+    await this.settle(() => message.acknowledge(), message);
+    this.publish(context, "failed", error);
+  }
+
+  private async deadLetter(context: Context, error: unknown): Promise<void> {
+    const { message } = context;
+    const dlq = this.loop.config.dlq;
+    if (!dlq) return;
+    const letter = deadLetterFor(message, error, {
+      sourceMailbox: this.loop.requests.name,
+      at: this.loop.clock.now(),
+      requestId: context.requestId,
+      traceId: context.runContext?.traceId,
+    });
+    try {
+      await dlq.mailbox.send(letter);
+    } catch (sendError) {
+      const delay = retryBackoffSeconds(message.deliveryCount);
+      log.error(
+        "main_loop.dead_letter_failed",
+        `Could not send to the DLQ; the message stays queued (retry in ${delay} s).`,
+        {
+          messageId: message.id,
+          dlq: dlq.mailbox.name,
+          error: sendError,
+        },
+      );
+      await this.settle(() => message.nack(delay), message);
+      this.publish(context, "retried", error);
+      return;
+    }
+    log.warning("main_loop.message_dead_lettered", "Request dead-lettered.", {
+      messageId: message.id,
+      requestId: context.requestId,
+      attempt: message.deliveryCount,
+      dlq: dlq.mailbox.name,
+      error,
+    });
+    const described = describeError(error);
+    await this.replyError(context, {
+      ...described,
+      message: `Dead-lettered after ${message.deliveryCount} attempt(s): ${described.message}`,
+    });
+    await this.settle(() => message.acknowledge(), message);
+    this.publish(context, "dead_lettered", error);
+  }
+
+  private async replyError(context: Context, error: MainLoopError): Promise<void> {
+    const { message } = context;
+    if (!message.replyTo) return;
+    const result: MainLoopResult<Out> = {
+      requestId: context.requestId ?? message.id,
+      success: false,
+      error,
+      runId: context.runContext?.runId ?? message.id,
+      attempt: message.deliveryCount,
+      completedAt: this.loop.clock.now().toISOString(),
+    };
+    try {
+      await message.reply(result);
+    } catch (replyError) {
+      log.warning("main_loop.error_reply_failed", "Could not send the error reply.", {
+        messageId: message.id,
+        error: replyError,
+      });
+    }
+  }
+
+  /** Ack or nack; a stale handle means the message was already redelivered, which is fine. */
+  private async settle(action: () => Promise<void>, message: Message<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      if (error instanceof ReceiptHandleExpiredError) {
+        log.warning(
+          "main_loop.receipt_expired",
+          "The lease expired before settling; another delivery will follow.",
+          {
+            messageId: message.id,
+          },
+        );
+        return;
+      }
+      log.error(
+        "main_loop.settle_failed",
+        "Settling a message failed; it reappears after its visibility timeout.",
+        {
+          messageId: message.id,
+          error,
+        },
+      );
+    }
+  }
+
+  private publish(context: Context, outcome: Outcome, error?: unknown): void {
+    const dispatcher = this.loop.config.dispatcher;
+    if (!dispatcher) return;
+    dispatcher.dispatch(
+      MessageHandled.create({
+        loop: this.loop.name,
+        mailbox: this.loop.requests.name,
+        messageId: context.message.id,
+        ...(context.requestId ? { requestId: context.requestId } : {}),
+        outcome,
+        deliveryCount: context.message.deliveryCount,
+        durationMs: Math.max(0, this.loop.clock.monotonic() - context.startedMs),
+        ...(error === undefined ? {} : { errorType: errorTypeName(error) }),
+        createdAt: this.loop.clock.now().toISOString(),
+      }),
+    );
+  }
+}
+
+function describeError(error: unknown): MainLoopError {
+  return {
+    type: errorTypeName(error),
+    ...(error instanceof WinkError ? { code: error.code } : {}),
+    message: error instanceof Error ? error.message : describeThrown(error),
+  };
+}
+
+/** Raised when a request's own deadline has already passed when it is picked up. */
+export function expiredRequestError(requestId: string, deadline: string): DeadlineExceededError {
+  return new DeadlineExceededError(
+    `Request ${requestId} has deadline ${deadline}, which passed before a worker picked it up. Send it with a later deadline.`,
+    { details: { requestId, deadline } },
+  );
+}

@@ -1,0 +1,295 @@
+/**
+ * MainLoop: the worker that turns queued requests into agent evaluations.
+ *
+ * For each message it validates the envelope, builds a run context, keeps the lease alive while
+ * the worker beats, lets the subclass `prepare` a prompt, evaluates it (re-rendering when the
+ * model opens summarized sections), replies with a {@link MainLoopResult}, and only then
+ * acknowledges. Failures follow the DLQ policy: retry with backoff, or dead-letter with every
+ * detail; a malformed envelope is dead-lettered at once. Nothing is dropped silently.
+ *
+ * @example
+ * ```ts nocheck
+ * class ReviewLoop extends MainLoop<ReviewRequest, Review> {
+ *   prepare(request: ReviewRequest) {
+ *     return new Prompt(reviewTemplate).bind({ request: { change: request.change } });
+ *   }
+ * }
+ * const loop = new ReviewLoop({ adapter, requests, requestSchema: ReviewRequest });
+ * await loop.run({ signal });
+ * ```
+ */
+
+import { hostname } from "node:os";
+import type { z } from "zod";
+import type { PromptResponse, ProviderAdapter } from "../../adapters/types.js";
+import { Budget, type BudgetLimits, BudgetTracker } from "../../budget.js";
+import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
+import { Deadline } from "../../deadline.js";
+import { VisibilityExpansionRequired, WinkError } from "../../errors.js";
+import { applyVisibilityExpansion, type EvaluablePrompt } from "../../prompt/index.js";
+import type { ResourceRegistry } from "../../resources/index.js";
+import { createRunContext, type RunContext } from "../../run-context.js";
+import type { Dispatcher } from "../events/index.js";
+import { LeaseExtender, type LeaseExtenderConfig } from "../lease-extender.js";
+import { Heartbeat } from "../lifecycle/heartbeat.js";
+import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
+import { getLogger } from "../logging/index.js";
+import type { DLQPolicy } from "../mailbox/dlq.js";
+import type { Mailbox } from "../mailbox/types.js";
+import { Session } from "../session/index.js";
+import { MessageHandler } from "./handler.js";
+import { type MainLoopRequest, mainLoopRequestSchema } from "./types.js";
+
+const log = getLogger("weakincentives.runtime.main_loop");
+
+/** Defaults every request of a loop inherits (a request's own fields win). */
+export interface MainLoopConfig {
+  /** Seconds a request may run when it names no deadline. */
+  readonly deadlineSeconds?: number;
+  /** Token limits for every request. */
+  readonly budget?: Omit<BudgetLimits, "deadline">;
+  /** Resources for tools, over each prompt's own. */
+  readonly resources?: ResourceRegistry;
+  /** Shared by every session the loop creates, so one subscriber sees every request's events. */
+  readonly dispatcher?: Dispatcher;
+  /** Lease extension on heartbeats (default on: every 60 s by 300 s); `false` turns it off. */
+  readonly leaseExtender?: LeaseExtenderConfig | false;
+  /** Where poison messages go; without one, a failed request gets an error reply and is acknowledged. */
+  readonly dlq?: DLQPolicy;
+  /** Requests processed at once (default 1). */
+  readonly concurrency?: number;
+  /** Seconds a received message stays invisible (default 300). */
+  readonly visibilityTimeout?: number;
+  /** Long-poll seconds per receive (default 20). */
+  readonly waitTimeSeconds?: number;
+  /** Most re-renders for sections the model opens, per request (default 16). */
+  readonly maxVisibilityExpansions?: number;
+}
+
+/** Constructor options of {@link MainLoop}. */
+export interface MainLoopOptions<Req, Out> {
+  readonly adapter: ProviderAdapter;
+  /** The queue of {@link MainLoopRequest}s; replies go to each message's reply address. */
+  readonly requests: Mailbox<unknown, import("./types.js").MainLoopResult<Out>>;
+  /** Schema of the request payload; envelopes whose payload fails it are dead-lettered. */
+  readonly requestSchema: z.ZodType<Req>;
+  readonly config?: MainLoopConfig;
+  /** Name in logs, metrics and watchdog messages (default the class name). */
+  readonly name?: string;
+  /** Default `hostname-pid`. */
+  readonly workerId?: string;
+  readonly clock?: Clock;
+  /** Default: a new heartbeat on the process-wide board. */
+  readonly heartbeat?: Heartbeat;
+}
+
+/** What `prepare` can use. */
+export interface PrepareContext {
+  /** A fresh session on the loop's dispatcher; return another in `{ prompt, session }` to replace it. */
+  readonly session: Session;
+  readonly requestId: string;
+  readonly runContext: RunContext;
+}
+
+/** What `prepare` returns: the bound prompt, optionally with its own session. */
+export type Prepared<Out> =
+  | EvaluablePrompt<Out>
+  | { readonly prompt: EvaluablePrompt<Out>; readonly session?: Session };
+
+/** Options of {@link MainLoop.execute}. */
+export interface ExecuteOptions {
+  readonly requestId?: string;
+  readonly runContext?: RunContext;
+  readonly deadline?: Deadline;
+  readonly budget?: Omit<BudgetLimits, "deadline">;
+  readonly signal?: AbortSignal;
+}
+
+/** A queue worker that evaluates one agent definition per request. Subclass and implement `prepare`. */
+export abstract class MainLoop<Req, Out> implements Runnable {
+  readonly name: string;
+  readonly adapter: ProviderAdapter;
+  readonly requests: Mailbox<unknown, import("./types.js").MainLoopResult<Out>>;
+  readonly config: MainLoopConfig;
+  readonly workerId: string;
+  readonly heartbeat: Heartbeat;
+  readonly clock: Clock;
+  /** Zod schema of the whole envelope. */
+  readonly envelopeSchema: z.ZodType<MainLoopRequest<Req>>;
+  private active = false;
+  private readonly handler: MessageHandler<Req, Out>;
+
+  constructor(options: MainLoopOptions<Req, Out>) {
+    this.name = options.name ?? this.constructor.name;
+    this.adapter = options.adapter;
+    this.requests = options.requests;
+    this.config = options.config ?? {};
+    this.workerId = options.workerId ?? `${hostname()}-${process.pid}`;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.heartbeat = options.heartbeat ?? new Heartbeat({ clock: this.clock });
+    this.envelopeSchema = mainLoopRequestSchema(options.requestSchema) as unknown as z.ZodType<
+      MainLoopRequest<Req>
+    >;
+    const concurrency = this.config.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+      throw new WinkError(
+        "invalid_config",
+        `MainLoop concurrency must be an integer from 1 to 64, got ${String(concurrency)}.`,
+      );
+    }
+    const lease =
+      this.config.leaseExtender === false
+        ? undefined
+        : new LeaseExtender(this.config.leaseExtender ?? {}, this.clock);
+    this.handler = new MessageHandler(this, lease);
+  }
+
+  /** Build the prompt for one request (bind its params, add resources). */
+  abstract prepare(request: Req, context: PrepareContext): Prepared<Out> | Promise<Prepared<Out>>;
+
+  /** Runs after a successful evaluation, before the reply (e.g. to persist results). */
+  finalize(
+    _prompt: EvaluablePrompt<Out>,
+    _session: Session,
+    _response: PromptResponse<Out>,
+  ): void | Promise<void> {}
+
+  /** True while {@link MainLoop.run} is running. */
+  get running(): boolean {
+    return this.active;
+  }
+
+  /**
+   * Evaluate one request directly (no queue): prepare, evaluate with visibility retries,
+   * finalize. Used by {@link MainLoop.run} and by callers that hold a request in hand.
+   */
+  async execute(
+    request: Req,
+    options: ExecuteOptions = {},
+  ): Promise<{ response: PromptResponse<Out>; session: Session }> {
+    const requestId = options.requestId ?? options.runContext?.requestId ?? createRunContext().requestId;
+    const runContext = options.runContext ?? createRunContext({ requestId, workerId: this.workerId });
+    const deadline =
+      options.deadline ??
+      (this.config.deadlineSeconds
+        ? Deadline.after(this.config.deadlineSeconds * 1_000, this.clock)
+        : undefined);
+    const limits = { ...(this.config.budget ?? {}), ...(options.budget ?? {}) };
+    const hasLimits = Object.values(limits).some((v) => v !== undefined);
+    const budget =
+      deadline || hasLimits ? new Budget({ ...limits, ...(deadline ? { deadline } : {}) }) : undefined;
+    const tracker = budget ? new BudgetTracker(budget) : undefined;
+    let session = new Session({
+      ...(this.config.dispatcher ? { dispatcher: this.config.dispatcher } : {}),
+      clock: this.clock,
+      tags: { requestId, loop: this.name },
+    });
+    const prepared = await this.prepare(request, {
+      session,
+      requestId,
+      runContext: { ...runContext, sessionId: session.sessionId },
+    });
+    const prompt = "prompt" in prepared ? prepared.prompt : prepared;
+    if ("prompt" in prepared && prepared.session) session = prepared.session;
+    const limit = this.config.maxVisibilityExpansions ?? 16;
+    for (let expansions = 0; ; expansions++) {
+      try {
+        const response = await this.adapter.evaluate(prompt, {
+          session,
+          heartbeat: () => this.heartbeat.beat(),
+          runContext: { ...runContext, sessionId: session.sessionId },
+          ...(deadline ? { deadline } : {}),
+          ...(budget ? { budget } : {}),
+          ...(tracker ? { budgetTracker: tracker } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(this.config.resources ? { resources: this.config.resources } : {}),
+        });
+        await this.finalize(prompt, session, response);
+        return { response, session };
+      } catch (error) {
+        if (!(error instanceof VisibilityExpansionRequired) || expansions >= limit) throw error;
+        log.info("main_loop.visibility_expansion", "The model opened sections; evaluating again.", {
+          requestId,
+          sections: error.sectionKeys.join(","),
+        });
+        applyVisibilityExpansion(session, error);
+      }
+    }
+  }
+
+  /**
+   * Consume the requests mailbox until `signal` aborts (or `maxIterations` receives): up to
+   * `concurrency` messages in flight. On abort it stops receiving, lets in-flight requests
+   * finish, returns received-but-unstarted messages to the queue at once, then resolves.
+   */
+  async run(options: RunOptions = {}): Promise<void> {
+    if (this.active) throw new WinkError("invalid_argument", `MainLoop "${this.name}" is already running.`);
+    this.active = true;
+    const signal = options.signal;
+    const visibilityTimeout = options.visibilityTimeout ?? this.config.visibilityTimeout ?? 300;
+    const waitTimeSeconds = options.waitTimeSeconds ?? this.config.waitTimeSeconds ?? 20;
+    const concurrency = this.config.concurrency ?? 1;
+    const inflight = new Set<Promise<void>>();
+    log.info("main_loop.start", "Main loop started.", {
+      loop: this.name,
+      mailbox: this.requests.name,
+      concurrency,
+    });
+    try {
+      for (
+        let iteration = 0;
+        options.maxIterations === undefined || iteration < options.maxIterations;
+        iteration++
+      ) {
+        if (signal?.aborted || this.requests.closed) break;
+        while (inflight.size >= concurrency) await Promise.race(inflight);
+        this.heartbeat.beat();
+        const messages = await this.receive(
+          concurrency - inflight.size,
+          visibilityTimeout,
+          waitTimeSeconds,
+          signal,
+        );
+        this.heartbeat.beat();
+        for (const message of messages) {
+          if (signal?.aborted) {
+            await this.handler.returnUnstarted(message);
+            continue;
+          }
+          const task: Promise<void> = this.handler.handle(message, visibilityTimeout).finally(() => {
+            inflight.delete(task);
+            this.heartbeat.beat();
+          });
+          inflight.add(task);
+        }
+      }
+      await Promise.all(inflight);
+    } finally {
+      this.active = false;
+      log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
+    }
+  }
+
+  private async receive(
+    free: number,
+    visibilityTimeout: number,
+    waitTimeSeconds: number,
+    signal?: AbortSignal,
+  ) {
+    try {
+      return await this.requests.receive({
+        maxMessages: Math.min(free, 10),
+        visibilityTimeout,
+        waitTimeSeconds,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      log.error("main_loop.receive_failed", "Receiving from the requests mailbox failed; retrying in 1 s.", {
+        mailbox: this.requests.name,
+        error,
+      });
+      await this.clock.sleep(1_000, signal).catch(() => {});
+      return [];
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import { BudgetExceededError, DeadlineExceededError } from "../../../src/errors.js";
+import { MessageHandled } from "../../../src/runtime/events/index.js";
+import { type DeadLetter, DLQPolicy } from "../../../src/runtime/mailbox/dlq.js";
+import { InMemoryMailbox } from "../../../src/runtime/mailbox/index.js";
+import { envelope, failing, scripted, setup, uniqueName } from "./fixtures.js";
+
+describe("MainLoop processing", () => {
+  it("evaluates a request, replies with the typed result, then acknowledges", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "42"}' }]);
+    const { loop, requests, results } = setup(adapter);
+    await requests.send(envelope("meaning of life", "req-1"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({
+      requestId: "req-1",
+      success: true,
+      output: { answer: "42" },
+      attempt: 1,
+    });
+    expect(reply?.body.sessionId).toBeTypeOf("string");
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("re-renders and retries when the model opens a summarized section", async () => {
+    const { adapter, model } = scripted([
+      { toolCalls: [{ id: "o", name: "open_sections", arguments: { section_keys: ["tools"] } }] },
+      (history) => {
+        expect(history.rendered.tools.map((t) => t.name)).toContain("lookup");
+        return { text: '{"answer": "opened"}', toolCalls: [] };
+      },
+    ]);
+    const { loop, requests, results } = setup(adapter);
+    await requests.send(envelope("q"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({ success: true, output: { answer: "opened" } });
+    expect(model.requests).toBe(2);
+  });
+
+  it("without a DLQ, replies with the error and acknowledges", async () => {
+    const { loop, requests, results } = setup(
+      failing(() => new BudgetExceededError("total_tokens", "Budget exceeded: 600 > 500")),
+    );
+    await requests.send(envelope("q"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({
+      success: false,
+      error: { type: "BudgetExceededError", code: "budget_exceeded", message: "Budget exceeded: 600 > 500" },
+    });
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("acknowledges a request without a reply address after success", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}' }]);
+    const { loop, requests } = setup(adapter);
+    await requests.send(envelope("q"));
+    await loop.run({ maxIterations: 1 });
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("nacks with backoff when the reply cannot be sent, so the request runs again", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}' }], { repeat: true });
+    const { loop, requests, clock } = setup(adapter);
+    const closed = new InMemoryMailbox({ name: uniqueName("closed"), clock });
+    await closed.close();
+    await requests.send(envelope("q"), { replyTo: closed });
+    await loop.run({ maxIterations: 1 });
+    expect(await requests.approximateCount()).toBe(1);
+    expect(await requests.receive()).toEqual([]);
+    clock.advance(60_000);
+    const [again] = await requests.receive();
+    expect(again?.deliveryCount).toBe(2);
+  });
+
+  it("fails a request whose own deadline has passed, naming it", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "late"}' }]);
+    const { loop, requests, results, clock } = setup(adapter);
+    await requests.send(
+      { ...envelope("q", "req-late"), deadline: new Date(clock.epochMs() - 1_000).toISOString() },
+      { replyTo: results },
+    );
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body.error?.type).toBe(DeadlineExceededError.name);
+    expect(reply?.body.error?.message).toMatch(
+      /Request req-late has deadline .* which passed before a worker picked it up/,
+    );
+  });
+
+  it("applies request budgets over the loop's", async () => {
+    const { adapter } = scripted([
+      { text: '{"answer": "x"}', usage: { inputTokens: 900, outputTokens: 200 } },
+    ]);
+    const { loop, requests, results } = setup(adapter, { budget: { maxTotalTokens: 100_000 } });
+    await requests.send({ ...envelope("q"), budget: { maxTotalTokens: 1_000 } }, { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body.error?.code).toBe("budget_exceeded");
+  });
+
+  it("publishes MessageHandled for metrics", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}' }]);
+    const { loop, requests, dispatcher } = setup(adapter);
+    const outcomes: string[] = [];
+    dispatcher.subscribe(
+      MessageHandled,
+      (e) => void outcomes.push(`${e.loop}:${e.outcome}:${e.deliveryCount}`),
+    );
+    await requests.send(envelope("q"));
+    await loop.run({ maxIterations: 1 });
+    expect(outcomes).toEqual(["qa:succeeded:1"]);
+  });
+
+  it("processes up to `concurrency` requests at once", async () => {
+    let active = 0;
+    let peak = 0;
+    const release: (() => void)[] = [];
+    const slow = () =>
+      new Promise<{ text: string; toolCalls: [] }>((resolve) => {
+        active++;
+        peak = Math.max(peak, active);
+        release.push(() => {
+          active--;
+          resolve({ text: '{"answer": "x"}', toolCalls: [] });
+        });
+        if (release.length === 3) for (const r of release) r();
+      });
+    const { adapter } = scripted([slow, slow, slow]);
+    const { loop, requests, results } = setup(adapter, { concurrency: 3 });
+    for (const q of ["a", "b", "c"]) await requests.send(envelope(q), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    expect(peak).toBe(3);
+    expect(await results.approximateCount()).toBe(3);
+  });
+
+  it("rejects a concurrency outside 1-64", () => {
+    expect(() => setup(scripted([]).adapter, { concurrency: 0 })).toThrow(
+      /concurrency must be an integer from 1 to 64, got 0/,
+    );
+  });
+});
+
+describe("MainLoop and the DLQ", () => {
+  it("dead-letters a poison message after maxDeliveryCount with every field", async () => {
+    const adapter = failing(() => new Error("persistent failure"));
+    const { loop, requests, results, deadLetters } = setup(adapter, { dlqOptions: { maxDeliveryCount: 1 } });
+    await requests.send(
+      { ...envelope("q", "req-poison"), runContext: { traceId: "trace-1" } },
+      { replyTo: results },
+    );
+    await loop.run({ maxIterations: 1 });
+    expect(await requests.approximateCount()).toBe(0);
+    expect(await deadLetters.approximateCount()).toBe(1);
+    const [letter] = await deadLetters.receive();
+    const body = letter?.body as DeadLetter;
+    expect(body).toMatchObject({
+      sourceMailbox: requests.name,
+      deliveryCount: 1,
+      lastError: "persistent failure",
+      lastErrorType: "Error",
+      requestId: "req-poison",
+      replyTo: results.name,
+      traceId: "trace-1",
+      body: { request: { question: "q" }, requestId: "req-poison" },
+    });
+    expect(body.deadLetteredAt).toMatch(/^\d{4}-/);
+    expect(body.firstReceivedAt).toMatch(/^\d{4}-/);
+    const [reply] = await results.receive();
+    expect(reply?.body.success).toBe(false);
+    expect(reply?.body.error?.message).toMatch(/^Dead-lettered after 1 attempt\(s\): persistent failure/);
+  });
+
+  it("below the threshold, nacks with backoff min(60·n, 900) s and sends no reply", async () => {
+    const adapter = failing(() => new Error("flaky"));
+    const { loop, requests, results, deadLetters, clock } = setup(adapter, {
+      dlqOptions: { maxDeliveryCount: 3 },
+    });
+    await requests.send(envelope("q"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    expect(await requests.approximateCount()).toBe(1);
+    expect(await results.approximateCount()).toBe(0);
+    expect(await deadLetters.approximateCount()).toBe(0);
+    clock.advance(59_999);
+    expect(await requests.receive({ visibilityTimeout: 0 })).toEqual([]);
+    clock.advance(1);
+    await loop.run({ maxIterations: 1 });
+    clock.advance(120_000);
+    await loop.run({ maxIterations: 1 });
+    expect(adapter.calls).toBe(3);
+    expect(await deadLetters.approximateCount()).toBe(1);
+  });
+
+  it("never dead-letters an excluded error, however many deliveries", async () => {
+    const adapter = failing(() => new BudgetExceededError("total_tokens", "over"));
+    const { loop, requests, deadLetters, clock } = setup(adapter, {
+      dlqOptions: { maxDeliveryCount: 2, excludeErrors: [BudgetExceededError] },
+    });
+    await requests.send(envelope("q"));
+    for (let i = 0; i < 6; i++) {
+      await loop.run({ maxIterations: 1 });
+      clock.advance(900_000);
+    }
+    expect(adapter.calls).toBe(6);
+    expect(await deadLetters.approximateCount()).toBe(0);
+    expect(await requests.approximateCount()).toBe(1);
+  });
+
+  it("exclude wins over include; include dead-letters at once; codes match WinkErrors", () => {
+    const policy = new DLQPolicy({
+      mailbox: new InMemoryMailbox({ name: uniqueName("d") }),
+      includeErrors: [TypeError, "budget_exceeded"],
+      excludeErrors: [TypeError],
+    });
+    expect(policy.shouldDeadLetter({ deliveryCount: 1 }, new TypeError("x"))).toBe(false);
+    expect(policy.shouldDeadLetter({ deliveryCount: 1 }, new BudgetExceededError("total_tokens", "x"))).toBe(
+      true,
+    );
+    expect(policy.shouldDeadLetter({ deliveryCount: 1 }, new RangeError("x"))).toBe(false);
+    class Sub extends TypeError {}
+    expect(policy.shouldDeadLetter({ deliveryCount: 1 }, new Sub("x"))).toBe(false);
+    expect(policy.shouldDeadLetter({ deliveryCount: 5 }, new RangeError("x"))).toBe(true);
+    expect(() => new DLQPolicy({ mailbox: new InMemoryMailbox(), maxDeliveryCount: 0 })).toThrow(/got 0/);
+  });
+
+  it("dead-letters a malformed envelope at once with a clear error, never losing it", async () => {
+    const { adapter } = scripted([]);
+    const { loop, requests, results, deadLetters } = setup(adapter, { dlqOptions: { maxDeliveryCount: 5 } });
+    await requests.send({ request: { question: 7 }, requestId: "bad" }, { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [letter] = await deadLetters.receive();
+    expect(letter?.body).toMatchObject({ deliveryCount: 1, body: { request: { question: 7 } } });
+    expect(letter?.body.lastError).toMatch(/is not a valid request envelope:\n {2}- request.question:/);
+    const [reply] = await results.receive();
+    expect(reply?.body.error?.code).toBe("mailbox_serialization");
+  });
+
+  it("keeps the message queued when the DLQ itself cannot take it", async () => {
+    const adapter = failing(() => new Error("boom"));
+    const { loop, requests, deadLetters } = setup(adapter, { dlqOptions: { maxDeliveryCount: 1 } });
+    await deadLetters.close();
+    await requests.send(envelope("q"));
+    await loop.run({ maxIterations: 1 });
+    expect(await requests.approximateCount()).toBe(1);
+  });
+});
