@@ -1,6 +1,7 @@
 /**
- * `weakincentives/runtime`: sessions, events and logging — the runtime every agent runs in.
- * (MainLoop, mailboxes and the lifecycle join this entry as they land.)
+ * `weakincentives/runtime`: the runtime every agent runs in — sessions, events, logging,
+ * mailboxes and dead letters, MainLoop workers, lease extension, and the LoopGroup lifecycle
+ * (health probes, metrics, watchdog, graceful shutdown).
  *
  * @example
  * ```ts
@@ -12,5 +13,9 @@
  * ```
  */
 export * from "./events/index.js";
+export * from "./lease-extender.js";
+export * from "./lifecycle/index.js";
 export * from "./logging/index.js";
+export * from "./mailbox/index.js";
+export * from "./main-loop/index.js";
 export * from "./session/index.js";

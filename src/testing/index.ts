@@ -17,4 +17,11 @@ export {
   InProcessModel,
   type InProcessTurn,
 } from "./in-process-model.js";
+export {
+  type MailboxConformanceBody,
+  type MailboxConformanceCase,
+  type MailboxConformanceFactory,
+  type MailboxConformanceHarness,
+  mailboxConformanceCases,
+} from "./mailbox-conformance.js";
 export * from "./model-server/index.js";

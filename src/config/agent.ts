@@ -1,0 +1,240 @@
+/**
+ * `AgentConfig`: the worker settings of the deployment guide, read from the environment and
+ * checked against each other.
+ *
+ * The timeouts are related (see {@link checkCalibration}): a visibility timeout shorter than the
+ * watchdog threshold plus the longest processing time redelivers messages that are still being
+ * worked on, and a watchdog threshold shorter than a long poll plus processing kills healthy
+ * workers. {@link AgentConfig.fromEnv} warns about such settings by default, or refuses them.
+ *
+ * @example
+ * ```ts
+ * import { AgentConfig, describeConfig } from "weakincentives/config";
+ * import { getLogger, LoopGroup } from "weakincentives/runtime";
+ *
+ * const config = AgentConfig.fromEnv(process.env, { calibration: "refuse" });
+ * getLogger("worker").info("config.loaded", "Configuration loaded", describeConfig(config));
+ * const group = new LoopGroup({
+ *   loops: [loop],
+ *   healthPort: config.healthPort,
+ *   watchdogThreshold: config.watchdogThreshold,
+ * });
+ * ```
+ */
+
+import { type CalibrationIssue, checkCalibration } from "../runtime/lifecycle/calibration.js";
+import { getLogger, type Logger } from "../runtime/logging/index.js";
+import { env } from "./fields.js";
+import {
+  type Config,
+  type ConfigEnvironment,
+  ConfigError,
+  type ConfigIssue,
+  type LoadConfigOptions,
+  loadConfig,
+} from "./load.js";
+
+/** The model the deployment guide runs by default. */
+export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-5-20250929";
+
+const MAILBOX_EXAMPLES =
+  "memory://NAME, redis://HOST[:PORT][/DB], sqs://QUEUE or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";
+// Account ids are 12 digits; queue names are up to 80 of [A-Za-z0-9_-], FIFO queues end in ".fifo".
+const SQS_QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(?:\.fifo)?\/?$/;
+
+/**
+ * Accepts the shapes the mailbox backends understand; only the shape is checked here, the
+ * connection is the backend's business.
+ */
+function parseMailboxUrl(raw: string): string | undefined {
+  if (!URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  switch (url.protocol) {
+    case "memory:":
+    case "sqs:":
+    case "redis:":
+    case "rediss:":
+      return url.hostname === "" ? undefined : raw;
+    case "https:":
+      return SQS_QUEUE_PATH.test(url.pathname) ? raw : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The fields of {@link AgentConfig}, one variable each, with the guide's defaults (durations in
+ * seconds). Spread it into your own spec to add application settings:
+ * `loadConfig({ ...AGENT_CONFIG_SPEC, region: env.string("AWS_REGION") })`.
+ */
+export const AGENT_CONFIG_SPEC = Object.freeze({
+  /** `AGENT_MODEL`: the model id. */
+  model: env.string("AGENT_MODEL", { default: DEFAULT_AGENT_MODEL }),
+  /** `AGENT_MAX_TURNS`: most model turns per request, >= 1. */
+  maxTurns: env.int("AGENT_MAX_TURNS", { default: 25, min: 1 }),
+  /** `AGENT_MAX_BUDGET_USD`: most dollars per request, > 0. */
+  maxBudgetUsd: env.number("AGENT_MAX_BUDGET_USD", { default: 5, greaterThan: 0 }),
+  /** `HEALTH_PORT`: port of `/health/live` and `/health/ready`; 0 picks a free port. */
+  healthPort: env.int("HEALTH_PORT", { default: 8080, min: 0, max: 65_535 }),
+  /** `WATCHDOG_THRESHOLD`: a loop silent this long is stalled and the process is killed. */
+  watchdogThreshold: env.number("WATCHDOG_THRESHOLD", { default: 720, greaterThan: 0 }),
+  /** `WATCHDOG_INTERVAL`: how often the watchdog looks. */
+  watchdogInterval: env.number("WATCHDOG_INTERVAL", { default: 60, greaterThan: 0 }),
+  /** `VISIBILITY_TIMEOUT`: how long a received message stays hidden from other workers (SQS allows up to 43,200). */
+  visibilityTimeout: env.int("VISIBILITY_TIMEOUT", { default: 1800, min: 1, max: 43_200 }),
+  /** `WAIT_TIME_SECONDS`: long-poll length of each receive (SQS caps it at 20). */
+  waitTimeSeconds: env.int("WAIT_TIME_SECONDS", { default: 20, min: 0 }),
+  /** `SHUTDOWN_TIMEOUT`: how long SIGTERM waits for loops to finish. */
+  shutdownTimeout: env.number("SHUTDOWN_TIMEOUT", { default: 30, greaterThan: 0 }),
+  /** `MAX_PROCESSING_SECONDS`: the longest one message may take. */
+  maxProcessingSeconds: env.number("MAX_PROCESSING_SECONDS", { default: 600, greaterThan: 0 }),
+  /** `WORKER_CONCURRENCY`: loops per process, 1 to 64. */
+  concurrency: env.int("WORKER_CONCURRENCY", { default: 1, min: 1, max: 64 }),
+  /** `DEBUG_BUNDLE_PATH`: where debug bundles are written. */
+  debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { default: "/debug" }),
+  /** `WINK_MAILBOX`: the request mailbox, as a URL (shape checked, not connected). */
+  mailbox: env.custom("WINK_MAILBOX", {
+    optional: true,
+    parse: parseMailboxUrl,
+    expected: `a mailbox URL: ${MAILBOX_EXAMPLES}`,
+    fix: "Set it to e.g. memory://reviews or redis://redis:6379/0.",
+  }),
+  /** `ANTHROPIC_API_KEY` or `ANTHROPIC_API_KEY_FILE`. */
+  anthropicApiKey: env.secret("ANTHROPIC_API_KEY", { optional: true }),
+  /** `OPENAI_API_KEY` or `OPENAI_API_KEY_FILE`. */
+  openaiApiKey: env.secret("OPENAI_API_KEY", { optional: true }),
+});
+
+/** The worker configuration: typed from {@link AGENT_CONFIG_SPEC}, frozen. */
+export type AgentConfig = Config<typeof AGENT_CONFIG_SPEC>;
+
+/**
+ * What {@link AgentConfig.fromEnv} does when the timeouts break a calibration rule:
+ * `warn` logs one WARNING `config.calibration` per rule, `refuse` throws a {@link ConfigError}
+ * listing them, `off` skips the check.
+ */
+export type CalibrationMode = "warn" | "refuse" | "off";
+
+/** Options of {@link AgentConfig.fromEnv}. */
+export interface AgentConfigOptions extends Pick<LoadConfigOptions, "readFile"> {
+  /** Default `warn`. */
+  calibration?: CalibrationMode;
+  /** Where `warn` writes. Default the logger `weakincentives.config`. */
+  logger?: Logger;
+}
+
+type Timeouts = Pick<
+  AgentConfig,
+  | "visibilityTimeout"
+  | "watchdogThreshold"
+  | "watchdogInterval"
+  | "waitTimeSeconds"
+  | "maxProcessingSeconds"
+  | "shutdownTimeout"
+>;
+
+/** Thirds of a threshold rarely come out whole; three decimals say enough. */
+function seconds(value: number): string {
+  return `${Math.round(value * 1000) / 1000} s`;
+}
+
+/** The rule as the operator meets it: the settings, their values and the variables to change. */
+function describeViolation(issue: CalibrationIssue, t: Timeouts): ConfigIssue {
+  const bound = seconds(issue.bound);
+  switch (issue.rule) {
+    case "visibility_timeout":
+      return {
+        variable: "VISIBILITY_TIMEOUT",
+        problem: "calibration",
+        rule: issue.rule,
+        message:
+          `visibilityTimeout ${seconds(t.visibilityTimeout)} must exceed watchdogThreshold ${seconds(t.watchdogThreshold)} ` +
+          `+ maxProcessingSeconds ${seconds(t.maxProcessingSeconds)} = ${bound}. Raise VISIBILITY_TIMEOUT or lower the others.`,
+      };
+    case "watchdog_threshold":
+      return {
+        variable: "WATCHDOG_THRESHOLD",
+        problem: "calibration",
+        rule: issue.rule,
+        message:
+          `watchdogThreshold ${seconds(t.watchdogThreshold)} must exceed waitTimeSeconds ${seconds(t.waitTimeSeconds)} ` +
+          `+ maxProcessingSeconds ${seconds(t.maxProcessingSeconds)} = ${bound}. Raise WATCHDOG_THRESHOLD or lower the others.`,
+      };
+    case "watchdog_interval":
+      return {
+        variable: "WATCHDOG_INTERVAL",
+        problem: "calibration",
+        rule: issue.rule,
+        message:
+          `watchdogInterval ${seconds(t.watchdogInterval)} must be less than watchdogThreshold ${seconds(t.watchdogThreshold)} ` +
+          `/ 3 = ${bound}. Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.`,
+      };
+    case "shutdown_timeout":
+      return {
+        variable: "SHUTDOWN_TIMEOUT",
+        problem: "calibration",
+        rule: issue.rule,
+        message:
+          `shutdownTimeout ${seconds(t.shutdownTimeout)} must be at least waitTimeSeconds ${seconds(t.waitTimeSeconds)}, ` +
+          "because a worker notices shutdown only when its long poll returns. Raise SHUTDOWN_TIMEOUT or lower WAIT_TIME_SECONDS.",
+      };
+  }
+}
+
+/**
+ * The calibration rules `config` breaks, each as a {@link ConfigIssue} naming the variable to
+ * change and the numbers involved; empty when the timeouts are consistent.
+ */
+function calibrationIssues(config: Timeouts): ConfigIssue[] {
+  const violations = checkCalibration({
+    visibilityTimeout: config.visibilityTimeout,
+    watchdogThreshold: config.watchdogThreshold,
+    watchdogInterval: config.watchdogInterval,
+    waitTimeSeconds: config.waitTimeSeconds,
+    maxProcessingSeconds: config.maxProcessingSeconds,
+    shutdownTimeout: config.shutdownTimeout,
+  });
+  return violations.map((issue) => describeViolation(issue, config));
+}
+
+function fromEnv(
+  environment: ConfigEnvironment = process.env,
+  options: AgentConfigOptions = {},
+): AgentConfig {
+  const loadOptions: LoadConfigOptions =
+    options.readFile === undefined ? { env: environment } : { env: environment, readFile: options.readFile };
+  const config = loadConfig(AGENT_CONFIG_SPEC, loadOptions);
+  const mode = options.calibration ?? "warn";
+  if (mode === "off") return config;
+  const issues = calibrationIssues(config);
+  if (mode === "refuse" && issues.length > 0) throw new ConfigError(issues);
+  const log = options.logger ?? getLogger("weakincentives.config");
+  for (const issue of issues) {
+    log.warning("config.calibration", issue.message, {
+      rule: issue.rule,
+      variable: issue.variable,
+      visibilityTimeout: config.visibilityTimeout,
+      watchdogThreshold: config.watchdogThreshold,
+      watchdogInterval: config.watchdogInterval,
+      waitTimeSeconds: config.waitTimeSeconds,
+      maxProcessingSeconds: config.maxProcessingSeconds,
+      shutdownTimeout: config.shutdownTimeout,
+    });
+  }
+  return config;
+}
+
+/** Reads and checks the worker configuration; see {@link AGENT_CONFIG_SPEC} for the variables. */
+export const AgentConfig = Object.freeze({
+  /** The fields, to extend with your own. */
+  spec: AGENT_CONFIG_SPEC,
+  /**
+   * Read the configuration from `environment` (default `process.env`), then check the timeouts
+   * against each other per `options.calibration` (default `warn`).
+   *
+   * @throws ConfigError listing every bad variable, or (with `refuse`) every broken rule.
+   */
+  fromEnv,
+  /** The calibration rules `config` breaks, with the numbers and the variables to change. */
+  calibrationIssues,
+});

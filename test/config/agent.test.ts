@@ -1,0 +1,283 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  AGENT_CONFIG_SPEC,
+  AgentConfig,
+  ConfigError,
+  DEFAULT_AGENT_MODEL,
+  describeConfig,
+  env,
+  loadConfig,
+  Secret,
+} from "../../src/config/index.js";
+import { configureLogging, getLogger, resetLogging } from "../../src/runtime/logging/index.js";
+import { clearRegisteredSecrets } from "../../src/secrets/index.js";
+
+afterEach(() => {
+  clearRegisteredSecrets();
+  resetLogging();
+});
+
+function capture(): { lines: string[]; records: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  configureLogging({ env: {}, json: true, destination: { write: (line: string) => lines.push(line) } });
+  return { lines, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("AgentConfig.fromEnv", () => {
+  it("gives the deployment guide's defaults for an empty environment", () => {
+    expect(AgentConfig.fromEnv({})).toEqual({
+      model: DEFAULT_AGENT_MODEL,
+      maxTurns: 25,
+      maxBudgetUsd: 5,
+      healthPort: 8080,
+      watchdogThreshold: 720,
+      watchdogInterval: 60,
+      visibilityTimeout: 1800,
+      waitTimeSeconds: 20,
+      shutdownTimeout: 30,
+      maxProcessingSeconds: 600,
+      concurrency: 1,
+      debugBundlePath: "/debug",
+      mailbox: undefined,
+      anthropicApiKey: undefined,
+      openaiApiKey: undefined,
+    });
+    expect(DEFAULT_AGENT_MODEL).toBe("claude-sonnet-4-5-20250929");
+  });
+
+  it("reads every variable", () => {
+    const config = AgentConfig.fromEnv({
+      AGENT_MODEL: "claude-opus-4",
+      AGENT_MAX_TURNS: "40",
+      AGENT_MAX_BUDGET_USD: "12.5",
+      HEALTH_PORT: "9090",
+      WATCHDOG_THRESHOLD: "900",
+      WATCHDOG_INTERVAL: "30",
+      VISIBILITY_TIMEOUT: "3600",
+      WAIT_TIME_SECONDS: "10",
+      SHUTDOWN_TIMEOUT: "45",
+      MAX_PROCESSING_SECONDS: "800",
+      WORKER_CONCURRENCY: "4",
+      DEBUG_BUNDLE_PATH: "/var/bundles",
+      WINK_MAILBOX: "redis://redis:6379/0",
+      ANTHROPIC_API_KEY: "anthropic-key-value-1",
+      OPENAI_API_KEY: "openai-key-value-2",
+    });
+    expect(describeConfig(config)).toEqual({
+      model: "claude-opus-4",
+      maxTurns: 40,
+      maxBudgetUsd: 12.5,
+      healthPort: 9090,
+      watchdogThreshold: 900,
+      watchdogInterval: 30,
+      visibilityTimeout: 3600,
+      waitTimeSeconds: 10,
+      shutdownTimeout: 45,
+      maxProcessingSeconds: 800,
+      concurrency: 4,
+      debugBundlePath: "/var/bundles",
+      mailbox: "redis://redis:6379/0",
+      anthropicApiKey: "[REDACTED]",
+      openaiApiKey: "[REDACTED]",
+    });
+    expect(config.anthropicApiKey).toBeInstanceOf(Secret);
+    expect(config.anthropicApiKey?.reveal()).toBe("anthropic-key-value-1");
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it("reports every bad variable at once, each with its value and fix", () => {
+    const error = configError(() =>
+      AgentConfig.fromEnv({
+        AGENT_MAX_TURNS: "abc",
+        AGENT_MAX_BUDGET_USD: "-1",
+        HEALTH_PORT: "70000",
+        WORKER_CONCURRENCY: "65",
+        WATCHDOG_THRESHOLD: "soon",
+        WINK_MAILBOX: "kafka://broker/topic",
+      }),
+    );
+    expect(error.issues.map((i) => i.message)).toEqual([
+      'AGENT_MAX_TURNS="abc": expected an integer >= 1. Set it to a whole number such as 25.',
+      'AGENT_MAX_BUDGET_USD="-1": expected a number > 0. Set it to a number such as 5.',
+      'HEALTH_PORT="70000": expected an integer from 0 to 65535. Set it to a whole number such as 8080.',
+      'WATCHDOG_THRESHOLD="soon": expected a number > 0. Set it to a number such as 720.',
+      'WORKER_CONCURRENCY="65": expected an integer from 1 to 64. Set it to a whole number such as 1.',
+      'WINK_MAILBOX="kafka://broker/topic": expected a mailbox URL: memory://NAME, redis://HOST[:PORT][/DB], ' +
+        "sqs://QUEUE or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE. Set it to e.g. memory://reviews or redis://redis:6379/0.",
+    ]);
+  });
+
+  it("accepts the mailbox shapes the backends understand", () => {
+    for (const mailbox of [
+      "memory://reviews",
+      "redis://redis:6379/0",
+      "rediss://:pw-1234@cache.example.com:6380",
+      "sqs://reviews",
+      "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews",
+      "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews.fifo",
+    ]) {
+      expect(AgentConfig.fromEnv({ WINK_MAILBOX: mailbox }).mailbox).toBe(mailbox);
+    }
+  });
+
+  it("refuses mailbox URLs of the wrong shape", () => {
+    for (const mailbox of [
+      "memory://",
+      "redis://",
+      "reviews",
+      "https://example.com/queue",
+      "https://sqs.eu-west-1.amazonaws.com/12345/reviews",
+      "http://sqs.eu-west-1.amazonaws.com/123456789012/reviews",
+    ]) {
+      expect(configError(() => AgentConfig.fromEnv({ WINK_MAILBOX: mailbox })).issues[0]?.variable).toBe(
+        "WINK_MAILBOX",
+      );
+    }
+  });
+
+  it("reads API keys from mounted files", () => {
+    const config = AgentConfig.fromEnv(
+      { ANTHROPIC_API_KEY_FILE: "/run/secrets/anthropic" },
+      { readFile: () => "mounted-anthropic-key\n" },
+    );
+    expect(config.anthropicApiKey?.reveal()).toBe("mounted-anthropic-key");
+  });
+
+  it("reads process.env by default", () => {
+    process.env.AGENT_MAX_TURNS = "7";
+    try {
+      expect(AgentConfig.fromEnv().maxTurns).toBe(7);
+    } finally {
+      delete process.env.AGENT_MAX_TURNS;
+    }
+  });
+
+  it("exposes its spec so applications can extend it", () => {
+    expect(AgentConfig.spec).toBe(AGENT_CONFIG_SPEC);
+    const config = loadConfig(
+      { ...AgentConfig.spec, region: env.string("AWS_REGION", { default: "us-east-1" }) },
+      { env: { AGENT_MAX_TURNS: "3" } },
+    );
+    expect(config.maxTurns).toBe(3);
+    expect(config.region).toBe("us-east-1");
+  });
+});
+
+describe("timeout calibration", () => {
+  const miscalibrated = {
+    VISIBILITY_TIMEOUT: "900",
+    WATCHDOG_THRESHOLD: "600",
+    WATCHDOG_INTERVAL: "300",
+    SHUTDOWN_TIMEOUT: "10",
+  };
+  const expected = [
+    "visibilityTimeout 900 s must exceed watchdogThreshold 600 s + maxProcessingSeconds 600 s = 1200 s. " +
+      "Raise VISIBILITY_TIMEOUT or lower the others.",
+    "watchdogThreshold 600 s must exceed waitTimeSeconds 20 s + maxProcessingSeconds 600 s = 620 s. " +
+      "Raise WATCHDOG_THRESHOLD or lower the others.",
+    "watchdogInterval 300 s must be less than watchdogThreshold 600 s / 3 = 200 s. " +
+      "Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
+    "shutdownTimeout 10 s must be at least waitTimeSeconds 20 s, because a worker notices shutdown only " +
+      "when its long poll returns. Raise SHUTDOWN_TIMEOUT or lower WAIT_TIME_SECONDS.",
+  ];
+
+  it("finds nothing wrong with the defaults", () => {
+    expect(AgentConfig.calibrationIssues(AgentConfig.fromEnv({}, { calibration: "off" }))).toEqual([]);
+  });
+
+  it("passes the defaults in every mode without a warning", () => {
+    const logs = capture();
+    for (const calibration of ["warn", "refuse", "off"] as const) {
+      expect(AgentConfig.fromEnv({}, { calibration }).visibilityTimeout).toBe(1800);
+    }
+    expect(logs.lines).toEqual([]);
+  });
+
+  it("shows the example from the guide with its numbers", () => {
+    const error = configError(() =>
+      AgentConfig.fromEnv({ VISIBILITY_TIMEOUT: "900" }, { calibration: "refuse" }),
+    );
+    expect(error.issues).toEqual([
+      {
+        variable: "VISIBILITY_TIMEOUT",
+        problem: "calibration",
+        rule: "visibility_timeout",
+        message:
+          "visibilityTimeout 900 s must exceed watchdogThreshold 720 s + maxProcessingSeconds 600 s = 1320 s. " +
+          "Raise VISIBILITY_TIMEOUT or lower the others.",
+      },
+    ]);
+  });
+
+  it("refuse throws one ConfigError listing every broken rule with its numbers", () => {
+    const error = configError(() => AgentConfig.fromEnv(miscalibrated, { calibration: "refuse" }));
+    expect(error.code).toBe("invalid_config");
+    expect(error.issues.map((i) => i.message)).toEqual(expected);
+    expect(error.issues.map((i) => i.variable)).toEqual([
+      "VISIBILITY_TIMEOUT",
+      "WATCHDOG_THRESHOLD",
+      "WATCHDOG_INTERVAL",
+      "SHUTDOWN_TIMEOUT",
+    ]);
+    expect(error.message).toContain("Invalid configuration (4 problems)");
+  });
+
+  it("warn (the default) logs one WARNING config.calibration per rule and returns the config", () => {
+    const logs = capture();
+    const config = AgentConfig.fromEnv(miscalibrated);
+    expect(config.visibilityTimeout).toBe(900);
+    const records = logs.records();
+    expect(records.map((r) => [r.level, r.event, r.logger, r.message])).toEqual(
+      expected.map((message) => ["WARNING", "config.calibration", "weakincentives.config", message]),
+    );
+    expect(records[0]?.context).toEqual({
+      rule: "visibility_timeout",
+      variable: "VISIBILITY_TIMEOUT",
+      visibilityTimeout: 900,
+      watchdogThreshold: 600,
+      watchdogInterval: 300,
+      waitTimeSeconds: 20,
+      maxProcessingSeconds: 600,
+      shutdownTimeout: 10,
+    });
+  });
+
+  it("warn writes to the logger it is given", () => {
+    const logs = capture();
+    AgentConfig.fromEnv({ WATCHDOG_INTERVAL: "250" }, { logger: getLogger("myapp.worker") });
+    expect(logs.records().map((r) => r.logger)).toEqual(["myapp.worker"]);
+  });
+
+  it("off skips the check", () => {
+    const logs = capture();
+    expect(AgentConfig.fromEnv(miscalibrated, { calibration: "off" }).shutdownTimeout).toBe(10);
+    expect(logs.lines).toEqual([]);
+  });
+
+  it("rounds a third of the threshold in the message", () => {
+    const issues = AgentConfig.calibrationIssues(
+      AgentConfig.fromEnv({ WATCHDOG_THRESHOLD: "700", WATCHDOG_INTERVAL: "240" }, { calibration: "off" }),
+    );
+    expect(issues.map((i) => i.message)).toEqual([
+      "watchdogInterval 240 s must be less than watchdogThreshold 700 s / 3 = 233.333 s. " +
+        "Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
+    ]);
+  });
+
+  it("checks variables before calibration, so bad values are reported as such", () => {
+    const error = configError(() =>
+      AgentConfig.fromEnv({ VISIBILITY_TIMEOUT: "soon" }, { calibration: "refuse" }),
+    );
+    expect(error.issues.map((i) => i.problem)).toEqual(["invalid"]);
+  });
+});
