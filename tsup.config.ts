@@ -16,7 +16,8 @@ export default defineConfig({
   },
   format: ["esm"],
   target: "node20",
-  dts: true,
+  // tsup sets baseUrl for declaration builds, which TypeScript 6 deprecates.
+  dts: { compilerOptions: { ignoreDeprecations: "6.0" } },
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -1,66 +1,48 @@
 /**
- * `npm start`: review one change with the code-review agent, end to end.
+ * `npm start`: the code-review worker with an in-process client.
  *
- * The agent runs through a real adapter (the OpenAI SDK over HTTP): against OpenAI or Anthropic
- * when their key is set, otherwise against the scripted model server on 127.0.0.1, whose script
- * shows the executor at work — a malformed tool call answered with a readable error, a write
- * denied by the read-before-write policy, a read, then a typed verdict.
+ * Starts the worker (MainLoop + LoopGroup with health probes on HEALTH_PORT, default 8080),
+ * submits two sample changes through an in-memory queue, prints the typed reviews, and keeps
+ * serving the probes until SIGTERM/SIGINT. The model is OpenAI or Anthropic when its key is set,
+ * otherwise the scripted model server on 127.0.0.1 — the first line says which.
  */
-import { Budget, Deadline, InProcessDispatcher, Prompt, Session, ToolInvoked } from "weakincentives";
-import { configureLogging } from "weakincentives/runtime";
-import { turn } from "weakincentives/testing";
-import { FileRead, reviewTemplate } from "./agent.js";
+import { AgentConfig, describeConfig } from "weakincentives/config";
+import { configureLogging, getLogger, InMemoryMailbox, type MainLoopResult } from "weakincentives/runtime";
+import { collect, SAMPLE_REQUESTS, submit } from "./client.js";
 import { chooseModel } from "./model.js";
+import { createWorker } from "./worker.js";
 
-configureLogging({ level: process.env.WEAKINCENTIVES_LOG_LEVEL ?? "WARNING" });
-
-const SCRIPT = [
-  turn.toolCalls([{ id: "call_1", name: "read_file", arguments: { path: 42 } }]),
-  turn.toolCalls([{ id: "call_2", name: "write_file", arguments: { path: "src/http.ts", content: "..." } }]),
-  turn.toolCalls([{ id: "call_3", name: "read_file", arguments: { path: "src/http.ts" } }]),
-  turn.json({
-    summary: "get() never checks res.ok and has no timeout.",
-    issues: [
-      { file: "src/http.ts", line: 2, message: "Check res.ok and pass an AbortSignal with a timeout." },
-    ],
-    approve: false,
-  }),
-];
+configureLogging();
+const log = getLogger("examples.code_review");
 
 async function main(): Promise<void> {
-  const model = await chooseModel(process.env, SCRIPT);
-  console.log(`Model: ${model.description}\n`);
-  try {
-    const dispatcher = new InProcessDispatcher();
-    dispatcher.subscribe(ToolInvoked, (event) => {
-      console.log(
-        `tool ${event.isError ? "err" : "ok "} ${event.name}: ${event.renderedOutput.split("\n")[0]}`,
-      );
-    });
-    const session = new Session({ dispatcher, tags: { example: "code-review" } });
-    const prompt = new Prompt(reviewTemplate).bind({
-      request: { change: "Add an HTTP helper", files: ["src/http.ts"] },
-    });
-    const response = await model.adapter.evaluate(prompt, {
-      session,
-      budget: new Budget({ deadline: Deadline.after(120_000), maxTotalTokens: 200_000 }),
-    });
-    console.log("\nTyped output:", JSON.stringify(response.output, null, 2));
-    console.log(
-      "Files read (session state):",
-      session
-        .slice(FileRead)
-        .all()
-        .map((f) => f.path)
-        .join(", ") || "none",
+  const config = AgentConfig.fromEnv(process.env);
+  if (config.mailbox && !config.mailbox.startsWith("memory://")) {
+    throw new Error(
+      `WINK_MAILBOX=${config.mailbox}: this build has only the in-memory mailbox; the Redis and SQS mailboxes ` +
+        "are not included yet. Unset WINK_MAILBOX to run with the in-memory queue.",
     );
-    console.log("Tokens:", response.usage);
-  } finally {
-    await model.close();
   }
+  const model = await chooseModel(process.env);
+  console.log(`Model: ${model.description}`);
+  log.info("worker.config", "Worker configuration", describeConfig(config));
+  const worker = createWorker({ adapter: model.adapter, config });
+  const replies = new InMemoryMailbox<MainLoopResult<unknown>>({ name: "review-results" });
+  const running = worker.group.run();
+  await worker.group.whenStarted();
+  const address = worker.group.healthAddress;
+  console.log(`Health: http://127.0.0.1:${address?.port}/health/ready (SIGTERM or Ctrl-C stops the worker)`);
+  const stop = new AbortController();
+  running.finally(() => stop.abort()).catch(() => {});
+  const ids = await submit(worker.requests, replies, SAMPLE_REQUESTS);
+  await collect(replies, ids, stop.signal);
+  console.log("All sample reviews done; still serving the probes.");
+  await running;
+  await model.close();
+  console.log("Worker stopped.");
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
 });

@@ -160,6 +160,8 @@ export class Watchdog {
       eval: true,
       // The thread needs no loader hooks (tsx) or flags of the parent; it starts faster bare.
       execArgv: [],
+      // It reads a few integers and writes a line: a small heap keeps its isolate cheap.
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, codeRangeSizeMb: 8 },
       workerData: {
         boards: boardsOf(this.loops),
         control: control.buffer,

@@ -35,10 +35,10 @@ import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import { getLogger } from "../logging/index.js";
 import type { DLQPolicy } from "../mailbox/dlq.js";
-import type { Mailbox } from "../mailbox/types.js";
+import type { Mailbox, Message } from "../mailbox/types.js";
 import { Session } from "../session/index.js";
 import { MessageHandler } from "./handler.js";
-import { type MainLoopRequest, mainLoopRequestSchema } from "./types.js";
+import { type MainLoopRequest, type MainLoopResult, mainLoopRequestSchema } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
 
@@ -58,6 +58,8 @@ export interface MainLoopConfig {
   readonly dlq?: DLQPolicy;
   /** Requests processed at once (default 1). */
   readonly concurrency?: number;
+  /** Messages taken per receive, 1–10 (default: `concurrency`, at most 10); extras wait locally. */
+  readonly batchSize?: number;
   /** Seconds a received message stays invisible (default 300). */
   readonly visibilityTimeout?: number;
   /** Long-poll seconds per receive (default 20). */
@@ -135,6 +137,13 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       throw new WinkError(
         "invalid_config",
         `MainLoop concurrency must be an integer from 1 to 64, got ${String(concurrency)}.`,
+      );
+    }
+    const batchSize = this.config.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+      throw new WinkError(
+        "invalid_config",
+        `MainLoop batchSize must be an integer from 1 to 10, got ${String(batchSize)}.`,
       );
     }
     const lease =
@@ -218,9 +227,11 @@ export abstract class MainLoop<Req, Out> implements Runnable {
   }
 
   /**
-   * Consume the requests mailbox until `signal` aborts (or `maxIterations` receives): up to
-   * `concurrency` messages in flight. On abort it stops receiving, lets in-flight requests
-   * finish, returns received-but-unstarted messages to the queue at once, then resolves.
+   * Consume the requests mailbox until `signal` aborts (or after `maxIterations` receives, once
+   * what they brought is done). Receives up to `batchSize` messages at a time and keeps up to
+   * `concurrency` in flight; the rest wait in a local buffer. On abort it stops receiving, at once
+   * returns every buffered (received but unstarted) message to the queue with visibility 0, lets
+   * the in-flight requests finish, then resolves.
    */
   async run(options: RunOptions = {}): Promise<void> {
     if (this.active) throw new WinkError("invalid_argument", `MainLoop "${this.name}" is already running.`);
@@ -229,42 +240,44 @@ export abstract class MainLoop<Req, Out> implements Runnable {
     const visibilityTimeout = options.visibilityTimeout ?? this.config.visibilityTimeout ?? 300;
     const waitTimeSeconds = options.waitTimeSeconds ?? this.config.waitTimeSeconds ?? 20;
     const concurrency = this.config.concurrency ?? 1;
+    const batchSize = this.config.batchSize ?? Math.min(concurrency, 10);
     const inflight = new Set<Promise<void>>();
+    const buffer: Message<unknown, MainLoopResult<Out>>[] = [];
+    const aborted = abortPromise(signal);
+    const start = (message: Message<unknown, MainLoopResult<Out>>): void => {
+      const task: Promise<void> = this.handler.handle(message, visibilityTimeout).finally(() => {
+        inflight.delete(task);
+        this.heartbeat.beat();
+      });
+      inflight.add(task);
+    };
     log.info("main_loop.start", "Main loop started.", {
       loop: this.name,
       mailbox: this.requests.name,
       concurrency,
+      batchSize,
     });
     try {
-      for (
-        let iteration = 0;
-        options.maxIterations === undefined || iteration < options.maxIterations;
-        iteration++
-      ) {
-        if (signal?.aborted || this.requests.closed) break;
-        while (inflight.size >= concurrency) await Promise.race(inflight);
-        this.heartbeat.beat();
-        const messages = await this.receive(
-          concurrency - inflight.size,
-          visibilityTimeout,
-          waitTimeSeconds,
-          signal,
-        );
-        this.heartbeat.beat();
-        for (const message of messages) {
-          if (signal?.aborted) {
-            await this.handler.returnUnstarted(message);
-            continue;
-          }
-          const task: Promise<void> = this.handler.handle(message, visibilityTimeout).finally(() => {
-            inflight.delete(task);
-            this.heartbeat.beat();
-          });
-          inflight.add(task);
+      let receives = 0;
+      while (!signal?.aborted) {
+        while (inflight.size < concurrency && buffer.length > 0)
+          start(buffer.shift() as Message<unknown, MainLoopResult<Out>>);
+        const mayReceive =
+          (options.maxIterations === undefined || receives < options.maxIterations) && !this.requests.closed;
+        if (buffer.length === 0 && inflight.size < concurrency && mayReceive) {
+          receives++;
+          this.heartbeat.beat();
+          buffer.push(...(await this.receive(batchSize, visibilityTimeout, waitTimeSeconds, signal)));
+          this.heartbeat.beat();
+          continue;
         }
+        if (inflight.size === 0 && buffer.length === 0) break;
+        await Promise.race([...inflight, aborted.promise]);
       }
+      for (const message of buffer.splice(0)) await this.handler.returnUnstarted(message);
       await Promise.all(inflight);
     } finally {
+      aborted.dispose();
       this.active = false;
       log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
     }
@@ -292,4 +305,16 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       return [];
     }
   }
+}
+
+/** A promise that resolves when `signal` aborts (never, without one), and its cleanup. */
+function abortPromise(signal: AbortSignal | undefined): { promise: Promise<void>; dispose: () => void } {
+  if (!signal) return { promise: new Promise<void>(() => {}), dispose: () => {} };
+  let onAbort = (): void => {};
+  const promise = new Promise<void>((resolve) => {
+    onAbort = () => resolve();
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
 }

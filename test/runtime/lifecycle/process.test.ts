@@ -13,6 +13,8 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./fixtures/worker.ts", import.meta.url));
 const THRESHOLD_MS = 1_000;
 const INTERVAL_MS = 200;
+/** The hang case's interval: long enough that polling sees the 503 before the kill. */
+const HANG_INTERVAL_MS = 900;
 /** Scheduling, thread start-up and log writing on a loaded CI machine. */
 const SLACK_MS = 1_500;
 
@@ -120,6 +122,7 @@ describe("watchdog kills a stalled worker", () => {
     const worker = startWorker("hang", {
       WEAKINCENTIVES_LOG_FORMAT: "json",
       WEAKINCENTIVES_LOG_LEVEL: "info",
+      WATCHDOG_INTERVAL: String(HANG_INTERVAL_MS / 1_000),
     });
     const hanging = await worker.waitForLine(/^HANGING$/m);
     const port = Number((await worker.waitForLine(/^PORT (\d+)$/m)).match[1]);
@@ -140,7 +143,7 @@ describe("watchdog kills a stalled worker", () => {
     expect(unready.at).toBeLessThan(exit.at);
     const lived = exit.at - hanging.at;
     expect(lived).toBeGreaterThan(THRESHOLD_MS);
-    expect(lived).toBeLessThan(THRESHOLD_MS + INTERVAL_MS + SLACK_MS);
+    expect(lived).toBeLessThan(THRESHOLD_MS + HANG_INTERVAL_MS + SLACK_MS);
 
     const critical = worker
       .stderr()

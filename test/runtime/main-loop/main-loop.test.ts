@@ -245,3 +245,58 @@ describe("MainLoop and the DLQ", () => {
     expect(await requests.approximateCount()).toBe(1);
   });
 });
+
+describe("MainLoop shutdown", () => {
+  it("finishes the in-flight request, returns buffered messages at once, then resolves", async () => {
+    let release = (): void => {};
+    let started = (): void => {};
+    const startedPromise = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const slow = () =>
+      new Promise<{ text: string; toolCalls: [] }>((resolve) => {
+        started();
+        release = () => resolve({ text: '{"answer": "slow"}', toolCalls: [] });
+      });
+    const { adapter } = scripted([slow]);
+    const { loop, requests, results, dispatcher } = setup(adapter, { concurrency: 1, batchSize: 3 });
+    const outcomes: string[] = [];
+    dispatcher.subscribe(MessageHandled, (e) => void outcomes.push(e.outcome));
+    for (const q of ["a", "b", "c"]) await requests.send(envelope(q), { replyTo: results });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await startedPromise;
+    controller.abort();
+    await new Promise((r) => setImmediate(r));
+    const returned = await requests.receive({ maxMessages: 10, visibilityTimeout: 0 });
+    expect(returned.map((m) => (m.body as { requestId: string }).requestId)).toEqual(["req-b", "req-c"]);
+    expect(loop.running).toBe(true);
+    release();
+    await running;
+    expect(loop.running).toBe(false);
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({ requestId: "req-a", success: true, output: { answer: "slow" } });
+    expect(outcomes.sort()).toEqual(["returned", "returned", "succeeded"]);
+  });
+
+  it("stops at once when aborted while idle in a long poll", async () => {
+    const { adapter } = scripted([]);
+    const { loop } = setup(adapter, { waitTimeSeconds: 20 });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await running;
+    expect(loop.running).toBe(false);
+  });
+
+  it("rejects a batch size outside 1-10 and a second concurrent run", async () => {
+    expect(() => setup(scripted([]).adapter, { batchSize: 11 })).toThrow(/batchSize must be an integer from 1 to 10, got 11/);
+    const { loop } = setup(scripted([]).adapter, { waitTimeSeconds: 20 });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await expect(loop.run()).rejects.toThrow(/is already running/);
+    controller.abort();
+    await running;
+  });
+});

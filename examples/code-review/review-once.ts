@@ -1,0 +1,66 @@
+/**
+ * `npm run review`: review one change with the code-review agent, end to end.
+ *
+ * The agent runs through a real adapter (the OpenAI SDK over HTTP): against OpenAI or Anthropic
+ * when their key is set, otherwise against the scripted model server on 127.0.0.1, whose script
+ * shows the executor at work — a malformed tool call answered with a readable error, a write
+ * denied by the read-before-write policy, a read, then a typed verdict.
+ */
+import { Budget, Deadline, InProcessDispatcher, Prompt, Session, ToolInvoked } from "weakincentives";
+import { configureLogging } from "weakincentives/runtime";
+import { turn } from "weakincentives/testing";
+import { FileRead, reviewTemplate } from "./agent.js";
+import { chooseModel } from "./model.js";
+
+configureLogging({ level: process.env.WEAKINCENTIVES_LOG_LEVEL ?? "WARNING" });
+
+const SCRIPT = [
+  turn.toolCalls([{ id: "call_1", name: "read_file", arguments: { path: 42 } }]),
+  turn.toolCalls([{ id: "call_2", name: "write_file", arguments: { path: "src/http.ts", content: "..." } }]),
+  turn.toolCalls([{ id: "call_3", name: "read_file", arguments: { path: "src/http.ts" } }]),
+  turn.json({
+    summary: "get() never checks res.ok and has no timeout.",
+    issues: [
+      { file: "src/http.ts", line: 2, message: "Check res.ok and pass an AbortSignal with a timeout." },
+    ],
+    approve: false,
+  }),
+];
+
+async function main(): Promise<void> {
+  const model = await chooseModel(process.env, SCRIPT);
+  console.log(`Model: ${model.description}\n`);
+  try {
+    const dispatcher = new InProcessDispatcher();
+    dispatcher.subscribe(ToolInvoked, (event) => {
+      console.log(
+        `tool ${event.isError ? "err" : "ok "} ${event.name}: ${event.renderedOutput.split("\n")[0]}`,
+      );
+    });
+    const session = new Session({ dispatcher, tags: { example: "code-review" } });
+    const prompt = new Prompt(reviewTemplate).bind({
+      request: { change: "Add an HTTP helper", files: ["src/http.ts"] },
+    });
+    const response = await model.adapter.evaluate(prompt, {
+      session,
+      budget: new Budget({ deadline: Deadline.after(120_000), maxTotalTokens: 200_000 }),
+    });
+    console.log("\nTyped output:", JSON.stringify(response.output, null, 2));
+    console.log(
+      "Files read (session state):",
+      session
+        .slice(FileRead)
+        .all()
+        .map((f) => f.path)
+        .join(", ") || "none",
+    );
+    console.log("Tokens:", response.usage);
+  } finally {
+    await model.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
