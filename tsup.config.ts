@@ -8,6 +8,7 @@ export default defineConfig({
     "adapters/openai/index": "src/adapters/openai/index.ts",
     "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
     "config/index": "src/config/index.ts",
+    "filesystem/index": "src/filesystem/index.ts",
     "runtime/index": "src/runtime/index.ts",
     "resources/index": "src/resources/index.ts",
     "secrets/index": "src/secrets/index.ts",

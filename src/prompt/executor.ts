@@ -18,6 +18,7 @@ import type { BudgetTracker } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import type { Deadline } from "../deadline.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
+import { FilesystemKey } from "../filesystem/index.js";
 import type { ResourceContext } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import { ToolInvoked } from "../runtime/events/index.js";
@@ -216,6 +217,7 @@ function makeToolContext(call: ToolCall, ctx: ToolExecutionContext, beat: () => 
   return {
     session: ctx.session,
     resources: ctx.resources,
+    filesystem: ctx.resources.getOptional(FilesystemKey),
     prompt: ctx.prompt,
     signal: ctx.signal ?? new AbortController().signal,
     adapter: ctx.adapter,

@@ -139,8 +139,9 @@ export interface ReadBeforeWriteOptions {
   /** Name of the path parameter (default `"path"`). */
   pathParam?: string;
   /**
-   * Whether a file exists already. New files may be written without a read. Default: treat every
-   * path as existing, so every write needs a read first (the safe choice without a filesystem).
+   * Whether a file exists already. New files may be written without a read. Default: ask the
+   * tool context's `filesystem`; without one, treat every path as existing, so every write needs
+   * a read first (the safe choice).
    */
   exists?: (path: string, context: ToolContext) => boolean | Promise<boolean>;
   /** Default `"read_before_write"`. */
@@ -160,7 +161,7 @@ export class ReadBeforeWritePolicy implements ToolPolicy {
     this.readTools = new Set(options.readTools ?? ["read_file"]);
     this.writeTools = new Set(options.writeTools ?? ["write_file", "edit_file"]);
     this.pathParam = options.pathParam ?? "path";
-    this.exists = options.exists ?? (() => true);
+    this.exists = options.exists ?? ((path, context) => context.filesystem?.exists(path) ?? true);
   }
 
   async check(

@@ -8,7 +8,7 @@ import { PromptRenderError, PromptValidationError, WinkError } from "../errors.j
 import { getLogger } from "../runtime/logging/index.js";
 import type { Session } from "../runtime/session/index.js";
 import { formatIssues, type JsonSchema, schemaIssues } from "../schema.js";
-import type { PromptOverride } from "./overrides/types.js";
+import type { PromptDescriptor, PromptOverride } from "./overrides/types.js";
 import type { ToolPolicy } from "./policies.js";
 import { openSectionsTool, readSectionTool, visibilityOverrides } from "./progressive-disclosure.js";
 import type { AnySection, SectionVisibility } from "./section.js";
@@ -55,6 +55,8 @@ export interface RenderedPrompt<Output = unknown> {
   readonly sections: readonly RenderedSection[];
   /** The override tag applied, when any override applied. */
   readonly overrideTag: string | undefined;
+  /** Content hashes of the template's overridable sections and tools. */
+  readonly descriptor: PromptDescriptor;
 }
 
 /** Inputs of one render. */
@@ -133,6 +135,7 @@ export function renderPrompt<Output>(
     output: template.output,
     sections: Object.freeze(walk.sections),
     overrideTag: inputs.override?.tag,
+    descriptor: template.descriptor,
   });
 }
 

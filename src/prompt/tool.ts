@@ -75,6 +75,8 @@ export interface ToolContext {
   readonly session: import("../runtime/session/index.js").Session;
   /** The prompt's open resource context. */
   readonly resources: import("../resources/index.js").ResourceContext;
+  /** The workspace bound under `FilesystemKey`, when there is one. */
+  readonly filesystem: import("../filesystem/index.js").Filesystem | undefined;
   /** The bound prompt being evaluated. */
   readonly prompt: unknown;
   /** Aborts when the evaluation is cancelled or its deadline passes. */

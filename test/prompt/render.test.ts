@@ -39,6 +39,13 @@ describe("rendering the code-review template", () => {
     expect(JSON.stringify(b.output?.jsonSchema)).toBe(JSON.stringify(a.output?.jsonSchema));
   });
 
+  it("exposes the template's descriptor (content hashes) on the rendered prompt", () => {
+    const template = codeReviewTemplate();
+    const rendered = new Prompt(template).bind({ request }).render();
+    expect(rendered.descriptor).toBe(template.descriptor);
+    expect(rendered.descriptor.sections[0]?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it("numbers headings hierarchically and deepens them per level", () => {
     const session = new Session();
     setSectionVisibility(session, "reference", "full");
