@@ -73,6 +73,8 @@ describe("LeaseExtender", () => {
     new LeaseExtender({ enabled: false }, clock).attach(message, heartbeat, { visibilityTimeout: 1 })();
     heartbeat.beat();
     expect(extensions).toEqual([]);
-    expect(() => new LeaseExtender({ extensionSeconds: 0 })).toThrow(/0 < extensionSeconds <= 43200, got 60 and 0/);
+    expect(() => new LeaseExtender({ extensionSeconds: 0 })).toThrow(
+      /0 < extensionSeconds <= 43200, got 60 and 0/,
+    );
   });
 });

@@ -291,7 +291,9 @@ describe("MainLoop shutdown", () => {
   });
 
   it("rejects a batch size outside 1-10 and a second concurrent run", async () => {
-    expect(() => setup(scripted([]).adapter, { batchSize: 11 })).toThrow(/batchSize must be an integer from 1 to 10, got 11/);
+    expect(() => setup(scripted([]).adapter, { batchSize: 11 })).toThrow(
+      /batchSize must be an integer from 1 to 10, got 11/,
+    );
     const { loop } = setup(scripted([]).adapter, { waitTimeSeconds: 20 });
     const controller = new AbortController();
     const running = loop.run({ signal: controller.signal });
