@@ -60,7 +60,13 @@ function start(): {
         () => reject(new Error(`timed out; stdout lines: ${JSON.stringify(lines)}; stderr: ${stderr}`)),
         ms,
       );
-      waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      waiters.push({
+        pred,
+        resolve: (l) => {
+          clearTimeout(timer);
+          resolve(l);
+        },
+      });
     });
   };
   return { lines, waitFor, exited };
