@@ -1,0 +1,29 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const BIN = join(ROOT, "src", "cli", "bin.ts");
+const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+
+function wink(...args: string[]): string {
+  return execFileSync(process.execPath, ["--conditions=wink-source", "--import", "tsx", BIN, ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+}
+
+describe("wink", () => {
+  it("prints the package version", () => {
+    expect(wink("--version").trim()).toBe(pkg.version);
+  });
+
+  it("prints help naming the command", () => {
+    expect(wink("--help")).toMatch(/Usage: wink/);
+  });
+
+  it("fails with a clear message on an unknown command", () => {
+    expect(() => wink("frobnicate")).toThrow(/unknown command|too many arguments/);
+  });
+});
