@@ -17,13 +17,14 @@ export async function submit(
 ): Promise<string[]> {
   const ids: string[] = [];
   for (const request of items) {
+    const requestId = randomUUID();
     const envelope: MainLoopRequest<ReviewRequest> = {
       request,
-      requestId: randomUUID(),
+      requestId,
       createdAt: new Date().toISOString(),
     };
     await requests.send(envelope, { replyTo: replies });
-    ids.push(envelope.requestId);
+    ids.push(requestId);
   }
   return ids;
 }

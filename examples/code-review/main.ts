@@ -23,7 +23,10 @@ async function main(): Promise<void> {
         "are not included yet. Unset WINK_MAILBOX to run with the in-memory queue.",
     );
   }
-  const model = await chooseModel(process.env);
+  const model = await chooseModel(
+    { ...config, model: process.env.AGENT_MODEL ? config.model : undefined },
+    process.env,
+  );
   console.log(`Model: ${model.description}`);
   log.info("worker.config", "Worker configuration", describeConfig(config));
   const worker = createWorker({ adapter: model.adapter, config });
@@ -40,6 +43,9 @@ async function main(): Promise<void> {
   await running;
   await model.close();
   console.log("Worker stopped.");
+  // Loops that overran the shutdown timeout may still hold sockets; their messages come back
+  // after the visibility timeout, so exiting now loses nothing.
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

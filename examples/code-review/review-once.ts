@@ -7,6 +7,7 @@
  * denied by the read-before-write policy, a read, then a typed verdict.
  */
 import { Budget, Deadline, InProcessDispatcher, Prompt, Session, ToolInvoked } from "weakincentives";
+import { AgentConfig } from "weakincentives/config";
 import { configureLogging } from "weakincentives/runtime";
 import { turn } from "weakincentives/testing";
 import { FileRead, reviewTemplate } from "./agent.js";
@@ -28,7 +29,8 @@ const SCRIPT = [
 ];
 
 async function main(): Promise<void> {
-  const model = await chooseModel(process.env, SCRIPT);
+  const config = AgentConfig.fromEnv(process.env, { calibration: "off" });
+  const model = await chooseModel(config, process.env, SCRIPT);
   console.log(`Model: ${model.description}\n`);
   try {
     const dispatcher = new InProcessDispatcher();

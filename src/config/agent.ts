@@ -82,15 +82,15 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   watchdogInterval: env.number("WATCHDOG_INTERVAL", { default: 60, greaterThan: 0 }),
   /** `VISIBILITY_TIMEOUT`: how long a received message stays hidden from other workers (SQS allows up to 43,200). */
   visibilityTimeout: env.int("VISIBILITY_TIMEOUT", { default: 1800, min: 1, max: 43_200 }),
-  /** `WAIT_TIME_SECONDS`: long-poll length of each receive (SQS caps it at 20). */
+  /** `WAIT_TIME_SECONDS`: long-poll length of each receive (an SQS mailbox clamps it to 20 with a warning). */
   waitTimeSeconds: env.int("WAIT_TIME_SECONDS", { default: 20, min: 0 }),
   /** `SHUTDOWN_TIMEOUT`: how long SIGTERM waits for loops to finish. */
   shutdownTimeout: env.number("SHUTDOWN_TIMEOUT", { default: 30, greaterThan: 0 }),
   /** `MAX_PROCESSING_SECONDS`: the longest one message may take. */
   maxProcessingSeconds: env.number("MAX_PROCESSING_SECONDS", { default: 600, greaterThan: 0 }),
-  /** `WORKER_CONCURRENCY`: loops per process, 1 to 64. */
+  /** `WORKER_CONCURRENCY`: requests each MainLoop processes at once, 1 to 64. */
   concurrency: env.int("WORKER_CONCURRENCY", { default: 1, min: 1, max: 64 }),
-  /** `DEBUG_BUNDLE_PATH`: where debug bundles are written. */
+  /** `DEBUG_BUNDLE_PATH`: where debug bundles will be written (read now; bundles are not in this build yet). */
   debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { default: "/debug" }),
   /** `WINK_MAILBOX`: the request mailbox, as a URL (shape checked, not connected). */
   mailbox: env.custom("WINK_MAILBOX", {

@@ -9,6 +9,7 @@
 
 import Anthropic from "@anthropic-ai/sdk";
 import { WinkError } from "../../errors.js";
+import { registerSecret } from "../../secrets/index.js";
 import type { AnthropicBackend, BackendEnv } from "./backend.js";
 
 /** A Messages API client: the one method the adapter calls. */
@@ -60,6 +61,8 @@ export async function createAnthropicClient(
   };
   if (backend.kind === "anthropic") {
     const apiKey = options.apiKey ?? env.ANTHROPIC_API_KEY;
+    // Keys from gateways need not look like `sk-ant-…`; registering redacts them by value.
+    if (apiKey) registerSecret(apiKey);
     return new Anthropic({ ...common, ...(apiKey ? { apiKey } : {}) });
   }
   const Bedrock = bedrockConstructor(await loadBedrock(load));

@@ -53,31 +53,32 @@ export class MessageHandler<Req, Out> {
       return;
     }
     const envelope: MainLoopRequest<Req> = parsed.data;
+    const requestId = envelope.requestId ?? message.id;
     const runContext = createRunContext({
-      requestId: envelope.requestId,
+      requestId,
       attempt: message.deliveryCount,
       workerId: this.loop.workerId,
       ...(envelope.runContext?.traceId ? { traceId: envelope.runContext.traceId } : {}),
       ...(envelope.runContext?.spanId ? { spanId: envelope.runContext.spanId } : {}),
     });
-    const context: Context = { message, startedMs, requestId: envelope.requestId, runContext };
+    const context: Context = { message, startedMs, requestId, runContext };
     log.info("main_loop.message_received", "Processing a request.", {
       loop: this.loop.name,
       messageId: message.id,
-      requestId: envelope.requestId,
+      requestId,
       attempt: message.deliveryCount,
     });
     const detach = this.lease?.attach(message, this.loop.heartbeat, { visibilityTimeout });
     try {
-      const deadline = this.deadlineOf(envelope);
+      const deadline = this.deadlineOf(envelope, requestId);
       const { response, session } = await this.loop.execute(envelope.request, {
-        requestId: envelope.requestId,
+        requestId,
         runContext,
         ...(deadline ? { deadline } : {}),
         ...(envelope.budget ? { budget: envelope.budget } : {}),
       });
       await this.succeed(context, {
-        requestId: envelope.requestId,
+        requestId,
         success: true,
         output: response.output,
         sessionId: session.sessionId,
@@ -86,7 +87,12 @@ export class MessageHandler<Req, Out> {
         completedAt: this.loop.clock.now().toISOString(),
       });
     } catch (error) {
-      await this.fail(context, error, false);
+      // A request whose own deadline passed before it started can never succeed: no retries.
+      await this.fail(
+        context,
+        error,
+        error instanceof DeadlineExceededError && error.details.expiredOnArrival === true,
+      );
     } finally {
       detach?.();
     }
@@ -113,10 +119,10 @@ export class MessageHandler<Req, Out> {
     this.publish({ message, startedMs: this.loop.clock.monotonic() }, "returned");
   }
 
-  private deadlineOf(envelope: MainLoopRequest<Req>): Deadline | undefined {
+  private deadlineOf(envelope: MainLoopRequest<Req>, requestId: string): Deadline | undefined {
     if (!envelope.deadline) return undefined;
     const at = Date.parse(envelope.deadline);
-    if (at <= this.loop.clock.epochMs()) throw expiredRequestError(envelope.requestId, envelope.deadline);
+    if (at <= this.loop.clock.epochMs()) throw expiredRequestError(requestId, envelope.deadline);
     return new Deadline(at, this.loop.clock);
   }
 
@@ -149,10 +155,11 @@ export class MessageHandler<Req, Out> {
     this.publish(context, "succeeded");
   }
 
-  private async fail(context: Context, error: unknown, malformed: boolean): Promise<void> {
+  /** `final`: the message can never succeed (malformed, expired), so it skips retries. */
+  private async fail(context: Context, error: unknown, final: boolean): Promise<void> {
     const { message } = context;
     const dlq = this.loop.config.dlq;
-    if (dlq && (malformed || dlq.shouldDeadLetter(message, error))) {
+    if (dlq && (final || dlq.shouldDeadLetter(message, error))) {
       await this.deadLetter(context, error);
       return;
     }
@@ -172,7 +179,7 @@ export class MessageHandler<Req, Out> {
       messageId: message.id,
       requestId: context.requestId,
       error,
-      ...(malformed ? { body: message.body } : {}),
+      ...(final ? { body: message.body } : {}),
     });
     await this.replyError(context, describeError(error));
     await this.settle(() => message.acknowledge(), message);
@@ -300,6 +307,6 @@ function describeError(error: unknown): MainLoopError {
 export function expiredRequestError(requestId: string, deadline: string): DeadlineExceededError {
   return new DeadlineExceededError(
     `Request ${requestId} has deadline ${deadline}, which passed before a worker picked it up. Send it with a later deadline.`,
-    { details: { requestId, deadline } },
+    { details: { requestId, deadline, expiredOnArrival: true } },
   );
 }

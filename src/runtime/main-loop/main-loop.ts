@@ -81,7 +81,7 @@ export interface MainLoopOptions<Req, Out> {
   /** Default `hostname-pid`. */
   readonly workerId?: string;
   readonly clock?: Clock;
-  /** Default: a new heartbeat on the process-wide board. */
+  /** Default: a new heartbeat (on its own board; the watchdog reads every loop's board). */
   readonly heartbeat?: Heartbeat;
 }
 

@@ -89,6 +89,25 @@ describe("MainLoop processing", () => {
     );
   });
 
+  it("uses the message id as the request id when the sender gives none", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}' }]);
+    const { loop, requests, results } = setup(adapter);
+    const messageId = await requests.send({ request: { question: "q" } }, { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({ requestId: messageId, success: true });
+  });
+
+  it("dead-letters at once a request whose deadline passed before it started", async () => {
+    const { adapter } = scripted([]);
+    const { loop, requests, deadLetters, clock } = setup(adapter, { dlqOptions: { maxDeliveryCount: 5 } });
+    await requests.send({ ...envelope("q"), deadline: new Date(clock.epochMs() - 1).toISOString() });
+    await loop.run({ maxIterations: 1 });
+    const [letter] = await deadLetters.receive();
+    expect(letter?.body).toMatchObject({ deliveryCount: 1, lastErrorType: "DeadlineExceededError" });
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
   it("applies request budgets over the loop's", async () => {
     const { adapter } = scripted([
       { text: '{"answer": "x"}', usage: { inputTokens: 900, outputTokens: 200 } },
