@@ -86,6 +86,9 @@ function sleepWith(clock: Sleeper, ms: number, signal?: AbortSignal): Promise<vo
   });
 }
 
+/** Longest delay setTimeout honours (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** The real clock. Use the shared {@link SYSTEM_CLOCK} instance. */
 export class SystemClock implements Clock {
   monotonic(): number {
@@ -101,9 +104,16 @@ export class SystemClock implements Clock {
     return sleepWith(this, ms, signal);
   }
   setTimer(ms: number, callback: () => void): TimerHandle {
-    const handle = setTimeout(callback, checkDelay(ms));
-    // A pending deadline or reaper must never be the reason a finished process stays up.
-    handle.unref();
+    const due = this.monotonic() + checkDelay(ms);
+    let handle: ReturnType<typeof setTimeout>;
+    // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days): re-arm in chunks.
+    const arm = (): void => {
+      const left = due - this.monotonic();
+      handle = setTimeout(left > MAX_TIMER_MS ? arm : callback, Math.max(0, Math.min(left, MAX_TIMER_MS)));
+      // A pending deadline or reaper must never be the reason a finished process stays up.
+      handle.unref();
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   }
 }

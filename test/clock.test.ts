@@ -137,3 +137,15 @@ describe("SystemClock", () => {
     expect(fired).toBe(false);
   });
 });
+
+describe("SystemClock long timers", () => {
+  it("does not fire a timer longer than setTimeout's 24.8-day limit early", async () => {
+    let fired = false;
+    const handle = SYSTEM_CLOCK.setTimer(30 * 24 * 3_600_000, () => {
+      fired = true;
+    });
+    await SYSTEM_CLOCK.sleep(30);
+    expect(fired).toBe(false);
+    handle.cancel();
+  });
+});

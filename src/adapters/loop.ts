@@ -10,7 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { addUsage, BudgetTracker, type TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import { anySignal } from "../deadline.js";
+import { anySignal, type Deadline } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
 import {
   type EvaluablePrompt,
@@ -46,6 +46,36 @@ export async function runEvaluation<Output>(
   loop: LoopOptions = {},
 ): Promise<PromptResponse<Output>> {
   const clock = loop.clock ?? options.session.clock ?? SYSTEM_CLOCK;
+  const deadline = options.deadline ?? options.budget?.deadline;
+  // One timer per evaluation, cancelled when it ends (a Deadline's own signal() would keep a
+  // timer and its closure alive until the deadline, long after the evaluation finished).
+  const limit = deadline ? deadlineAbort(deadline, clock) : undefined;
+  try {
+    return await evaluate(driver, prompt, options, loop, clock, anySignal(options.signal, limit?.signal));
+  } finally {
+    limit?.cancel();
+  }
+}
+
+function deadlineAbort(deadline: Deadline, clock: Clock): { signal: AbortSignal; cancel: () => void } {
+  const controller = new AbortController();
+  const remaining = deadline.remaining();
+  if (remaining <= 0) {
+    controller.abort(deadline.error("the evaluation"));
+    return { signal: controller.signal, cancel: () => {} };
+  }
+  const timer = clock.setTimer(remaining, () => controller.abort(deadline.error("the evaluation")));
+  return { signal: controller.signal, cancel: () => timer.cancel() };
+}
+
+async function evaluate<Output>(
+  driver: ProviderDriver,
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  loop: LoopOptions,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<PromptResponse<Output>> {
   const log = baseLog.bind({
     prompt: prompt.name,
     adapter: driver.name,
@@ -55,7 +85,6 @@ export async function runEvaluation<Output>(
   const beat = options.heartbeat ?? (() => {});
   const deadline = options.deadline ?? options.budget?.deadline;
   const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
-  const signal = anySignal(options.signal, deadline?.signal());
   beat();
   if (log.isEnabled("debug")) {
     log.debug("adapter.evaluate.start", "Evaluation started.", { model: driver.model });

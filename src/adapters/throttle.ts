@@ -118,7 +118,8 @@ export async function withThrottle<T>(fn: () => Promise<T>, options: ThrottleOpt
       if (!verdict.retry) throw error;
       const fail = (why: string): ThrottleError =>
         new ThrottleError(
-          `${options.describe} failed (${verdict.kind}${verdict.status ? ` ${verdict.status}` : ""}: ${describeThrown(error)}) and ${why}.`,
+          `${options.describe} failed (${verdict.kind}${verdict.status ? ` ${verdict.status}` : ""}: ${describeThrown(error)}) and ${why}. ` +
+            "Retry later, lower the request rate, or raise the throttle policy's maxAttempts/maxTotalDelayMs (or the deadline).",
           {
             kind: verdict.kind,
             attempts: attempt,

@@ -25,6 +25,7 @@ import { ToolInvoked } from "../runtime/events/index.js";
 import { getLogger } from "../runtime/logging/index.js";
 import type { Session } from "../runtime/session/index.js";
 import { formatIssues, schemaIssues } from "../schema.js";
+import { redactText } from "../secrets/index.js";
 import type { ToolPolicy } from "./policies.js";
 import type { RenderedPrompt, RenderedTool } from "./render.js";
 import { type ToolContext, ToolResult } from "./tool.js";
@@ -111,9 +112,26 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
     rollback("exception");
     throw error;
   }
-  const { result } = outcome;
+  let { result } = outcome;
   if (!result.success) rollback(outcome.denied ? "policy_denied" : "tool_failure");
-  else for (const policy of policies) policy.onResult?.(rendered.tool, params, result, toolContext);
+  else {
+    try {
+      for (const policy of policies) policy.onResult?.(rendered.tool, params, result, toolContext);
+    } catch (error) {
+      rollback("policy_failure");
+      log.error(
+        "policy_on_result_failed",
+        "A policy failed while recording a tool result; the call was rolled back.",
+        {
+          tool: call.name,
+          error,
+        },
+      );
+      result = ToolResult.error(
+        redactText(`Tool "${call.name}" succeeded but a policy failed afterwards: ${describeThrown(error)}`),
+      );
+    }
+  }
   return finish(call, ctx, rendered, params, result, () => rollback("dispatch_failure"));
 }
 
@@ -160,7 +178,8 @@ async function runGuarded(
       error,
     });
     return {
-      result: ToolResult.error(`Tool "${tool.name}" failed: ${describeThrown(error)}`),
+      // The message reaches the provider and ToolInvoked (and so snapshots): redact it.
+      result: ToolResult.error(redactText(`Tool "${tool.name}" failed: ${describeThrown(error)}`)),
       denied: false,
     };
   }

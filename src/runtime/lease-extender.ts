@@ -1,22 +1,24 @@
 /**
- * Lease extension tied to proof of work: while a message is being processed, every heartbeat
- * may push its visibility timeout forward. A worker that stops beating stops extending, so its
- * message becomes visible again and another worker takes it.
+ * Lease extension tied to proof of work: while a message is being processed, each beat of *its*
+ * progress may push its visibility timeout forward. Work that stops beating stops extending, so
+ * its message becomes visible again and another worker takes it.
  *
- * Unlike a naive extender, this one never *shortens* a lease: a beat extends only when
- * `now + extension` lies beyond the message's current expiry.
+ * Two rules a naive extender breaks: a lease is never *shortened* (a beat extends only when
+ * `now + extension` lies beyond the current expiry, counted from when the message was received),
+ * and one hung request is never kept alive by the progress of others (each message has its own
+ * lease, beaten by its own work).
  *
  * @example
  * ```ts nocheck
  * const extender = new LeaseExtender({ intervalSeconds: 60, extensionSeconds: 300 });
- * const detach = extender.attach(message, heartbeat, { visibilityTimeout: 1800 });
- * try { await work(); } finally { detach(); }
+ * const lease = extender.track(message, { visibilityTimeout: 1800 });
+ * const detach = heartbeat.onBeat(() => lease.beat());
+ * try { await work(); } finally { detach(); lease.release(); }
  * ```
  */
 
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { WinkError } from "../errors.js";
-import type { Heartbeat } from "./lifecycle/heartbeat.js";
 import { getLogger } from "./logging/index.js";
 import { ReceiptHandleExpiredError } from "./mailbox/errors.js";
 import type { Message } from "./mailbox/types.js";
@@ -33,7 +35,23 @@ export interface LeaseExtenderConfig {
   readonly enabled?: boolean;
 }
 
-/** Extends message leases on heartbeats. */
+/** The lease of one received message. */
+export interface MessageLease {
+  /** Progress on this message: extend its lease if due. */
+  beat(): void;
+  /** The message was settled: never extend again. */
+  release(): void;
+}
+
+/** Anything that reports beats (a Heartbeat, a per-request progress signal). */
+export interface BeatSource {
+  /** Call `callback` after every beat; returns a function that stops it. */
+  onBeat(callback: () => void): () => void;
+}
+
+const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {} });
+
+/** Extends message leases on beats. */
 export class LeaseExtender {
   readonly intervalMs: number;
   readonly extensionSeconds: number;
@@ -57,27 +75,34 @@ export class LeaseExtender {
   }
 
   /**
-   * Extend `message` on `heartbeat` beats until the returned function is called.
-   * `visibilityTimeout` is the lease the message was received with.
+   * Start tracking the lease of `message`, received `visibilityTimeout` seconds of invisibility
+   * at `receivedAtMs` (monotonic; default now). Beat the returned lease on progress.
    */
-  attach(message: Message<unknown>, heartbeat: Heartbeat, lease: { visibilityTimeout: number }): () => void {
-    if (!this.enabled) return () => {};
-    let expiresAt = this.clock.monotonic() + lease.visibilityTimeout * 1_000;
+  track(
+    message: Message<unknown>,
+    lease: { visibilityTimeout: number; receivedAtMs?: number },
+  ): MessageLease {
+    if (!this.enabled) return NO_LEASE;
+    let expiresAt = (lease.receivedAtMs ?? this.clock.monotonic()) + lease.visibilityTimeout * 1_000;
     let lastExtension = Number.NEGATIVE_INFINITY;
-    let pending: Promise<void> | undefined;
-    const onBeat = (): void => {
-      const now = this.clock.monotonic();
-      if (pending || now - lastExtension < this.intervalMs) return;
-      const target = now + this.extensionSeconds * 1_000;
-      if (target <= expiresAt) return;
-      lastExtension = now;
-      pending = message
-        .extendVisibility(this.extensionSeconds)
-        .then(
+    let pending = false;
+    let released = false;
+    return {
+      beat: () => {
+        const now = this.clock.monotonic();
+        if (released || pending || now - lastExtension < this.intervalMs) return;
+        const target = now + this.extensionSeconds * 1_000;
+        if (target <= expiresAt) return;
+        lastExtension = now;
+        pending = true;
+        message.extendVisibility(this.extensionSeconds).then(
           () => {
+            pending = false;
             expiresAt = target;
           },
           (error: unknown) => {
+            pending = false;
+            if (released) return;
             if (error instanceof ReceiptHandleExpiredError) {
               log.warning(
                 "lease.extend_expired",
@@ -93,11 +118,25 @@ export class LeaseExtender {
               });
             }
           },
-        )
-        .finally(() => {
-          pending = undefined;
-        });
+        );
+      },
+      release: () => {
+        released = true;
+      },
     };
-    return heartbeat.onBeat(onBeat);
+  }
+
+  /** Extend `message` on every beat of `source` until the returned function is called. */
+  attach(
+    message: Message<unknown>,
+    source: BeatSource,
+    lease: { visibilityTimeout: number; receivedAtMs?: number },
+  ): () => void {
+    const tracked = this.track(message, lease);
+    const detach = source.onBeat(() => tracked.beat());
+    return () => {
+      detach();
+      tracked.release();
+    };
   }
 }

@@ -228,6 +228,35 @@ describe("executeToolCall", () => {
     expect(session.slice(Note).all()).toEqual([]);
   });
 
+  it("redacts secrets from a throwing handler's message before the model sees it", async () => {
+    const leaky = new Tool({
+      name: "leaky",
+      description: "Throws with a secret in the message.",
+      handler: () => {
+        throw new Error("auth failed for sk-proj-abcdefghijklmnopqrstuvwxyz012345");
+      },
+    });
+    const { ctx, session } = setup([leaky]);
+    const execution = await executeToolCall({ name: "leaky", arguments: {} }, ctx);
+    expect(execution.output).not.toContain("abcdefghijklmnopqrstuvwxyz012345");
+    expect(session.slice(ToolInvoked).latest()?.message).toContain("[REDACTED]");
+  });
+
+  it("rolls back and reports an error when a policy fails while recording a success", async () => {
+    const broken = {
+      name: "broken",
+      check: () => ({ allowed: true }),
+      onResult: () => {
+        throw new Error("policy store down");
+      },
+    };
+    const { ctx, notebook } = setup([addNote], [broken] as never[]);
+    const execution = await executeToolCall({ name: "add_note", arguments: { text: "x" } }, ctx);
+    expect(execution.result.success).toBe(false);
+    expect(execution.output).toMatch(/succeeded but a policy failed afterwards: Error: policy store down/);
+    expect(notebook.lines).toEqual([]);
+  });
+
   it("beats before and after each call", async () => {
     const { ctx } = setup([addNote]);
     let beats = 0;

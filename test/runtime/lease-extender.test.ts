@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/clock.js";
 import { LeaseExtender } from "../../src/runtime/lease-extender.js";
 import { Heartbeat } from "../../src/runtime/lifecycle/heartbeat.js";
+import { configureLogging, resetLogging } from "../../src/runtime/logging/index.js";
 import { ReceiptHandleExpiredError } from "../../src/runtime/mailbox/errors.js";
 import type { Message } from "../../src/runtime/mailbox/types.js";
 
@@ -57,13 +58,37 @@ describe("LeaseExtender", () => {
     expect(extensions).toEqual([300]);
   });
 
-  it("swallows a stale handle and keeps processing", async () => {
+  it("logs a stale handle as a warning and keeps processing", async () => {
+    const lines: string[] = [];
+    configureLogging({ level: "WARNING", json: true, destination: { write: (line: string) => lines.push(line) } });
+    try {
+      const clock = new FakeClock();
+      const heartbeat = new Heartbeat({ clock });
+      const { message } = fakeMessage(() => new ReceiptHandleExpiredError("stale"));
+      new LeaseExtender({ intervalSeconds: 0 }, clock).attach(message, heartbeat, { visibilityTimeout: 1 });
+      expect(() => heartbeat.beat()).not.toThrow();
+      await settle();
+      expect(lines.some((l) => l.includes('"event":"lease.extend_expired"'))).toBe(true);
+    } finally {
+      resetLogging();
+    }
+  });
+
+  it("tracks a lease from the time the message was received, not from attach time", async () => {
     const clock = new FakeClock();
-    const heartbeat = new Heartbeat({ clock });
-    const { message } = fakeMessage(() => new ReceiptHandleExpiredError("stale"));
-    new LeaseExtender({ intervalSeconds: 0 }, clock).attach(message, heartbeat, { visibilityTimeout: 1 });
-    expect(() => heartbeat.beat()).not.toThrow();
+    const { message, extensions } = fakeMessage();
+    const extender = new LeaseExtender({ intervalSeconds: 0, extensionSeconds: 30 }, clock);
+    const receivedAtMs = clock.monotonic();
+    clock.advance(25_000);
+    const lease = extender.track(message, { visibilityTimeout: 30, receivedAtMs });
+    lease.beat();
     await settle();
+    expect(extensions).toEqual([30]);
+    lease.release();
+    clock.advance(60_000);
+    lease.beat();
+    await settle();
+    expect(extensions).toEqual([30]);
   });
 
   it("does nothing when disabled and validates its numbers", () => {

@@ -119,7 +119,10 @@ export class LoopGroup {
   constructor(options: LoopGroupOptions) {
     const loops = [...options.loops];
     if (loops.length === 0) {
-      throw new WinkError("invalid_argument", "LoopGroup needs at least one loop in `loops`.");
+      throw new WinkError(
+        "invalid_argument",
+        "LoopGroup needs at least one loop in `loops`: pass the MainLoop (or other Runnable) instances to supervise.",
+      );
     }
     const names = loops.map((loop) => loop.name);
     const duplicate = names.find((name, i) => names.indexOf(name) !== i);
@@ -334,13 +337,14 @@ export class LoopGroup {
         waitTimeSeconds: this.waitTimeSeconds,
       });
       if (this.stopReason === undefined) {
+        // A worker missing one of its loops cannot serve; its heartbeat would also go stale and
+        // look like a stall to the watchdog. Shut down on purpose so the orchestrator restarts it.
         log.warning(
           "lifecycle.loop_exited",
-          `Loop "${loop.name}" returned before shutdown; the others keep running.`,
-          {
-            loop: loop.name,
-          },
+          `Loop "${loop.name}" returned before shutdown; shutting the group down so the worker restarts.`,
+          { loop: loop.name },
         );
+        void this.shutdown(`loop ${loop.name} exited`);
       }
     } catch (error) {
       // Rethrowing the abort reason is a normal way to stop.

@@ -10,6 +10,7 @@
 
 import { z } from "zod";
 import { errorTypeName, WinkError, type WinkErrorCode } from "../../errors.js";
+import { redactText } from "../../secrets/index.js";
 import type { Mailbox, Message } from "./types.js";
 
 /** A dead-lettered message, as sent to the DLQ mailbox. */
@@ -70,9 +71,14 @@ export class DLQPolicy {
     this.exclude = options.excludeErrors ?? [];
   }
 
+  /** True when `error` is on the exclude list (never dead-lettered). */
+  excludes(error: unknown): boolean {
+    return this.exclude.some((m) => matches(m, error));
+  }
+
   /** True when `message`, having failed with `error`, should be dead-lettered now. */
   shouldDeadLetter(message: Pick<Message<unknown>, "deliveryCount">, error: unknown): boolean {
-    if (this.exclude.some((m) => matches(m, error))) return false;
+    if (this.excludes(error)) return false;
     if (this.include.some((m) => matches(m, error))) return true;
     return message.deliveryCount >= this.maxDeliveryCount;
   }
@@ -94,7 +100,8 @@ export function deadLetterFor(
     body: message.body,
     sourceMailbox: fields.sourceMailbox,
     deliveryCount: message.deliveryCount,
-    lastError: error instanceof Error ? error.message : String(error),
+    // Dead letters outlive logs and are read by people: never let a secret in.
+    lastError: redactText(error instanceof Error ? error.message : String(error)),
     lastErrorType: errorTypeName(error),
     ...(error instanceof WinkError ? { lastErrorCode: error.code } : {}),
     deadLetteredAt: fields.at.toISOString(),

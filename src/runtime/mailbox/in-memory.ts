@@ -30,13 +30,22 @@ import { getLogger } from "../logging/index.js";
 import {
   MailboxClosedError,
   MailboxFullError,
-  MessageFinalizedError,
   ReceiptHandleExpiredError,
   ReplyNotAvailableError,
 } from "./errors.js";
+import {
+  DELETED,
+  Entry,
+  heapPush,
+  heapRemove,
+  heapUpdate,
+  IN_FLIGHT,
+  PENDING,
+} from "./internal/entry-heap.js";
+import { InMemoryMessage } from "./internal/in-memory-message.js";
 import { MailboxRegistry } from "./resolvers.js";
 import type { Mailbox, MailboxResolver, Message, ReceiveOptions, SendOptions } from "./types.js";
-import { normalizeReceiveOptions, validateVisibilityTimeout } from "./validation.js";
+import { normalizeReceiveOptions } from "./validation.js";
 
 const log = getLogger("weakincentives.runtime.mailbox");
 
@@ -55,96 +64,6 @@ export interface InMemoryMailboxOptions {
   readonly resolver?: MailboxResolver;
   /** The reaper runs at most this often (ms), and only while messages are in flight. Default 100. */
   readonly reaperIntervalMs?: number;
-}
-
-const PENDING = 0;
-const IN_FLIGHT = 1;
-const DELETED = 2;
-type EntryState = typeof PENDING | typeof IN_FLIGHT | typeof DELETED;
-
-/** One stored message. The queue changes it in place; messages handed out point at it. */
-class Entry<Body> {
-  deliveryCount = 0;
-  state: EntryState = PENDING;
-  /** The handle of the current delivery; undefined when nobody holds a valid one. */
-  handle: string | undefined = undefined;
-  /** Monotonic ms when an in-flight entry becomes visible again. */
-  expiresAt = 0;
-  /** Breaks expiry ties in the order visibilities were set. */
-  order = 0;
-  heapIndex = -1;
-
-  constructor(
-    readonly id: string,
-    readonly body: Body,
-    readonly enqueuedAtMs: number,
-    readonly replyName: string | undefined,
-    readonly replyMailbox: Mailbox<unknown> | undefined,
-  ) {}
-}
-
-// In-flight entries live in a binary min-heap on (expiresAt, order) that records each entry's
-// index, so acknowledging removes in O(log n) and the reaper reads the earliest expiry in O(1).
-
-function before<B>(a: Entry<B>, b: Entry<B>): boolean {
-  return a.expiresAt < b.expiresAt || (a.expiresAt === b.expiresAt && a.order < b.order);
-}
-
-function siftUp<B>(heap: Entry<B>[], start: number): void {
-  const entry = heap[start] as Entry<B>;
-  let i = start;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    const parent = heap[p] as Entry<B>;
-    if (!before(entry, parent)) break;
-    heap[i] = parent;
-    parent.heapIndex = i;
-    i = p;
-  }
-  heap[i] = entry;
-  entry.heapIndex = i;
-}
-
-function siftDown<B>(heap: Entry<B>[], start: number): void {
-  const entry = heap[start] as Entry<B>;
-  const n = heap.length;
-  let i = start;
-  for (;;) {
-    const l = 2 * i + 1;
-    if (l >= n) break;
-    const r = l + 1;
-    let c = l;
-    if (r < n && before(heap[r] as Entry<B>, heap[l] as Entry<B>)) c = r;
-    const child = heap[c] as Entry<B>;
-    if (!before(child, entry)) break;
-    heap[i] = child;
-    child.heapIndex = i;
-    i = c;
-  }
-  heap[i] = entry;
-  entry.heapIndex = i;
-}
-
-function heapPush<B>(heap: Entry<B>[], entry: Entry<B>): void {
-  heap.push(entry);
-  siftUp(heap, heap.length - 1);
-}
-
-function heapRemove<B>(heap: Entry<B>[], entry: Entry<B>): void {
-  const i = entry.heapIndex;
-  const last = heap.pop() as Entry<B>;
-  entry.heapIndex = -1;
-  if (last !== entry) {
-    heap[i] = last;
-    last.heapIndex = i;
-    siftUp(heap, i);
-    siftDown(heap, last.heapIndex);
-  }
-}
-
-function heapUpdate<B>(heap: Entry<B>[], entry: Entry<B>): void {
-  siftUp(heap, entry.heapIndex);
-  siftDown(heap, entry.heapIndex);
 }
 
 /** A receive blocked in a long poll. */
@@ -434,72 +353,6 @@ class Queue<Body, ReplyBody> {
     this.reapExpired();
     this.scheduleReaper(this.clock.monotonic());
   };
-}
-
-type Settlement = "acknowledged" | "nacked";
-
-/** One delivery of an entry. */
-class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody> {
-  readonly id: string;
-  readonly body: Body;
-  readonly receiptHandle: string;
-  readonly deliveryCount: number;
-  readonly replyTo: string | undefined;
-  readonly #queue: Queue<Body, ReplyBody>;
-  readonly #entry: Entry<Body>;
-  #settled: Settlement | undefined = undefined;
-
-  constructor(queue: Queue<Body, ReplyBody>, entry: Entry<Body>) {
-    this.id = entry.id;
-    this.body = entry.body;
-    this.receiptHandle = entry.handle as string;
-    this.deliveryCount = entry.deliveryCount;
-    this.replyTo = entry.replyName;
-    this.#queue = queue;
-    this.#entry = entry;
-  }
-
-  get enqueuedAt(): Date {
-    return new Date(this.#entry.enqueuedAtMs);
-  }
-
-  get finalized(): boolean {
-    return this.#settled !== undefined;
-  }
-
-  async reply(body: ReplyBody): Promise<string> {
-    this.#checkOpen("reply to");
-    return this.#queue.replyTarget(this.#entry).send(body);
-  }
-
-  async acknowledge(): Promise<void> {
-    this.#checkOpen("acknowledge");
-    this.#queue.acknowledge(this.#entry, this.receiptHandle);
-    this.#settled = "acknowledged";
-  }
-
-  async nack(visibilityTimeout = 0): Promise<void> {
-    validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
-    this.#checkOpen("nack");
-    this.#queue.nack(this.#entry, this.receiptHandle, visibilityTimeout * 1000);
-    this.#settled = "nacked";
-  }
-
-  async extendVisibility(timeout: number): Promise<void> {
-    validateVisibilityTimeout(timeout, "extendVisibility timeout");
-    this.#checkOpen("extend the visibility of");
-    this.#queue.extend(this.#entry, this.receiptHandle, timeout * 1000);
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#settled !== undefined) {
-      throw new MessageFinalizedError(
-        `Cannot ${action} message ${this.id} of mailbox "${this.#queue.name}": it was already ` +
-          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
-        { details: { mailbox: this.#queue.name, messageId: this.id, settled: this.#settled } },
-      );
-    }
-  }
 }
 
 /**

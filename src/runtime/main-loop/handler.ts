@@ -8,8 +8,9 @@ import { Deadline } from "../../deadline.js";
 import { DeadlineExceededError, describeThrown, errorTypeName, WinkError } from "../../errors.js";
 import { createRunContext, type RunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
+import { redactText } from "../../secrets/index.js";
 import { MessageHandled } from "../events/index.js";
-import type { LeaseExtender } from "../lease-extender.js";
+import type { MessageLease } from "../lease-extender.js";
 import { getLogger } from "../logging/index.js";
 import { deadLetterFor } from "../mailbox/dlq.js";
 import {
@@ -34,13 +35,13 @@ interface Context {
 
 /** Handles messages for one MainLoop. */
 export class MessageHandler<Req, Out> {
-  constructor(
-    private readonly loop: MainLoop<Req, Out>,
-    private readonly lease: LeaseExtender | undefined,
-  ) {}
+  constructor(private readonly loop: MainLoop<Req, Out>) {}
 
-  /** Process one message to a settled state. Never throws. */
-  async handle(message: Message<unknown, MainLoopResult<Out>>, visibilityTimeout: number): Promise<void> {
+  /**
+   * Process one message to a settled state. Never throws. `lease` is extended by this request's
+   * own progress only, so a hung request is not kept alive by the others.
+   */
+  async handle(message: Message<unknown, MainLoopResult<Out>>, lease: MessageLease): Promise<void> {
     const startedMs = this.loop.clock.monotonic();
     const parsed = this.loop.envelopeSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -68,7 +69,11 @@ export class MessageHandler<Req, Out> {
       requestId,
       attempt: message.deliveryCount,
     });
-    const detach = this.lease?.attach(message, this.loop.heartbeat, { visibilityTimeout });
+    // This request's progress extends its own lease and also counts as the loop's heartbeat.
+    const progress = (): void => {
+      lease.beat();
+      this.loop.heartbeat.beat();
+    };
     try {
       const deadline = this.deadlineOf(envelope, requestId);
       const { response, session } = await this.loop.execute(envelope.request, {
@@ -76,6 +81,7 @@ export class MessageHandler<Req, Out> {
         runContext,
         ...(deadline ? { deadline } : {}),
         ...(envelope.budget ? { budget: envelope.budget } : {}),
+        heartbeat: progress,
       });
       await this.succeed(context, {
         requestId,
@@ -94,7 +100,7 @@ export class MessageHandler<Req, Out> {
         error instanceof DeadlineExceededError && error.details.expiredOnArrival === true,
       );
     } finally {
-      detach?.();
+      lease.release();
     }
   }
 
@@ -159,11 +165,12 @@ export class MessageHandler<Req, Out> {
   private async fail(context: Context, error: unknown, final: boolean): Promise<void> {
     const { message } = context;
     const dlq = this.loop.config.dlq;
-    if (dlq && (final || dlq.shouldDeadLetter(message, error))) {
+    // An excluded error is never dead-lettered; one that can never succeed is not retried either.
+    if (dlq && ((final && !dlq.excludes(error)) || dlq.shouldDeadLetter(message, error))) {
       await this.deadLetter(context, error);
       return;
     }
-    if (dlq) {
+    if (dlq && !final) {
       const delay = retryBackoffSeconds(message.deliveryCount);
       log.warning("main_loop.request_retry", `Request failed; it will be retried in ${delay} s.`, {
         messageId: message.id,
@@ -295,11 +302,12 @@ export class MessageHandler<Req, Out> {
   }
 }
 
+/** The error as the reply carries it: type, code and a redacted message. */
 function describeError(error: unknown): MainLoopError {
   return {
     type: errorTypeName(error),
     ...(error instanceof WinkError ? { code: error.code } : {}),
-    message: error instanceof Error ? error.message : describeThrown(error),
+    message: redactText(error instanceof Error ? error.message : describeThrown(error)),
   };
 }
 

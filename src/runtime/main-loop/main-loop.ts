@@ -30,7 +30,7 @@ import { applyVisibilityExpansion, type EvaluablePrompt } from "../../prompt/ind
 import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext, type RunContext } from "../../run-context.js";
 import type { Dispatcher } from "../events/index.js";
-import { LeaseExtender, type LeaseExtenderConfig } from "../lease-extender.js";
+import { LeaseExtender, type LeaseExtenderConfig, type MessageLease } from "../lease-extender.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import { getLogger } from "../logging/index.js";
@@ -105,6 +105,8 @@ export interface ExecuteOptions {
   readonly deadline?: Deadline;
   readonly budget?: Omit<BudgetLimits, "deadline">;
   readonly signal?: AbortSignal;
+  /** Called on every step of the evaluation (default: the loop's heartbeat). */
+  readonly heartbeat?: () => void;
 }
 
 /** A queue worker that evaluates one agent definition per request. Subclass and implement `prepare`. */
@@ -120,6 +122,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
   readonly envelopeSchema: z.ZodType<MainLoopRequest<Req>>;
   private active = false;
   private readonly handler: MessageHandler<Req, Out>;
+  private readonly lease: LeaseExtender | undefined;
 
   constructor(options: MainLoopOptions<Req, Out>) {
     this.name = options.name ?? this.constructor.name;
@@ -150,7 +153,8 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       this.config.leaseExtender === false
         ? undefined
         : new LeaseExtender(this.config.leaseExtender ?? {}, this.clock);
-    this.handler = new MessageHandler(this, lease);
+    this.lease = lease;
+    this.handler = new MessageHandler(this);
   }
 
   /** Build the prompt for one request (bind its params, add resources). */
@@ -205,7 +209,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       try {
         const response = await this.adapter.evaluate(prompt, {
           session,
-          heartbeat: () => this.heartbeat.beat(),
+          heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
           runContext: { ...runContext, sessionId: session.sessionId },
           ...(deadline ? { deadline } : {}),
           ...(budget ? { budget } : {}),
@@ -234,20 +238,28 @@ export abstract class MainLoop<Req, Out> implements Runnable {
    * the in-flight requests finish, then resolves.
    */
   async run(options: RunOptions = {}): Promise<void> {
-    if (this.active) throw new WinkError("invalid_argument", `MainLoop "${this.name}" is already running.`);
+    if (this.active) {
+      throw new WinkError(
+        "invalid_argument",
+        `MainLoop "${this.name}" is already running. Call run() once per loop, or create another loop.`,
+      );
+    }
     this.active = true;
     const signal = options.signal;
-    const visibilityTimeout = options.visibilityTimeout ?? this.config.visibilityTimeout ?? 300;
-    const waitTimeSeconds = options.waitTimeSeconds ?? this.config.waitTimeSeconds ?? 20;
+    // The loop's own settings win over the group-wide defaults LoopGroup passes in.
+    const visibilityTimeout = this.config.visibilityTimeout ?? options.visibilityTimeout ?? 300;
+    const waitTimeSeconds = this.config.waitTimeSeconds ?? options.waitTimeSeconds ?? 20;
     const concurrency = this.config.concurrency ?? 1;
     const batchSize = this.config.batchSize ?? Math.min(concurrency, 10);
     const inflight = new Set<Promise<void>>();
-    const buffer: Message<unknown, MainLoopResult<Out>>[] = [];
-    const aborted = abortPromise(signal);
-    const start = (message: Message<unknown, MainLoopResult<Out>>): void => {
-      const task: Promise<void> = this.handler.handle(message, visibilityTimeout).finally(() => {
+    const buffer: Buffered<Out>[] = [];
+    const wakeup = new Wakeup(signal);
+    const start = (item: Buffered<Out>): void => {
+      item.detachFromLoop();
+      const task: Promise<void> = this.handler.handle(item.message, item.lease).finally(() => {
         inflight.delete(task);
         this.heartbeat.beat();
+        wakeup.wake();
       });
       inflight.add(task);
     };
@@ -259,28 +271,46 @@ export abstract class MainLoop<Req, Out> implements Runnable {
     });
     try {
       let receives = 0;
+      let idle = false;
       while (!signal?.aborted) {
-        while (inflight.size < concurrency && buffer.length > 0)
-          start(buffer.shift() as Message<unknown, MainLoopResult<Out>>);
+        while (inflight.size < concurrency && buffer.length > 0) start(buffer.shift() as Buffered<Out>);
         const mayReceive =
           (options.maxIterations === undefined || receives < options.maxIterations) && !this.requests.closed;
         if (buffer.length === 0 && inflight.size < concurrency && mayReceive) {
+          // Without a long poll an empty queue would make this a busy loop that starves timers,
+          // probes and signal handlers: pause between empty receives.
+          if (idle && waitTimeSeconds === 0) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
+          if (signal?.aborted) break;
           receives++;
           this.heartbeat.beat();
-          buffer.push(...(await this.receive(batchSize, visibilityTimeout, waitTimeSeconds, signal)));
+          const received = await this.receive(batchSize, visibilityTimeout, waitTimeSeconds, signal);
           this.heartbeat.beat();
+          idle = received.length === 0;
+          for (const message of received) buffer.push(this.buffered(message, visibilityTimeout));
           continue;
         }
         if (inflight.size === 0 && buffer.length === 0) break;
-        await Promise.race([...inflight, aborted.promise]);
+        await wakeup.next();
       }
-      for (const message of buffer.splice(0)) await this.handler.returnUnstarted(message);
+      for (const item of buffer.splice(0)) {
+        item.detachFromLoop();
+        item.lease.release();
+        await this.handler.returnUnstarted(item.message);
+      }
       await Promise.all(inflight);
     } finally {
-      aborted.dispose();
+      wakeup.dispose();
       this.active = false;
       log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
     }
+  }
+
+  /** A received message waiting for a free slot: its lease follows the loop's heartbeat meanwhile. */
+  private buffered(message: Message<unknown, MainLoopResult<Out>>, visibilityTimeout: number): Buffered<Out> {
+    const lease =
+      this.lease?.track(message, { visibilityTimeout, receivedAtMs: this.clock.monotonic() }) ?? NO_LEASE;
+    const detachFromLoop = this.heartbeat.onBeat(() => lease.beat());
+    return { message, lease, detachFromLoop };
   }
 
   private async receive(
@@ -307,14 +337,45 @@ export abstract class MainLoop<Req, Out> implements Runnable {
   }
 }
 
-/** A promise that resolves when `signal` aborts (never, without one), and its cleanup. */
-function abortPromise(signal: AbortSignal | undefined): { promise: Promise<void>; dispose: () => void } {
-  if (!signal) return { promise: new Promise<void>(() => {}), dispose: () => {} };
-  let onAbort = (): void => {};
-  const promise = new Promise<void>((resolve) => {
-    onAbort = () => resolve();
-    if (signal.aborted) resolve();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
-  return { promise, dispose: () => signal.removeEventListener("abort", onAbort) };
+/** How long an idle loop without a long poll waits between receives. */
+const IDLE_POLL_MS = 1_000;
+
+const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {} });
+
+interface Buffered<Out> {
+  readonly message: Message<unknown, MainLoopResult<Out>>;
+  readonly lease: MessageLease;
+  readonly detachFromLoop: () => void;
+}
+
+/**
+ * One pending wake-up at a time, resolved by a finished task or by abort. (Racing the in-flight
+ * tasks against a never-settling abort promise would add a reaction per iteration and leak.)
+ */
+class Wakeup {
+  private resolve: (() => void) | undefined;
+  private readonly onAbort = (): void => this.wake();
+
+  constructor(private readonly signal: AbortSignal | undefined) {
+    signal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  /** Resolves at the next wake (at once when already aborted). */
+  next(): Promise<void> {
+    if (this.signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  wake(): void {
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    resolve?.();
+  }
+
+  dispose(): void {
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.wake();
+  }
 }

@@ -169,11 +169,13 @@ describe("LoopGroup.run", () => {
     expect(events()).not.toContain("lifecycle.loop_failed");
   });
 
-  it("finishes when every loop returns on its own, warning about each early exit", async () => {
-    const g = group({ loops: [new FakeLoop("batch", { behaviour: async () => undefined })] });
+  it("shuts the whole group down when a loop returns on its own, so the worker restarts", async () => {
+    const survivor = new FakeLoop("reviews");
+    const g = group({ loops: [new FakeLoop("batch", { behaviour: async () => undefined }), survivor] });
     await g.run();
     expect(record("lifecycle.loop_exited")?.context).toMatchObject({ loop: "batch" });
-    expect(record("lifecycle.shutdown.complete")?.context).toMatchObject({ reason: "loops finished" });
+    expect(record("lifecycle.shutdown.complete")?.context).toMatchObject({ reason: "loop batch exited" });
+    expect(survivor.calls[0]?.signal?.aborted).toBe(true);
   });
 
   it("shuts down when the process-wide coordinator triggers, with the trigger's reason", async () => {

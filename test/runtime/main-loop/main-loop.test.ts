@@ -321,3 +321,131 @@ describe("MainLoop shutdown", () => {
     await running;
   });
 });
+
+describe("MainLoop leases and idling", () => {
+  it("does not spin on an empty queue without a long poll: it sleeps between receives", async () => {
+    const { adapter } = scripted([]);
+    const { loop, clock } = setup(adapter, { waitTimeSeconds: 0 });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(clock.pendingTimers).toBeGreaterThanOrEqual(1);
+    controller.abort();
+    await running;
+  });
+
+  it("keeps buffered messages leased while an earlier request works, so none runs twice", async () => {
+    let evaluations = 0;
+    const slowThenFast = async (): Promise<{ text: string; toolCalls: [] }> => {
+      evaluations++;
+      if (evaluations === 1) await gate.promise;
+      return { text: '{"answer": "x"}', toolCalls: [] };
+    };
+    const gate = deferred();
+    const { adapter } = scripted([slowThenFast, slowThenFast, slowThenFast]);
+    const { loop, requests, results, clock } = setup(adapter, {
+      concurrency: 1,
+      batchSize: 3,
+      visibilityTimeout: 10,
+      leaseExtender: { intervalSeconds: 1, extensionSeconds: 10 },
+    });
+    for (const q of ["a", "b", "c"]) await requests.send(envelope(q), { replyTo: results });
+    const running = loop.run({ maxIterations: 1 });
+    for (let second = 0; second < 25; second++) {
+      await clock.tick(1_000);
+      loop.heartbeat.beat();
+    }
+    // "a" is in flight without progress, so its own lease may lapse; the buffered ones must not.
+    const visible = await requests.receive({ maxMessages: 10, visibilityTimeout: 0 });
+    const ids = visible.map((m) => (m.body as { requestId: string }).requestId);
+    expect(ids).not.toContain("req-b");
+    expect(ids).not.toContain("req-c");
+    gate.resolve();
+    await running;
+    expect(evaluations).toBe(3);
+    expect(await results.approximateCount()).toBe(3);
+  });
+
+  it("lets a hung request's lease expire even while other requests keep the loop beating", async () => {
+    let calls = 0;
+    const hangFirst = async (): Promise<{ text: string; toolCalls: [] }> => {
+      calls++;
+      if (calls === 1) await new Promise(() => {});
+      return { text: '{"answer": "x"}', toolCalls: [] };
+    };
+    const { adapter } = scripted([hangFirst], { repeat: true });
+    const { loop, requests, results, clock } = setup(adapter, {
+      concurrency: 2,
+      visibilityTimeout: 10,
+      waitTimeSeconds: 0,
+      leaseExtender: { intervalSeconds: 1, extensionSeconds: 10 },
+    });
+    await requests.send(envelope("hung"), { replyTo: results });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    for (let second = 0; second < 30; second++) {
+      await clock.tick(1_000);
+      loop.heartbeat.beat();
+    }
+    const [reply] = await results.receive();
+    expect(reply?.body).toMatchObject({ requestId: "req-hung", success: true, attempt: 2 });
+    controller.abort();
+    await Promise.race([running, clock.tick(0)]);
+  });
+
+  it("its own visibilityTimeout and waitTimeSeconds win over the values run() is given", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}' }]);
+    const { loop, requests } = setup(adapter, { visibilityTimeout: 7, waitTimeSeconds: 0 });
+    await requests.send(envelope("q"));
+    const seen: number[] = [];
+    const receive = requests.receive.bind(requests);
+    requests.receive = (options) => {
+      seen.push(options?.visibilityTimeout ?? -1, options?.waitTimeSeconds ?? -1);
+      return receive(options);
+    };
+    await loop.run({ maxIterations: 1, visibilityTimeout: 1_800, waitTimeSeconds: 20 });
+    expect(seen).toEqual([7, 0]);
+  });
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe("MainLoop error hygiene", () => {
+  it("an excluded error is never dead-lettered, even for a request that can never succeed", async () => {
+    const { adapter } = scripted([]);
+    const { loop, requests, results, deadLetters, clock } = setup(adapter, {
+      dlqOptions: { excludeErrors: [DeadlineExceededError] },
+    });
+    await requests.send(
+      { ...envelope("q"), deadline: new Date(clock.epochMs() - 1).toISOString() },
+      { replyTo: results },
+    );
+    await loop.run({ maxIterations: 1 });
+    expect(await deadLetters.approximateCount()).toBe(0);
+    const [reply] = await results.receive();
+    expect(reply?.body.error?.type).toBe("DeadlineExceededError");
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("redacts secrets from error replies and dead letters", async () => {
+    const adapter = failing(
+      () => new Error("connect postgres://app:hunter2@db/x with key sk-ant-api03-abcdefghijklmnopqrstuvwx"),
+    );
+    const { loop, requests, results, deadLetters } = setup(adapter, { dlqOptions: { maxDeliveryCount: 1 } });
+    await requests.send(envelope("q"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const [reply] = await results.receive();
+    const [letter] = await deadLetters.receive();
+    for (const text of [reply?.body.error?.message ?? "", (letter?.body as DeadLetter).lastError]) {
+      expect(text).not.toContain("hunter2");
+      expect(text).not.toContain("abcdefghijklmnopqrstuvwx");
+      expect(text).toContain("[REDACTED]");
+    }
+  });
+});
