@@ -9,6 +9,8 @@ export default defineConfig({
     "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
     "config/index": "src/config/index.ts",
     "filesystem/index": "src/filesystem/index.ts",
+    "contrib/mailbox/redis/index": "src/contrib/mailbox/redis/index.ts",
+    "contrib/mailbox/sqs/index": "src/contrib/mailbox/sqs/index.ts",
     "runtime/index": "src/runtime/index.ts",
     "resources/index": "src/resources/index.ts",
     "secrets/index": "src/secrets/index.ts",
@@ -22,6 +24,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   splitting: true,
-  // Provider SDKs are optional peers: loaded only by the subpath that needs them, never bundled.
-  external: ["openai", "@anthropic-ai/sdk", "@anthropic-ai/bedrock-sdk"],
+  // Provider SDKs and queue clients are optional peers: loaded only by the subpath that needs them, never bundled.
+  external: ["openai", "@anthropic-ai/sdk", "@anthropic-ai/bedrock-sdk", "ioredis", "@aws-sdk/client-sqs"],
 });

@@ -46,7 +46,7 @@ function sourceFiles(dir: string): string[] {
 describe("package boundaries", () => {
   it("the root entry reaches no provider SDK", () => {
     const packages = [...reachablePackages(join(SRC, "index.ts"))];
-    expect(packages.filter((p) => /^(openai|@anthropic-ai\/)/.test(p))).toEqual([]);
+    expect(packages.filter((p) => /^(openai|@anthropic-ai\/|ioredis|@aws-sdk\/)/.test(p))).toEqual([]);
     expect(packages).toContain("zod");
   });
 
@@ -57,6 +57,15 @@ describe("package boundaries", () => {
     const anthropic = [...reachablePackages(join(SRC, "adapters/anthropic/index.ts"))];
     expect(anthropic).toContain("@anthropic-ai/sdk");
     expect(anthropic).not.toContain("openai");
+  });
+
+  it("the runtime entry reaches no queue client; each durable mailbox loads only its own", () => {
+    const runtime = [...reachablePackages(join(SRC, "runtime/index.ts"))];
+    expect(runtime.filter((p) => /^(ioredis|@aws-sdk\/|openai|@anthropic-ai\/)/.test(p))).toEqual([]);
+    expect([...reachablePackages(join(SRC, "contrib/mailbox/redis/index.ts"))]).toContain("ioredis");
+    expect([...reachablePackages(join(SRC, "contrib/mailbox/sqs/index.ts"))]).toContain(
+      "@aws-sdk/client-sqs",
+    );
   });
 
   it("nothing outside src/testing imports the test kit", () => {

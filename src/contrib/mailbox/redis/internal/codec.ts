@@ -1,0 +1,136 @@
+/**
+ * Decoding what the Lua scripts return, and turning client failures into mailbox errors.
+ *
+ * @internal
+ */
+
+import type { z } from "zod";
+import { describeThrown } from "../../../../errors.js";
+import { getLogger } from "../../../../runtime/logging/index.js";
+import { MailboxConnectionError, MailboxSerializationError } from "../../../../runtime/mailbox/errors.js";
+import { formatIssues, schemaIssues } from "../../../../schema.js";
+import type { Delivery } from "../message.js";
+
+const log = getLogger("weakincentives.contrib.mailbox.redis");
+
+/** Fields of one message in the receive script's reply, in order. */
+type RawDelivery = readonly [string, string, number, string, string, string];
+
+function isRawDelivery(value: unknown): value is RawDelivery {
+  return (
+    Array.isArray(value) &&
+    value.length === 6 &&
+    typeof value[0] === "string" &&
+    typeof value[1] === "string" &&
+    typeof value[2] === "number" &&
+    typeof value[3] === "string" &&
+    typeof value[4] === "string" &&
+    typeof value[5] === "string"
+  );
+}
+
+/** The JSON text of `body`, or a MailboxSerializationError naming the message. */
+export function encodeBody(mailbox: string, id: string, body: unknown): string {
+  let text: string | undefined;
+  let cause: unknown;
+  try {
+    text = JSON.stringify(body);
+  } catch (error) {
+    cause = error;
+  }
+  if (text === undefined) {
+    const why = cause === undefined ? `JSON has no form for ${typeof body}` : describeThrown(cause);
+    throw new MailboxSerializationError(
+      `Message ${id} for Redis mailbox "${mailbox}" cannot be sent: its body is not JSON-serializable ` +
+        `(${why}). Send plain data: objects, arrays, strings, finite numbers, booleans and null ` +
+        `(no bigint, functions, undefined or circular references).`,
+      { details: { mailbox, messageId: id }, cause },
+    );
+  }
+  return text;
+}
+
+/**
+ * Parse and (with a schema) validate a stored body. A bad body does not throw: the message is
+ * delivered with the raw value and a `bodyError`, so it is never lost.
+ */
+function decodeBody<Body>(
+  mailbox: string,
+  id: string,
+  text: string,
+  schema: z.ZodType<Body> | undefined,
+): Pick<Delivery<Body>, "body" | "bodyError"> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const bodyError = new MailboxSerializationError(
+      `Message ${id} in Redis mailbox "${mailbox}" holds a body that is not JSON (${describeThrown(error)}). ` +
+        `It is delivered with the raw text as its body: dead-letter or acknowledge it, and check what ` +
+        `writes to this queue.`,
+      { details: { mailbox, messageId: id }, cause: error },
+    );
+    return warn(mailbox, id, text as Body, bodyError);
+  }
+  if (schema === undefined) return { body: value as Body, bodyError: undefined };
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { body: parsed.data, bodyError: undefined };
+  const bodyError = new MailboxSerializationError(
+    `Message ${id} in Redis mailbox "${mailbox}" does not match the mailbox's bodySchema:\n` +
+      `${formatIssues(schemaIssues(parsed.error))}\nIt is delivered with its raw body: dead-letter or ` +
+      `acknowledge it, and make the senders match the schema.`,
+    { details: { mailbox, messageId: id }, cause: parsed.error },
+  );
+  return warn(mailbox, id, value as Body, bodyError);
+}
+
+function warn<Body>(
+  mailbox: string,
+  messageId: string,
+  body: Body,
+  bodyError: MailboxSerializationError,
+): Pick<Delivery<Body>, "body" | "bodyError"> {
+  log.warning("mailbox.invalid_body", "Delivering a message whose body is invalid.", {
+    mailbox,
+    messageId,
+    error: bodyError,
+  });
+  return { body, bodyError };
+}
+
+/** The deliveries in a receive script reply. */
+export function decodeDeliveries<Body>(
+  mailbox: string,
+  reply: unknown,
+  schema: z.ZodType<Body> | undefined,
+): Delivery<Body>[] {
+  if (!Array.isArray(reply) || !reply.every(isRawDelivery)) {
+    throw new MailboxConnectionError(
+      `Redis mailbox "${mailbox}" got a reply it does not understand from its receive script. ` +
+        `Check that the client talks to a Redis server (5 or newer) and not a proxy that rewrites replies.`,
+      { details: { mailbox } },
+    );
+  }
+  return reply.map(([id, text, deliveryCount, enqueued, replyTo, suffix]) => ({
+    id,
+    ...decodeBody(mailbox, id, text, schema),
+    suffix,
+    deliveryCount,
+    enqueuedMs: Number(enqueued),
+    replyTo: replyTo === "" ? undefined : replyTo,
+  }));
+}
+
+/** A MailboxConnectionError for a failed `action`, naming the queue and the server, keeping `cause`. */
+export function connectionError(
+  mailbox: string,
+  address: string,
+  action: string,
+  cause: unknown,
+): MailboxConnectionError {
+  return new MailboxConnectionError(
+    `Redis mailbox "${mailbox}" could not ${action} (${address}): ${describeThrown(cause)}. ` +
+      `Check the Redis URL (host, port, db, password) and that redis-server is running and reachable.`,
+    { details: { mailbox, address, action }, cause },
+  );
+}

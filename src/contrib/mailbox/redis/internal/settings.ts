@@ -1,0 +1,126 @@
+/**
+ * Checking {@link RedisMailboxOptions} and opening the client of {@link RedisMailbox.fromUrl}.
+ *
+ * @internal
+ */
+
+import { Redis, type RedisOptions } from "ioredis";
+import { type Clock, SYSTEM_CLOCK } from "../../../../clock.js";
+import { WinkError } from "../../../../errors.js";
+import { getLogger } from "../../../../runtime/logging/index.js";
+import { DEFAULT_TTL_SECONDS, type RedisMailboxOptions } from "../options.js";
+import type { RedisMailboxUrl } from "../url.js";
+import { connectionError } from "./codec.js";
+import type { RedisClient } from "./scripts.js";
+
+const log = getLogger("weakincentives.contrib.mailbox.redis");
+
+/** The options of one mailbox after defaults and checks. */
+export interface Settings {
+  readonly name: string;
+  readonly keyPrefix: string;
+  /** pending, invisible, data, meta — one hash tag. */
+  readonly keys: readonly string[];
+  /** Where the client points, for error messages (never with a password). */
+  readonly address: string;
+  /** 0: no limit. */
+  readonly maxSize: number;
+  readonly reaperIntervalMs: number;
+  readonly pollIntervalMs: number;
+  readonly ttlSeconds: number;
+  readonly clock: Clock;
+}
+
+function invalid(name: string, option: string, value: unknown, rule: string): WinkError {
+  return new WinkError(
+    "invalid_argument",
+    `${option} of Redis mailbox "${name}" must be ${rule}, got ${typeof value === "string" ? JSON.stringify(value) : String(value)}.`,
+    { details: { mailbox: name, [option]: value } },
+  );
+}
+
+/** Apply the defaults and check every option; throws `WinkError` (`invalid_argument`). */
+export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings {
+  const { name, keyPrefix = "wink", maxSize, reaperIntervalMs = 1000, pollIntervalMs = 200 } = options;
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  if (typeof name !== "string" || name === "") {
+    throw new WinkError(
+      "invalid_argument",
+      `A Redis mailbox name must be a non-empty string, got ${JSON.stringify(name)}.`,
+      { details: { name } },
+    );
+  }
+  if (typeof keyPrefix !== "string" || keyPrefix === "" || /[{}]/.test(keyPrefix)) {
+    throw invalid(name, "keyPrefix", keyPrefix, "a non-empty string without braces");
+  }
+  if (maxSize !== undefined && !(Number.isInteger(maxSize) && maxSize > 0)) {
+    throw invalid(name, "maxSize", maxSize, "a positive integer (omit it for no limit)");
+  }
+  if (!(Number.isFinite(reaperIntervalMs) && reaperIntervalMs >= 0)) {
+    throw invalid(
+      name,
+      "reaperIntervalMs",
+      reaperIntervalMs,
+      "a finite number of ms >= 0 (0 turns the reaper off)",
+    );
+  }
+  if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs > 0)) {
+    throw invalid(name, "pollIntervalMs", pollIntervalMs, "a finite number of ms > 0");
+  }
+  if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 0)) {
+    throw invalid(name, "ttlSeconds", ttlSeconds, "a whole number of seconds >= 0 (0 keeps keys forever)");
+  }
+  const tag = `{${keyPrefix}:${name}}`;
+  return {
+    name,
+    keyPrefix,
+    keys: [`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`],
+    address: describeClient(options.client),
+    maxSize: maxSize ?? 0,
+    reaperIntervalMs,
+    pollIntervalMs,
+    ttlSeconds,
+    clock: options.clock ?? SYSTEM_CLOCK,
+  };
+}
+
+/** `redis://host:port/db` of a standalone client; never includes credentials. */
+function describeClient(client: RedisClient): string {
+  if (!(client instanceof Redis)) return "Redis Cluster";
+  const { host, port, db, path } = client.options;
+  return path ? `unix:${path}` : `redis://${host ?? "localhost"}:${port ?? 6379}/${db ?? 0}`;
+}
+
+/**
+ * A connected client for `target`. Its errors go to the debug log (a client without an error
+ * listener prints every reconnect failure to stderr). On failure it is disconnected and a
+ * MailboxConnectionError names the redacted URL.
+ */
+export async function openClient(
+  target: RedisMailboxUrl,
+  name: string,
+  extra: RedisOptions = {},
+): Promise<Redis> {
+  const client = new Redis({
+    ...extra,
+    host: target.host,
+    port: target.port,
+    db: target.db,
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(target.tls ? { tls: { ...extra.tls } } : {}),
+    lazyConnect: true,
+  });
+  let lastError: unknown;
+  client.on("error", (error: unknown) => {
+    lastError = error;
+    log.debug("mailbox.connection_error", "Redis client error.", { mailbox: name, error });
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw connectionError(name, target.redacted, "connect", lastError ?? error);
+  }
+  return client;
+}

@@ -1,0 +1,26 @@
+/**
+ * `weakincentives/contrib/mailbox/sqs`: the mailbox contract on Amazon SQS, through the AWS SDK v3
+ * (`@aws-sdk/client-sqs`, an optional peer dependency loaded only by this entry).
+ *
+ * @example
+ * ```ts
+ * import { SQSMailbox } from "weakincentives/contrib/mailbox/sqs";
+ *
+ * const requests = SQSMailbox.fromUrl("https://sqs.us-east-1.amazonaws.com/123456789012/reviews");
+ * const local = SQSMailbox.fromUrl("sqs://localhost:4566/000000000000/reviews?region=us-east-1");
+ * const [msg] = await requests.receive({ visibilityTimeout: 1800, waitTimeSeconds: 20 });
+ * if (msg) await msg.acknowledge();
+ * ```
+ */
+
+export { DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "./internal/codec.js";
+export { SQSMessage } from "./message.js";
+export type { SQSMailboxOptions, SQSMailboxUrlOptions } from "./options.js";
+export {
+  MAX_WAIT_TIME_SECONDS,
+  REPLY_TO_ATTRIBUTE,
+  SQSMailbox,
+  SQSMailboxResolver,
+  type SQSMailboxResolverOptions,
+} from "./sqs-mailbox.js";
+export { DEFAULT_LOCAL_REGION, parseSqsMailboxUrl, type SqsMailboxUrl } from "./url.js";

@@ -1,0 +1,125 @@
+/**
+ * {@link SQSMessage}: one SQS delivery seen through the mailbox contract. Settling maps to SQS
+ * calls on the delivery's receipt handle — `acknowledge` to DeleteMessage, `nack(t)` and
+ * `extendVisibility(t)` to ChangeMessageVisibility — and the message remembers that it was
+ * settled, so a second settle or a late reply fails with `MessageFinalizedError` without a call.
+ */
+
+import { MessageFinalizedError, ReplyNotAvailableError } from "../../../runtime/mailbox/errors.js";
+import type { Mailbox, Message } from "../../../runtime/mailbox/types.js";
+import { validateVisibilityTimeout } from "../../../runtime/mailbox/validation.js";
+
+/** What a message needs from the mailbox that received it. */
+export interface SQSMessageHost {
+  readonly name: string;
+  /** Delete the delivery (after checking the handle is current, when the mailbox verifies). */
+  deleteDelivery(messageId: string, receiptHandle: string): Promise<void>;
+  /** Set the delivery's visibility to `seconds` from now. */
+  changeVisibility(messageId: string, receiptHandle: string, seconds: number, action: string): Promise<void>;
+  /** The mailbox replies to `replyTo` go to. */
+  replyTarget(replyTo: string): Mailbox<unknown>;
+}
+
+/** The fields of one delivery, read from SQS's answer. */
+export interface SQSDelivery<Body> {
+  readonly id: string;
+  readonly body: Body;
+  readonly receiptHandle: string;
+  readonly deliveryCount: number;
+  readonly enqueuedAt: Date;
+  readonly replyTo: string | undefined;
+}
+
+type Settlement = "acknowledged" | "nacked";
+
+/**
+ * One delivery of an SQS message. `deliveryCount` is SQS's `ApproximateReceiveCount`,
+ * `enqueuedAt` its `SentTimestamp`, and `replyTo` the `wink-reply-to` attribute.
+ */
+export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, ReplyBody> {
+  readonly id: string;
+  readonly body: Body;
+  readonly receiptHandle: string;
+  readonly deliveryCount: number;
+  readonly replyTo: string | undefined;
+  readonly #enqueuedAt: Date;
+  readonly #host: SQSMessageHost;
+  #settled: Settlement | undefined = undefined;
+
+  /** Built by `SQSMailbox.receive`; not meant to be constructed by users. */
+  constructor(host: SQSMessageHost, delivery: SQSDelivery<Body>) {
+    this.id = delivery.id;
+    this.body = delivery.body;
+    this.receiptHandle = delivery.receiptHandle;
+    this.deliveryCount = delivery.deliveryCount;
+    this.replyTo = delivery.replyTo;
+    this.#enqueuedAt = delivery.enqueuedAt;
+    this.#host = host;
+  }
+
+  /** When SQS accepted the message (its `SentTimestamp`). */
+  get enqueuedAt(): Date {
+    return new Date(this.#enqueuedAt.getTime());
+  }
+
+  /** True once acknowledged or nacked through this delivery (or while that call is in flight). */
+  get finalized(): boolean {
+    return this.#settled !== undefined;
+  }
+
+  /** Send `body` to the reply queue, resolved by name through the mailbox's resolver. */
+  async reply(body: ReplyBody): Promise<string> {
+    this.#checkOpen("reply to");
+    if (this.replyTo === undefined) {
+      throw new ReplyNotAvailableError(
+        `Message ${this.id} of mailbox "${this.#host.name}" has no reply address, so reply() has nowhere to ` +
+          `send. Pass { replyTo } to send() when the sender expects an answer.`,
+        { details: { mailbox: this.#host.name, messageId: this.id } },
+      );
+    }
+    return this.#host.replyTarget(this.replyTo).send(body);
+  }
+
+  /** Delete the message from the queue (DeleteMessage). */
+  async acknowledge(): Promise<void> {
+    this.#checkOpen("acknowledge");
+    await this.#settle("acknowledged", () => this.#host.deleteDelivery(this.id, this.receiptHandle));
+  }
+
+  /** Make the message visible again after `visibilityTimeout` seconds (default 0: at once). */
+  async nack(visibilityTimeout = 0): Promise<void> {
+    validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
+    this.#checkOpen("nack");
+    await this.#settle("nacked", () =>
+      this.#host.changeVisibility(this.id, this.receiptHandle, visibilityTimeout, "nack"),
+    );
+  }
+
+  /** Keep the message invisible for `timeout` seconds from now (ChangeMessageVisibility). */
+  async extendVisibility(timeout: number): Promise<void> {
+    validateVisibilityTimeout(timeout, "extendVisibility timeout");
+    this.#checkOpen("extend the visibility of");
+    await this.#host.changeVisibility(this.id, this.receiptHandle, timeout, "extendVisibility");
+  }
+
+  /** Mark settled before the call so a concurrent settle or reply fails; undo it if the call fails. */
+  async #settle(as: Settlement, call: () => Promise<void>): Promise<void> {
+    this.#settled = as;
+    try {
+      await call();
+    } catch (error) {
+      this.#settled = undefined;
+      throw error;
+    }
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#settled !== undefined) {
+      throw new MessageFinalizedError(
+        `Cannot ${action} message ${this.id} of mailbox "${this.#host.name}": it was already ` +
+          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
+        { details: { mailbox: this.#host.name, messageId: this.id, settled: this.#settled } },
+      );
+    }
+  }
+}
