@@ -9,6 +9,7 @@ export default defineConfig({
     "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
     "config/index": "src/config/index.ts",
     "filesystem/index": "src/filesystem/index.ts",
+    "contrib/mailbox/index": "src/contrib/mailbox/index.ts",
     "contrib/mailbox/redis/index": "src/contrib/mailbox/redis/index.ts",
     "contrib/mailbox/sqs/index": "src/contrib/mailbox/sqs/index.ts",
     "runtime/index": "src/runtime/index.ts",

@@ -27,3 +27,28 @@ describe("wink", () => {
     expect(() => wink("frobnicate")).toThrow(/unknown command|too many arguments/);
   });
 });
+
+describe("wink submit", () => {
+  it("rejects a payload that is not JSON, saying what to pass", () => {
+    expect(() => wink("submit", "--mailbox", "memory://q", "{not json")).toThrow(
+      /The request payload is not JSON/,
+    );
+  });
+
+  it("rejects a bad timeout, naming it", () => {
+    expect(() => wink("submit", "--mailbox", "memory://q", "--timeout", "soon", "{}")).toThrow(
+      /--timeout must be a number of seconds > 0, got "soon"/,
+    );
+  });
+
+  it("submits to a mailbox and prints the request id", () => {
+    const line = JSON.parse(
+      wink("submit", "--mailbox", "memory://q", "--request-id", "r-1", '{"a":1}').trim(),
+    ) as {
+      submitted: boolean;
+      requestId: string;
+      mailbox: string;
+    };
+    expect(line).toMatchObject({ submitted: true, requestId: "r-1", mailbox: "q" });
+  });
+});

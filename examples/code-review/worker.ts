@@ -23,8 +23,11 @@ export interface WorkerOptions {
   readonly config: AgentConfig;
   /** The requests queue (default: an in-memory one named "reviews"). */
   readonly requests?: Mailbox<unknown, MainLoopResult<unknown>>;
-  /** Where poison requests go (default: an in-memory "reviews-dlq"). */
-  readonly deadLetters?: Mailbox<DeadLetter>;
+  /**
+   * Where poison requests go (default: an in-memory "reviews-dlq"); `null` for no DLQ policy (an
+   * SQS queue's own redrive policy then moves poison messages after its maxReceiveCount).
+   */
+  readonly deadLetters?: Mailbox<DeadLetter> | null;
   /** Messages per receive (default: the configured concurrency). */
   readonly batchSize?: number;
 }
@@ -35,7 +38,10 @@ export function createWorker(options: WorkerOptions) {
   const dispatcher = new InProcessDispatcher();
   const requests =
     options.requests ?? new InMemoryMailbox<unknown, MainLoopResult<unknown>>({ name: "reviews" });
-  const deadLetters = options.deadLetters ?? new InMemoryMailbox<DeadLetter>({ name: "reviews-dlq" });
+  const deadLetters =
+    options.deadLetters === null
+      ? undefined
+      : (options.deadLetters ?? new InMemoryMailbox<DeadLetter>({ name: "reviews-dlq" }));
   const loop = new ReviewLoop({
     name: "reviews",
     adapter: options.adapter,
@@ -46,7 +52,7 @@ export function createWorker(options: WorkerOptions) {
       concurrency: config.concurrency,
       batchSize: options.batchSize ?? Math.min(config.concurrency, 10),
       deadlineSeconds: config.maxProcessingSeconds,
-      dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: 5 }),
+      ...(deadLetters ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: 5 }) } : {}),
     },
   });
   const group = new LoopGroup({

@@ -60,7 +60,11 @@ describe("LeaseExtender", () => {
 
   it("logs a stale handle as a warning and keeps processing", async () => {
     const lines: string[] = [];
-    configureLogging({ level: "WARNING", json: true, destination: { write: (line: string) => lines.push(line) } });
+    configureLogging({
+      level: "WARNING",
+      json: true,
+      destination: { write: (line: string) => lines.push(line) },
+    });
     try {
       const clock = new FakeClock();
       const heartbeat = new Heartbeat({ clock });

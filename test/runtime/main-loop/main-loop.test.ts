@@ -442,7 +442,10 @@ describe("MainLoop error hygiene", () => {
     await loop.run({ maxIterations: 1 });
     const [reply] = await results.receive();
     const [letter] = await deadLetters.receive();
-    for (const text of [reply?.body.error?.message ?? "", (letter?.body as DeadLetter).lastError]) {
+    for (const text of [
+      reply?.body.error?.message ?? "",
+      (letter?.body as DeadLetter | undefined)?.lastError ?? "",
+    ]) {
       expect(text).not.toContain("hunter2");
       expect(text).not.toContain("abcdefghijklmnopqrstuvwx");
       expect(text).toContain("[REDACTED]");

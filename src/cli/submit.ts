@@ -1,0 +1,122 @@
+/**
+ * `wink submit`: send one request to a worker's queue and, with `--reply-to`, wait for its
+ * result. The payload is JSON given inline, as `@file.json`, or `-` for standard input.
+ */
+
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { SYSTEM_CLOCK } from "../clock.js";
+import { openMailbox } from "../contrib/mailbox/index.js";
+import { WinkError } from "../errors.js";
+import type { Mailbox } from "../runtime/mailbox/types.js";
+import type { MainLoopRequest, MainLoopResult } from "../runtime/main-loop/types.js";
+
+/** Options of `wink submit`, as commander parses them. */
+interface SubmitOptions {
+  readonly mailbox: string;
+  readonly replyTo?: string;
+  readonly timeout: string;
+  readonly requestId?: string;
+}
+
+/** Where `wink submit` writes (injectable for tests). */
+export interface Output {
+  out(line: string): void;
+}
+
+/** Add the `submit` command to `program`. */
+export function addSubmitCommand(
+  program: Command,
+  output: Output = { out: (l) => process.stdout.write(`${l}\n`) },
+): void {
+  program
+    .command("submit")
+    .description("Send a request to a worker's mailbox; with --reply-to, wait for and print its result.")
+    .argument("<payload>", "request JSON, @file.json, or - for standard input")
+    .requiredOption(
+      "--mailbox <url>",
+      "the worker's queue (memory://, redis://…?queue=NAME, https://sqs…, sqs://…)",
+    )
+    .option("--reply-to <url>", "a queue of the same backend for the result; wait for it when given")
+    .option("--timeout <seconds>", "how long to wait for the result", "120")
+    .option("--request-id <id>", "request id (default: a new UUID)")
+    .action(async (payload: string, options: SubmitOptions) => {
+      process.exitCode = await submit(payload, options, output);
+    });
+}
+
+async function submit(payload: string, options: SubmitOptions, output: Output): Promise<number> {
+  const request = parsePayload(payload);
+  const timeoutSeconds = Number(options.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new WinkError(
+      "invalid_argument",
+      `--timeout must be a number of seconds > 0, got "${options.timeout}".`,
+    );
+  }
+  const requests = await openMailbox(options.mailbox);
+  const replies = options.replyTo ? await openMailbox<MainLoopResult<unknown>>(options.replyTo) : undefined;
+  try {
+    const requestId = options.requestId ?? randomUUID();
+    const envelope: MainLoopRequest<unknown> = {
+      request,
+      requestId,
+      createdAt: SYSTEM_CLOCK.now().toISOString(),
+    };
+    const messageId = await requests.send(envelope, replies ? { replyTo: replies.name } : {});
+    if (!replies) {
+      output.out(JSON.stringify({ submitted: true, requestId, messageId, mailbox: requests.name }));
+      return 0;
+    }
+    const result = await waitForResult(replies, requestId, timeoutSeconds);
+    if (!result) {
+      output.out(JSON.stringify({ requestId, error: `no result within ${timeoutSeconds} s` }));
+      return 2;
+    }
+    output.out(JSON.stringify(result));
+    return result.success ? 0 : 1;
+  } finally {
+    await requests.close();
+    await replies?.close();
+  }
+}
+
+function parsePayload(payload: string): unknown {
+  const text =
+    payload === "-"
+      ? readFileSync(0, "utf8")
+      : payload.startsWith("@")
+        ? readFileSync(payload.slice(1), "utf8")
+        : payload;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new WinkError(
+      "invalid_argument",
+      `The request payload is not JSON (${err instanceof Error ? err.message : String(err)}). Pass an object such as '{"change":"…","files":["a.ts"]}', @file.json or -.`,
+      { cause: err },
+    );
+  }
+}
+
+async function waitForResult(
+  replies: Mailbox<MainLoopResult<unknown>>,
+  requestId: string,
+  timeoutSeconds: number,
+): Promise<MainLoopResult<unknown> | undefined> {
+  const until = SYSTEM_CLOCK.monotonic() + timeoutSeconds * 1_000;
+  while (SYSTEM_CLOCK.monotonic() < until) {
+    const wait = Math.min(20, Math.max(1, Math.ceil((until - SYSTEM_CLOCK.monotonic()) / 1_000)));
+    for (const message of await replies.receive({ maxMessages: 10, waitTimeSeconds: wait })) {
+      if (message.body.requestId !== requestId) {
+        // Someone else's result: leave it for them.
+        await message.nack(1);
+        continue;
+      }
+      await message.acknowledge();
+      return message.body;
+    }
+  }
+  return undefined;
+}
