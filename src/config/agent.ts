@@ -38,7 +38,7 @@ import {
 export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-5-20250929";
 
 const MAILBOX_EXAMPLES =
-  "memory://NAME, redis://HOST[:PORT][/DB], sqs://QUEUE or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";
+  "memory://NAME, redis://HOST[:PORT][/DB]?queue=NAME, sqs://HOST:PORT/ACCOUNT/QUEUE?region=REGION or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";
 // Account ids are 12 digits; queue names are up to 80 of [A-Za-z0-9_-], FIFO queues end in ".fifo".
 const SQS_QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(?:\.fifo)?\/?$/;
 
@@ -97,7 +97,7 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
     optional: true,
     parse: parseMailboxUrl,
     expected: `a mailbox URL: ${MAILBOX_EXAMPLES}`,
-    fix: "Set it to e.g. memory://reviews or redis://redis:6379/0.",
+    fix: "Set it to e.g. memory://reviews or redis://redis:6379/0?queue=reviews.",
   }),
   /** `ANTHROPIC_API_KEY` or `ANTHROPIC_API_KEY_FILE`. */
   anthropicApiKey: env.secret("ANTHROPIC_API_KEY", { optional: true }),

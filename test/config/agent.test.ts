@@ -112,8 +112,9 @@ describe("AgentConfig.fromEnv", () => {
       'HEALTH_PORT="70000": expected an integer from 0 to 65535. Set it to a whole number such as 8080.',
       'WATCHDOG_THRESHOLD="soon": expected a number > 0. Set it to a number such as 720.',
       'WORKER_CONCURRENCY="65": expected an integer from 1 to 64. Set it to a whole number such as 1.',
-      'WINK_MAILBOX="kafka://broker/topic": expected a mailbox URL: memory://NAME, redis://HOST[:PORT][/DB], ' +
-        "sqs://QUEUE or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE. Set it to e.g. memory://reviews or redis://redis:6379/0.",
+      'WINK_MAILBOX="kafka://broker/topic": expected a mailbox URL: memory://NAME, redis://HOST[:PORT][/DB]?queue=NAME, ' +
+        "sqs://HOST:PORT/ACCOUNT/QUEUE?region=REGION or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE. " +
+        "Set it to e.g. memory://reviews or redis://redis:6379/0?queue=reviews.",
     ]);
   });
 
