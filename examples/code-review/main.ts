@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   running.finally(() => stop.abort()).catch(() => {});
   if (queues.durable) {
     console.log(
-      `Serving ${config.mailbox}. Submit with: npx wink submit --mailbox '${config.mailbox}' --reply-to <queue url> '{"change":"…","files":["a.ts"]}'`,
+      `Serving ${config.mailbox}. Submit with: npm run wink -- submit --mailbox '${config.mailbox}' --reply-to <queue url> '{"change":"…","files":["a.ts"]}'`,
     );
   } else {
     const replies = new InMemoryMailbox<MainLoopResult<unknown>>({ name: "review-results" });
