@@ -111,13 +111,16 @@ export class Deadline {
   }
 }
 
+/** A signal that never aborts (shared: nothing can abort it, so one instance serves everyone). */
+const NEVER_ABORTS: AbortSignal = new AbortController().signal;
+
 /**
  * Combine signals: the result aborts as soon as any input aborts, with that input's reason.
  * Undefined entries are skipped; with none left, the result never aborts.
  */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
   const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 0) return new AbortController().signal;
+  if (present.length === 0) return NEVER_ABORTS;
   if (present.length === 1) return present[0] as AbortSignal;
   return AbortSignal.any(present);
 }

@@ -34,21 +34,34 @@ export type RunContext = Readonly<z.infer<typeof RunContextSchema>>;
 
 /** Build a frozen {@link RunContext}; ids not given are fresh UUIDs, `attempt` defaults to 1. */
 export function createRunContext(fields: Partial<RunContext> = {}): RunContext {
-  const ctx = parseWith(
-    RunContextSchema,
-    {
-      runId: fields.runId ?? randomUUID(),
-      requestId: fields.requestId ?? randomUUID(),
-      attempt: fields.attempt ?? 1,
-      workerId: fields.workerId ?? "",
-      ...(fields.sessionId === undefined ? {} : { sessionId: fields.sessionId }),
-      ...(fields.traceId === undefined ? {} : { traceId: fields.traceId }),
-      ...(fields.spanId === undefined ? {} : { spanId: fields.spanId }),
-    },
-    "run context",
-    "invalid_argument",
-  );
+  const candidate = {
+    runId: fields.runId ?? randomUUID(),
+    requestId: fields.requestId ?? randomUUID(),
+    attempt: fields.attempt ?? 1,
+    workerId: fields.workerId ?? "",
+    ...(fields.sessionId === undefined ? {} : { sessionId: fields.sessionId }),
+    ...(fields.traceId === undefined ? {} : { traceId: fields.traceId }),
+    ...(fields.spanId === undefined ? {} : { spanId: fields.spanId }),
+  };
+  // Built once per request on the hot path: check the common shape by hand and let the schema
+  // produce the path-annotated error only when something is off.
+  const plainlyValid =
+    isId(candidate.runId) &&
+    isId(candidate.requestId) &&
+    Number.isInteger(candidate.attempt) &&
+    candidate.attempt > 0 &&
+    typeof candidate.workerId === "string" &&
+    (candidate.sessionId === undefined || isId(candidate.sessionId)) &&
+    (candidate.traceId === undefined || isId(candidate.traceId)) &&
+    (candidate.spanId === undefined || isId(candidate.spanId));
+  const ctx = plainlyValid
+    ? candidate
+    : parseWith(RunContextSchema, candidate, "run context", "invalid_argument");
   return Object.freeze(ctx);
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0;
 }
 
 /** The fields to bind on a logger: every field that is set. */

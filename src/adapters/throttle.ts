@@ -44,7 +44,8 @@ export const DEFAULT_THROTTLE_POLICY: ThrottlePolicy = Object.freeze({
 const validated = new WeakSet<object>([DEFAULT_THROTTLE_POLICY]);
 
 /** Build a policy from partial options, validating each value (a policy it built passes through). */
-export function throttlePolicy(options: Partial<ThrottlePolicy> = {}): ThrottlePolicy {
+export function throttlePolicy(options?: Partial<ThrottlePolicy>): ThrottlePolicy {
+  if (options === undefined) return DEFAULT_THROTTLE_POLICY;
   if (validated.has(options)) return options as ThrottlePolicy;
   const policy = { ...DEFAULT_THROTTLE_POLICY, ...options };
   for (const [key, value] of Object.entries(policy)) {

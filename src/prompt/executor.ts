@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { BudgetTracker } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import type { Deadline } from "../deadline.js";
+import { anySignal, type Deadline } from "../deadline.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
 import { FilesystemKey } from "../filesystem/index.js";
 import type { ResourceContext } from "../resources/index.js";
@@ -238,7 +238,7 @@ function makeToolContext(call: ToolCall, ctx: ToolExecutionContext, beat: () => 
     resources: ctx.resources,
     filesystem: ctx.resources.getOptional(FilesystemKey),
     prompt: ctx.prompt,
-    signal: ctx.signal ?? new AbortController().signal,
+    signal: ctx.signal ?? anySignal(),
     adapter: ctx.adapter,
     beat,
     ...(ctx.deadline ? { deadline: ctx.deadline } : {}),
