@@ -16,7 +16,7 @@
  */
 
 import { isSecretKey } from "./keys.js";
-import { REDACTED, registeredSecrets } from "./registry.js";
+import { REDACTED, registeredSecrets, secretsGeneration } from "./registry.js";
 
 interface Rule {
   /** Run the expression only when this returns true. */
@@ -131,6 +131,28 @@ function replaceRegistered(text: string): string {
  */
 export function redactText(text: string): string {
   if (text.length < 4) return text;
+  if (text.length > CACHEABLE_LENGTH) return redactUncached(text);
+  if (cacheGeneration !== secretsGeneration()) {
+    cache.clear();
+    cacheGeneration = secretsGeneration();
+  }
+  let out = cache.get(text);
+  if (out === undefined) {
+    out = redactUncached(text);
+    // Log messages, event names and loop names repeat on every request; ids do not. A bounded
+    // cache keeps the repeats cheap without growing with the ids.
+    if (cache.size >= CACHE_ENTRIES) cache.clear();
+    cache.set(text, out);
+  }
+  return out;
+}
+
+const CACHEABLE_LENGTH = 256;
+const CACHE_ENTRIES = 2_048;
+const cache = new Map<string, string>();
+let cacheGeneration = -1;
+
+function redactUncached(text: string): string {
   let out = replaceRegistered(text);
   for (const rule of RULES) {
     if (rule.applies(out)) out = out.replace(rule.pattern, rule.replace);

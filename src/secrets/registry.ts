@@ -22,11 +22,13 @@ export const MIN_SECRET_LENGTH = 4;
 
 // Longest first, so a secret that contains a shorter one is replaced whole.
 let secrets: readonly string[] = [];
+let generation = 0;
 
 function add(value: string): boolean {
   // A secret that is part of the replacement text would be "found" again in every redaction.
   if (value.length < MIN_SECRET_LENGTH || REDACTED.includes(value) || secrets.includes(value)) return false;
   secrets = [...secrets, value].sort((a, b) => b.length - a.length);
+  generation++;
   return true;
 }
 
@@ -48,9 +50,15 @@ export function registerSecret(value: string): boolean {
 /** Forget every registered secret. Meant for tests. */
 export function clearRegisteredSecrets(): void {
   secrets = [];
+  generation++;
 }
 
 /** The registered secrets, longest first. Internal to the secrets module. */
 export function registeredSecrets(): readonly string[] {
   return secrets;
+}
+
+/** Changes whenever the registered secrets change (lets callers cache redaction results). */
+export function secretsGeneration(): number {
+  return generation;
 }

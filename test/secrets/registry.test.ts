@@ -56,3 +56,14 @@ describe("registered secrets", () => {
     expect(redactText("forget-me")).toBe("forget-me");
   });
 });
+
+describe("redaction cache", () => {
+  it("re-redacts a cached string once a new secret is registered", () => {
+    const text = "connecting with zq-custom-credential-77";
+    expect(redactText(text)).toBe(text);
+    registerSecret("zq-custom-credential-77");
+    expect(redactText(text)).toBe("connecting with [REDACTED]");
+    clearRegisteredSecrets();
+    expect(redactText(text)).toBe(text);
+  });
+});
