@@ -35,7 +35,7 @@ import {
 } from "./load.js";
 
 /** The model the deployment guide runs by default. */
-export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-5-20250929";
+export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-6";
 
 const MAILBOX_EXAMPLES =
   "memory://NAME, redis://HOST[:PORT][/DB]?queue=NAME, sqs://HOST:PORT/ACCOUNT/QUEUE?region=REGION or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";

@@ -52,7 +52,7 @@ describe("AgentConfig.fromEnv", () => {
       anthropicApiKey: undefined,
       openaiApiKey: undefined,
     });
-    expect(DEFAULT_AGENT_MODEL).toBe("claude-sonnet-4-5-20250929");
+    expect(DEFAULT_AGENT_MODEL).toBe("claude-sonnet-4-6");
   });
 
   it("reads every variable", () => {

@@ -10,7 +10,7 @@
  * ```ts nocheck
  * import { AnthropicAdapter } from "weakincentives/adapters/anthropic";
  *
- * const adapter = new AnthropicAdapter({ model: "claude-sonnet-4-5-20250929", maxTokens: 2048 });
+ * const adapter = new AnthropicAdapter({ model: "claude-sonnet-4-6", maxTokens: 2048 });
  * const response = await adapter.evaluate(prompt, { session: new Session() });
  * ```
  */

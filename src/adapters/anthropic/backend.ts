@@ -13,17 +13,17 @@
  *
  * const env = { CLAUDE_CODE_USE_BEDROCK: "1", AWS_REGION: "us-east-1" };
  * resolveAnthropicBackend(env); // { kind: "bedrock", region: "us-east-1" }
- * defaultAnthropicModel(env); // "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+ * defaultAnthropicModel(env); // "us.anthropic.claude-sonnet-4-6"
  * ```
  */
 
 import { WinkError } from "../../errors.js";
 
 /** Default model on the Anthropic API. */
-export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5-20250929";
+export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-6";
 
 /** Default model on Bedrock: the same model under its US cross-region inference profile id. */
-export const DEFAULT_BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+export const DEFAULT_BEDROCK_MODEL = "us.anthropic.claude-sonnet-4-6";
 
 /** Where requests go. */
 export type AnthropicBackend =
@@ -86,16 +86,17 @@ export function defaultAnthropicModel(env: BackendEnv = process.env): string {
   return defaultModelFor(resolveAnthropicBackend(env));
 }
 
-const BEDROCK_ID = /^(?:(?<geo>[a-z]{2,4})\.)?anthropic\.(?<name>.+?)-v\d+(?::\d+)?$/;
+const BEDROCK_ID = /^(?:(?<geo>[a-z]{2,6})\.)?anthropic\.(?<name>.+?)(?:-v\d+(?::\d+)?)?$/;
 
 /**
- * Translate an Anthropic API model name into a Bedrock inference-profile id
- * (`claude-sonnet-4-5-20250929` → `us.anthropic.claude-sonnet-4-5-20250929-v1:0`).
- * Ids that already look like Bedrock ids are returned unchanged.
+ * Translate an Anthropic API model name into a Bedrock inference-profile id: dated models get
+ * the `-v1:0` version suffix (`claude-sonnet-4-5-20250929` →
+ * `us.anthropic.claude-sonnet-4-5-20250929-v1:0`), undated ones do not (`claude-sonnet-4-6` →
+ * `us.anthropic.claude-sonnet-4-6`). Ids that already look like Bedrock ids are returned unchanged.
  */
 export function toBedrockModelId(model: string, geo = "us"): string {
-  if (BEDROCK_ID.test(model)) return model;
-  return `${geo}.anthropic.${model}-v1:0`;
+  if (model.includes("anthropic.")) return model;
+  return /-\d{8}$/.test(model) ? `${geo}.anthropic.${model}-v1:0` : `${geo}.anthropic.${model}`;
 }
 
 /**

@@ -88,9 +88,9 @@ describe("resolveAnthropicBackend", () => {
 
 describe("default models", () => {
   it("is Sonnet 4.5 under the backend's naming", () => {
-    expect(defaultAnthropicModel({})).toBe("claude-sonnet-4-5-20250929");
+    expect(defaultAnthropicModel({})).toBe("claude-sonnet-4-6");
     expect(defaultAnthropicModel({ CLAUDE_CODE_USE_BEDROCK: "1", AWS_REGION: "us-east-1" })).toBe(
-      "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+      "us.anthropic.claude-sonnet-4-6",
     );
     expect(defaultAnthropicModel({ CLAUDE_CODE_USE_BEDROCK: "1" })).toBe(DEFAULT_ANTHROPIC_MODEL);
     expect(typeof defaultAnthropicModel()).toBe("string");
@@ -116,7 +116,11 @@ describe("default models", () => {
 
 describe("model id translation", () => {
   it("maps Anthropic names to Bedrock ids and back", () => {
-    expect(toBedrockModelId("claude-sonnet-4-5-20250929")).toBe(DEFAULT_BEDROCK_MODEL);
+    expect(toBedrockModelId("claude-sonnet-4-6")).toBe(DEFAULT_BEDROCK_MODEL);
+    expect(toBedrockModelId("claude-sonnet-4-5-20250929")).toBe(
+      "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    );
+    expect(toBedrockModelId("claude-sonnet-4-6", "global")).toBe("global.anthropic.claude-sonnet-4-6");
     expect(toBedrockModelId("claude-opus-4-5-20251101", "eu")).toBe(
       "eu.anthropic.claude-opus-4-5-20251101-v1:0",
     );

@@ -96,6 +96,6 @@ describe("AnthropicAdapter on Bedrock", () => {
     const adapter = new AnthropicAdapter({ bedrock: { region: "eu-west-1" }, env: {}, client });
     const response = await adapter.evaluate(textPrompt(), { session: new Session() });
     expect(response.text).toBe("hello");
-    expect(bodies[0]).toMatchObject({ model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" });
+    expect(bodies[0]).toMatchObject({ model: "us.anthropic.claude-sonnet-4-6" });
   });
 });
