@@ -18,14 +18,11 @@ import { mailboxKind, openMailbox } from "weakincentives/contrib/mailbox";
 import {
   configureLogging,
   type DeadLetter,
-  DLQPolicy,
   getLogger,
-  InProcessDispatcher,
-  LoopGroup,
   type Mailbox,
   type MainLoopResult,
 } from "weakincentives/runtime";
-import { ReviewLoop, ReviewRequest } from "../../examples/code-review/loop.js";
+import { createWorker } from "../../examples/code-review/worker.js";
 import { loadWorkerConfig } from "./config.js";
 import { productionModel } from "./model.js";
 
@@ -54,31 +51,14 @@ async function main(): Promise<number> {
   const requests = await openMailbox<unknown, MainLoopResult<unknown>>(config.mailbox);
   const deadLetters = await openDeadLetters(config.mailbox, requests.name);
   try {
-    // One dispatcher for every session the loop creates and for the group's /metrics.
-    const dispatcher = new InProcessDispatcher();
-    const loop = new ReviewLoop({
-      name: "reviews",
+    // The example's wiring: one dispatcher for every session and for /metrics, the DLQ policy,
+    // deadlines; here with a token budget on every request too.
+    const { group } = createWorker({
       adapter: model.adapter,
+      config,
       requests,
-      requestSchema: ReviewRequest,
-      config: {
-        dispatcher,
-        concurrency: config.concurrency,
-        batchSize: Math.min(config.concurrency, 10),
-        deadlineSeconds: config.maxProcessingSeconds,
-        budget: { maxTotalTokens: config.maxTotalTokens },
-        ...(deadLetters ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: 5 }) } : {}),
-      },
-    });
-    const group = new LoopGroup({
-      loops: [loop],
-      dispatcher,
-      healthPort: config.healthPort,
-      watchdogThreshold: config.watchdogThreshold,
-      watchdogInterval: config.watchdogInterval,
-      shutdownTimeout: config.shutdownTimeout,
-      visibilityTimeout: config.visibilityTimeout,
-      waitTimeSeconds: config.waitTimeSeconds,
+      deadLetters: deadLetters ?? null,
+      budget: { maxTotalTokens: config.maxTotalTokens },
     });
     await group.run(); // until SIGTERM / SIGINT
     return 0;

@@ -30,6 +30,8 @@ export interface WorkerOptions {
   readonly deadLetters?: Mailbox<DeadLetter> | null;
   /** Messages per receive (default: the configured concurrency). */
   readonly batchSize?: number;
+  /** Token limits for every request (default: none beyond the deadline). */
+  readonly budget?: { readonly maxTotalTokens?: number };
 }
 
 /** The worker's parts, not yet running: call `group.run()`. */
@@ -52,6 +54,7 @@ export function createWorker(options: WorkerOptions) {
       concurrency: config.concurrency,
       batchSize: options.batchSize ?? Math.min(config.concurrency, 10),
       deadlineSeconds: config.maxProcessingSeconds,
+      ...(options.budget ? { budget: options.budget } : {}),
       ...(deadLetters ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: 5 }) } : {}),
     },
   });
