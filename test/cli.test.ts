@@ -30,25 +30,26 @@ describe("wink", () => {
 
 describe("wink submit", () => {
   it("rejects a payload that is not JSON, saying what to pass", () => {
-    expect(() => wink("submit", "--mailbox", "memory://q", "{not json")).toThrow(
+    expect(() => wink("submit", "--mailbox", "redis://127.0.0.1:6379/0?queue=x", "{not json")).toThrow(
       /The request payload is not JSON/,
     );
   });
 
   it("rejects a bad timeout, naming it", () => {
-    expect(() => wink("submit", "--mailbox", "memory://q", "--timeout", "soon", "{}")).toThrow(
-      /--timeout must be a number of seconds > 0, got "soon"/,
+    expect(() =>
+      wink("submit", "--mailbox", "redis://127.0.0.1:6379/0?queue=x", "--timeout", "soon", "{}"),
+    ).toThrow(/--timeout must be a number of seconds > 0, got "soon"/);
+  });
+
+  it("refuses an in-memory mailbox, which no worker can read from", () => {
+    expect(() => wink("submit", "--mailbox", "memory://q", '{"a":1}')).toThrow(
+      /in-memory queue of this process only/,
     );
   });
 
-  it("submits to a mailbox and prints the request id", () => {
-    const line = JSON.parse(
-      wink("submit", "--mailbox", "memory://q", "--request-id", "r-1", '{"a":1}').trim(),
-    ) as {
-      submitted: boolean;
-      requestId: string;
-      mailbox: string;
-    };
-    expect(line).toMatchObject({ submitted: true, requestId: "r-1", mailbox: "q" });
+  it("names an unreadable payload file", () => {
+    expect(() =>
+      wink("submit", "--mailbox", "redis://127.0.0.1:6379/0?queue=x", "@/no/such/file.json"),
+    ).toThrow(/Cannot read the request payload file "\/no\/such\/file.json" \(ENOENT\)/);
   });
 });

@@ -34,7 +34,9 @@ const log = getLogger("deploy.worker");
  * queue an in-memory one; an SQS queue relies on its own redrive policy (`undefined`).
  */
 async function openDeadLetters(url: string, queue: string): Promise<Mailbox<DeadLetter> | undefined> {
-  return mailboxKind(url) === "sqs" ? undefined : openMailbox<DeadLetter>(url, { name: `${queue}-dlq` });
+  return mailboxKind(url) === "sqs"
+    ? undefined
+    : openMailbox<DeadLetter>(url, { name: `${queue}-dlq`, ttlSeconds: 0 });
 }
 
 async function main(): Promise<number> {

@@ -16,6 +16,7 @@ import {
   InMemoryMailbox,
   type MainLoopResult,
 } from "weakincentives/runtime";
+import { redactText } from "weakincentives/secrets";
 import { collect, SAMPLE_REQUESTS, submit } from "./client.js";
 import { chooseModel } from "./model.js";
 import { createWorker } from "./worker.js";
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   running.finally(() => stop.abort()).catch(() => {});
   if (queues.durable) {
     console.log(
-      `Serving ${config.mailbox}. Submit with: npm run wink -- submit --mailbox '${config.mailbox}' --reply-to <queue url> '{"change":"…","files":["a.ts"]}'`,
+      `Serving ${redactText(config.mailbox ?? "")}. Submit with: npm run wink -- submit --mailbox '${redactText(config.mailbox ?? "")}' --reply-to <queue url> '{"change":"…","files":["a.ts"]}'`,
     );
   } else {
     const replies = new InMemoryMailbox<MainLoopResult<unknown>>({ name: "review-results" });
@@ -67,7 +68,7 @@ async function openQueues(url: string | undefined) {
   const requests = await openMailbox<unknown, MainLoopResult<unknown>>(url);
   const deadLetters =
     mailboxKind(url) === "redis"
-      ? await openMailbox<DeadLetter>(url, { name: `${requests.name}-dlq` })
+      ? await openMailbox<DeadLetter>(url, { name: `${requests.name}-dlq`, ttlSeconds: 0 })
       : null;
   return {
     durable: true,

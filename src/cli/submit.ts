@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SYSTEM_CLOCK } from "../clock.js";
-import { openMailbox } from "../contrib/mailbox/index.js";
+import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
 import { WinkError } from "../errors.js";
 import type { Mailbox } from "../runtime/mailbox/types.js";
 import type { MainLoopRequest, MainLoopResult } from "../runtime/main-loop/types.js";
@@ -55,9 +55,18 @@ async function submit(payload: string, options: SubmitOptions, output: Output): 
       `--timeout must be a number of seconds > 0, got "${options.timeout}".`,
     );
   }
-  const requests = await openMailbox(options.mailbox);
-  const replies = options.replyTo ? await openMailbox<MainLoopResult<unknown>>(options.replyTo) : undefined;
+  if (mailboxKind(options.mailbox) === "memory") {
+    throw new WinkError(
+      "invalid_argument",
+      `--mailbox ${options.mailbox} is an in-memory queue of this process only: a worker cannot receive from it. ` +
+        "Use the worker's Redis or SQS queue URL (its WINK_MAILBOX).",
+    );
+  }
+  let requests: Mailbox<unknown> | undefined;
+  let replies: Mailbox<MainLoopResult<unknown>> | undefined;
   try {
+    requests = await openMailbox(options.mailbox);
+    replies = options.replyTo ? await openMailbox<MainLoopResult<unknown>>(options.replyTo) : undefined;
     const requestId = options.requestId ?? randomUUID();
     const envelope: MainLoopRequest<unknown> = {
       request,
@@ -77,8 +86,21 @@ async function submit(payload: string, options: SubmitOptions, output: Output): 
     output.out(JSON.stringify(result));
     return result.success ? 0 : 1;
   } finally {
-    await requests.close();
+    // Close whatever opened, also when opening the other failed, so no client keeps the process up.
+    await requests?.close();
     await replies?.close();
+  }
+}
+
+function readPayloadFile(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new WinkError(
+      "invalid_argument",
+      `Cannot read the request payload file "${path}" (${(err as NodeJS.ErrnoException).code ?? "error"}). Check the path after "@".`,
+      { cause: err },
+    );
   }
 }
 
@@ -87,7 +109,7 @@ function parsePayload(payload: string): unknown {
     payload === "-"
       ? readFileSync(0, "utf8")
       : payload.startsWith("@")
-        ? readFileSync(payload.slice(1), "utf8")
+        ? readPayloadFile(payload.slice(1))
         : payload;
   try {
     return JSON.parse(text) as unknown;

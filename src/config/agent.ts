@@ -24,6 +24,7 @@
 
 import { type CalibrationIssue, checkCalibration } from "../runtime/lifecycle/calibration.js";
 import { getLogger, type Logger } from "../runtime/logging/index.js";
+import { registerSecret } from "../secrets/index.js";
 import { env } from "./fields.js";
 import {
   type Config,
@@ -49,6 +50,11 @@ const SQS_QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(?:\.fifo)?\/?$/;
 function parseMailboxUrl(raw: string): string | undefined {
   if (!URL.canParse(raw)) return undefined;
   const url = new URL(raw);
+  // A password in the queue URL (redis://:pw@host) is a secret: make every log and error hide it.
+  if (url.password) {
+    registerSecret(url.password);
+    registerSecret(safeDecode(url.password));
+  }
   switch (url.protocol) {
     case "memory:":
     case "sqs:":
@@ -59,6 +65,14 @@ function parseMailboxUrl(raw: string): string | undefined {
       return SQS_QUEUE_PATH.test(url.pathname) ? raw : undefined;
     default:
       return undefined;
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }
 

@@ -41,6 +41,8 @@ export interface MessageLease {
   beat(): void;
   /** The message was settled: never extend again. */
   release(): void;
+  /** True once the lease has run out (another consumer may already hold the message). */
+  expired(): boolean;
 }
 
 /** Anything that reports beats (a Heartbeat, a per-request progress signal). */
@@ -49,7 +51,7 @@ export interface BeatSource {
   onBeat(callback: () => void): () => void;
 }
 
-const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {} });
+const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {}, expired: () => false });
 
 /** Extends message leases on beats. */
 export class LeaseExtender {
@@ -82,9 +84,12 @@ export class LeaseExtender {
     message: Message<unknown>,
     lease: { visibilityTimeout: number; receivedAtMs?: number },
   ): MessageLease {
-    if (!this.enabled) return NO_LEASE;
-    let expiresAt = (lease.receivedAtMs ?? this.clock.monotonic()) + lease.visibilityTimeout * 1_000;
-    let lastExtension = Number.NEGATIVE_INFINITY;
+    const receivedAt = lease.receivedAtMs ?? this.clock.monotonic();
+    let expiresAt = receivedAt + lease.visibilityTimeout * 1_000;
+    if (!this.enabled) return { ...NO_LEASE, expired: () => this.clock.monotonic() >= expiresAt };
+    // Counting the first interval from the receive avoids one extension call per message right
+    // after it starts (a billed request on SQS) while the fresh lease is still long.
+    let lastExtension = receivedAt;
     let pending = false;
     let released = false;
     return {
@@ -123,6 +128,7 @@ export class LeaseExtender {
       release: () => {
         released = true;
       },
+      expired: () => this.clock.monotonic() >= expiresAt,
     };
   }
 

@@ -64,9 +64,11 @@ function redactPair(match: string, key = "", separator = "", value = ""): string
 
 const RULES: readonly Rule[] = [
   {
-    // scheme://user:password@host — keep the user so the log still says who connected.
+    // scheme://user:password@host — keep the user so the log still says who connected. The user
+    // may be empty (Redis: redis://:password@host) and the password may itself hold "@", so the
+    // credentials run to the last "@" before the host.
     applies: (t) => t.includes("://") && t.includes("@"),
-    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s/]+@/gi,
+    pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s]*@(?=[^\s@]*(?:[\s/?#]|$))/gi,
     replace: (_m, prefix = "") => `${prefix}${REDACTED}@`,
   },
   {

@@ -21,7 +21,7 @@ function fakeMessage(fail?: () => Error) {
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe("LeaseExtender", () => {
-  it("extends on a beat, at most once per interval", async () => {
+  it("extends on a beat, at most once per interval, the first interval counted from receipt", async () => {
     const clock = new FakeClock();
     const heartbeat = new Heartbeat({ clock });
     const { message, extensions } = fakeMessage();
@@ -29,6 +29,8 @@ describe("LeaseExtender", () => {
     const detach = extender.attach(message, heartbeat, { visibilityTimeout: 30 });
     heartbeat.beat();
     await settle();
+    expect(extensions).toEqual([]);
+    clock.advance(200);
     heartbeat.beat();
     heartbeat.beat();
     await settle();

@@ -105,3 +105,13 @@ describe("redactText cost", () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+describe("credentials in URLs (review fixes)", () => {
+  it.each([
+    ["redis://:Sup3rS3cretPw@redis:6379/0?queue=r", "redis://:[REDACTED]@redis:6379/0?queue=r"],
+    ["rediss://:p@ss@host", "rediss://:[REDACTED]@host"],
+    ["redis://u:pa#ss@host:1/0", "redis://u:[REDACTED]@host:1/0"],
+  ])("redacts the password of %s", (input, expected) => {
+    expect(redactText(input)).toBe(expected);
+  });
+});

@@ -11,6 +11,8 @@ export interface OpenMailboxOptions {
   readonly name?: string;
   /** Resolves reply addresses (default: the backend's own, by name). */
   readonly resolver?: MailboxResolver;
+  /** Redis only: seconds idle keys live (default 3 days; 0 keeps them, e.g. for dead letters). */
+  readonly ttlSeconds?: number;
 }
 
 /** Which backend a mailbox URL selects; throws naming the URL and the accepted forms. */

@@ -10,7 +10,7 @@
 
 import { z } from "zod";
 import { errorTypeName, WinkError, type WinkErrorCode } from "../../errors.js";
-import { redactText } from "../../secrets/index.js";
+import { redact, redactText } from "../../secrets/index.js";
 import type { Mailbox, Message } from "./types.js";
 
 /** A dead-lettered message, as sent to the DLQ mailbox. */
@@ -97,7 +97,9 @@ export function deadLetterFor(
 ): DeadLetter {
   return {
     messageId: message.id,
-    body: message.body,
+    // Replaying needs the request, but dead letters are read by people and kept for long:
+    // secret-named fields and secret-looking values are redacted.
+    body: redact(message.body),
     sourceMailbox: fields.sourceMailbox,
     deliveryCount: message.deliveryCount,
     // Dead letters outlive logs and are read by people: never let a secret in.

@@ -14,6 +14,7 @@ import type { MessageLease } from "../lease-extender.js";
 import { getLogger } from "../logging/index.js";
 import { deadLetterFor } from "../mailbox/dlq.js";
 import {
+  MailboxResolutionError,
   MailboxSerializationError,
   ReceiptHandleExpiredError,
   ReplyNotAvailableError,
@@ -138,6 +139,13 @@ export class MessageHandler<Req, Out> {
       await message.reply(result);
     } catch (error) {
       if (!(error instanceof ReplyNotAvailableError)) {
+        // A result that cannot be encoded, or an address that resolves nowhere, never will: and
+        // with a DLQ, repeated reply failures must end there rather than re-run the model forever.
+        const final = error instanceof MailboxSerializationError || error instanceof MailboxResolutionError;
+        if (final || this.loop.config.dlq) {
+          await this.fail(context, error, final);
+          return;
+        }
         const delay = retryBackoffSeconds(message.deliveryCount);
         log.error(
           "main_loop.reply_failed",

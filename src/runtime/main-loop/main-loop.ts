@@ -58,7 +58,10 @@ export interface MainLoopConfig {
   readonly dlq?: DLQPolicy;
   /** Requests processed at once (default 1). */
   readonly concurrency?: number;
-  /** Messages taken per receive, 1–10 (default: `concurrency`, at most 10); extras wait locally. */
+  /**
+   * Messages taken per receive, 1–10. Default: as many as there are free slots, so nothing waits
+   * locally where other workers cannot take it. A larger value prefetches into a local buffer.
+   */
   readonly batchSize?: number;
   /** Seconds a received message stays invisible (default 300). */
   readonly visibilityTimeout?: number;
@@ -250,7 +253,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
     const visibilityTimeout = this.config.visibilityTimeout ?? options.visibilityTimeout ?? 300;
     const waitTimeSeconds = this.config.waitTimeSeconds ?? options.waitTimeSeconds ?? 20;
     const concurrency = this.config.concurrency ?? 1;
-    const batchSize = this.config.batchSize ?? Math.min(concurrency, 10);
+    const batchSize = this.config.batchSize ?? concurrency;
     const inflight = new Set<Promise<void>>();
     const buffer: Buffered<Out>[] = [];
     const wakeup = new Wakeup(signal);
@@ -273,7 +276,12 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       let receives = 0;
       let idle = false;
       while (!signal?.aborted) {
-        while (inflight.size < concurrency && buffer.length > 0) start(buffer.shift() as Buffered<Out>);
+        while (inflight.size < concurrency && buffer.length > 0) {
+          const item = buffer.shift() as Buffered<Out>;
+          // Its lease ran out while it waited: another worker may already have it. Don't run it.
+          if (item.lease.expired()) this.dropExpired(item);
+          else start(item);
+        }
         const mayReceive =
           (options.maxIterations === undefined || receives < options.maxIterations) && !this.requests.closed;
         if (buffer.length === 0 && inflight.size < concurrency && mayReceive) {
@@ -283,7 +291,10 @@ export abstract class MainLoop<Req, Out> implements Runnable {
           if (signal?.aborted) break;
           receives++;
           this.heartbeat.beat();
-          const received = await this.receive(batchSize, visibilityTimeout, waitTimeSeconds, signal);
+          // Take only what can start now unless a larger batch was asked for: messages waiting in
+          // a local buffer are messages other workers cannot take.
+          const want = this.config.batchSize ?? concurrency - inflight.size;
+          const received = await this.receive(want, visibilityTimeout, waitTimeSeconds, signal);
           this.heartbeat.beat();
           idle = received.length === 0;
           for (const message of received) buffer.push(this.buffered(message, visibilityTimeout));
@@ -303,6 +314,19 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       this.active = false;
       log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
     }
+  }
+
+  private dropExpired(item: Buffered<Out>): void {
+    item.detachFromLoop();
+    item.lease.release();
+    log.warning(
+      "main_loop.lease_expired_in_buffer",
+      "A buffered message's lease ran out before it started; leaving it to its next delivery.",
+      {
+        loop: this.name,
+        messageId: item.message.id,
+      },
+    );
   }
 
   /** A received message waiting for a free slot: its lease follows the loop's heartbeat meanwhile. */
@@ -340,7 +364,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
 /** How long an idle loop without a long poll waits between receives. */
 const IDLE_POLL_MS = 1_000;
 
-const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {} });
+const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {}, expired: () => false });
 
 interface Buffered<Out> {
   readonly message: Message<unknown, MainLoopResult<Out>>;

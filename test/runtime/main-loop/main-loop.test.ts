@@ -452,3 +452,58 @@ describe("MainLoop error hygiene", () => {
     }
   });
 });
+
+describe("MainLoop review fixes", () => {
+  it("does not start a buffered message whose lease ran out while it waited", async () => {
+    let evaluations = 0;
+    const gate = deferred();
+    const first = async (): Promise<{ text: string; toolCalls: [] }> => {
+      evaluations++;
+      await gate.promise;
+      return { text: '{"answer": "a"}', toolCalls: [] };
+    };
+    const rest = async (): Promise<{ text: string; toolCalls: [] }> => {
+      evaluations++;
+      return { text: '{"answer": "b"}', toolCalls: [] };
+    };
+    const { adapter } = scripted([first, rest]);
+    const { loop, requests, results, clock } = setup(adapter, {
+      concurrency: 1,
+      batchSize: 2,
+      visibilityTimeout: 10,
+      leaseExtender: { intervalSeconds: 1, extensionSeconds: 10 },
+    });
+    for (const q of ["a", "b"]) await requests.send(envelope(q), { replyTo: results });
+    const running = loop.run({ maxIterations: 1 });
+    await clock.tick(30_000);
+    gate.resolve();
+    await running;
+    expect(evaluations).toBe(1);
+    const again = await requests.receive({ maxMessages: 10, visibilityTimeout: 0 });
+    expect(again.map((m) => (m.body as { requestId: string }).requestId)).toContain("req-b");
+  });
+
+  it("with a DLQ, a reply that keeps failing ends in the DLQ instead of re-running forever", async () => {
+    const { adapter, model } = scripted([{ text: '{"answer": "x"}' }], { repeat: true });
+    const { loop, requests, deadLetters, clock } = setup(adapter, { dlqOptions: { maxDeliveryCount: 2 } });
+    const closed = new InMemoryMailbox({ name: uniqueName("closed-replies"), clock });
+    await closed.close();
+    await requests.send(envelope("q"), { replyTo: closed });
+    for (let i = 0; i < 4; i++) {
+      await loop.run({ maxIterations: 1 });
+      clock.advance(900_000);
+    }
+    expect(model.requests).toBe(2);
+    expect(await deadLetters.approximateCount()).toBe(1);
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("redacts secret fields of the request in dead letters", async () => {
+    const adapter = failing(() => new Error("boom"));
+    const { loop, requests, deadLetters } = setup(adapter, { dlqOptions: { maxDeliveryCount: 1 } });
+    await requests.send({ ...envelope("q"), apiKey: "sk-ant-api03-secretsecretsecretsecret" });
+    await loop.run({ maxIterations: 1 });
+    const [letter] = await deadLetters.receive();
+    expect(JSON.stringify(letter?.body)).not.toContain("secretsecretsecret");
+  });
+});

@@ -38,7 +38,16 @@ const EXAMPLE = "redis://[user:password@]host[:port][/db][?queue=NAME]";
 
 /** `url` with any password replaced by `***`, even when the URL does not parse. */
 export function redactRedisUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^@/?#]*@/i, "$1:***@");
+  const start = url.indexOf("://");
+  if (start < 0) return url;
+  const authorityStart = start + 3;
+  // Credentials end at the last "@" before the path; a password may contain "@", "/", "#"...
+  const at = url.lastIndexOf("@");
+  if (at < authorityStart) return url;
+  const credentials = url.slice(authorityStart, at);
+  const colon = credentials.indexOf(":");
+  const user = colon < 0 ? "" : credentials.slice(0, colon);
+  return `${url.slice(0, authorityStart)}${user}:***${url.slice(at)}`;
 }
 
 function invalid(url: string, problem: string, fix: string): WinkError {
