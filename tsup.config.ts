@@ -7,6 +7,7 @@ export default defineConfig({
     "adapters/index": "src/adapters/index.ts",
     "adapters/openai/index": "src/adapters/openai/index.ts",
     "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
+    "adapters/claude-agent-sdk/index": "src/adapters/claude-agent-sdk/index.ts",
     "config/index": "src/config/index.ts",
     "filesystem/index": "src/filesystem/index.ts",
     "contrib/mailbox/index": "src/contrib/mailbox/index.ts",
@@ -26,5 +27,13 @@ export default defineConfig({
   clean: true,
   splitting: true,
   // Provider SDKs and queue clients are optional peers: loaded only by the subpath that needs them, never bundled.
-  external: ["openai", "@anthropic-ai/sdk", "@anthropic-ai/bedrock-sdk", "ioredis", "@aws-sdk/client-sqs"],
+  external: [
+    "openai",
+    "@anthropic-ai/sdk",
+    "@anthropic-ai/bedrock-sdk",
+    "@anthropic-ai/claude-agent-sdk",
+    "@modelcontextprotocol/sdk",
+    "ioredis",
+    "@aws-sdk/client-sqs",
+  ],
 });

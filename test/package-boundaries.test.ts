@@ -57,6 +57,10 @@ describe("package boundaries", () => {
     const anthropic = [...reachablePackages(join(SRC, "adapters/anthropic/index.ts"))];
     expect(anthropic).toContain("@anthropic-ai/sdk");
     expect(anthropic).not.toContain("openai");
+    expect(anthropic).not.toContain("@anthropic-ai/claude-agent-sdk");
+    expect([...reachablePackages(join(SRC, "adapters/claude-agent-sdk/index.ts"))]).toContain(
+      "@anthropic-ai/claude-agent-sdk",
+    );
   });
 
   it("the runtime entry reaches no queue client; each durable mailbox loads only its own", () => {
