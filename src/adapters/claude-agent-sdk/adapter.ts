@@ -245,9 +245,19 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         state.callIds.set(name, queue);
       }
       const reason = denialReason(deadline, tracker, evaluationId, usageSoFar());
-      if (reason === undefined) return {};
-      log.info("adapter.tool_denied", "Denied a tool call: a limit was reached.", {
+      if (reason === undefined) {
+        if (log.isEnabled("debug")) {
+          log.debug("hook.pre_tool_use", "Claude Code is about to use a tool.", {
+            tool: input.tool_name,
+            callId: input.tool_use_id,
+          });
+        }
+        return {};
+      }
+      // The deployment guide routes SDK hook activity by `hook.*`.
+      log.info("hook.pre_tool_use.denied", "Denied a tool call: a limit was reached.", {
         tool: input.tool_name,
+        callId: input.tool_use_id,
         reason,
       });
       return {
@@ -261,6 +271,12 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     const postToolUse: HookCallback = async (input) => {
       beat();
       if (input.hook_event_name !== "PostToolUse") return {};
+      if (log.isEnabled("debug")) {
+        log.debug("hook.post_tool_use", "Claude Code used a tool.", {
+          tool: input.tool_name,
+          callId: input.tool_use_id,
+        });
+      }
       if (input.tool_name.startsWith(MCP_PREFIX) || input.tool_name === STRUCTURED_OUTPUT_TOOL) return {};
       const text = truncate(
         typeof input.tool_response === "string" ? input.tool_response : safeJson(input.tool_response),
