@@ -64,12 +64,16 @@ export class MessageHandler<Req, Out> {
       ...(envelope.runContext?.spanId ? { spanId: envelope.runContext.spanId } : {}),
     });
     const context: Context = { message, startedMs, requestId, runContext };
-    log.info("main_loop.message_received", "Processing a request.", {
-      loop: this.loop.name,
-      messageId: message.id,
-      requestId,
-      attempt: message.deliveryCount,
-    });
+    // DEBUG: at INFO a worker logs one line per request already (adapter.evaluate.complete), plus
+    // every retry, dead letter and failure.
+    if (log.isEnabled("debug")) {
+      log.debug("main_loop.message_received", "Processing a request.", {
+        loop: this.loop.name,
+        messageId: message.id,
+        requestId,
+        attempt: message.deliveryCount,
+      });
+    }
     // This request's progress extends its own lease and also counts as the loop's heartbeat.
     const progress = (): void => {
       lease.beat();
