@@ -259,6 +259,8 @@ function finish(
 ): ToolExecution {
   let result = initial;
   const clock = ctx.clock ?? SYSTEM_CLOCK;
+  // Rendered once: the event and the provider get the same text.
+  const output = result.render();
   const dispatched = ctx.session.dispatch(
     ToolInvoked.create({
       eventId: randomUUID(),
@@ -273,7 +275,7 @@ function finish(
       success: result.success,
       isError: !result.success,
       message: result.message,
-      renderedOutput: result.render(),
+      renderedOutput: output,
       ...(call.id ? { callId: call.id } : {}),
     }),
   );
@@ -301,5 +303,5 @@ function finish(
     });
   }
   ctx.beat?.();
-  return { call, result, output: result.render(), params };
+  return { call, result, output: result === initial ? output : result.render(), params };
 }
