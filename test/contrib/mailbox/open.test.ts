@@ -29,3 +29,16 @@ describe("mailbox URLs", () => {
     expect((await openMailbox("memory://")).name).toBe("default");
   });
 });
+
+describe("malformed mailbox URLs", () => {
+  it("names a bad %-escape instead of throwing a bare URIError, with the password hidden", async () => {
+    const { parseRedisMailboxUrl } = await import("../../../src/contrib/mailbox/redis/index.js");
+    const { parseSqsMailboxUrl } = await import("../../../src/contrib/mailbox/sqs/index.js");
+    expect(() => parseRedisMailboxUrl("redis://:p%zzword@host:6379/0?queue=q")).toThrow(/malformed %-escape/);
+    expect(() => parseRedisMailboxUrl("redis://:p%zzword@host:6379/0?queue=q")).not.toThrow(/p%zzword/);
+    expect(() => parseSqsMailboxUrl("sqs://127.0.0.1:9324/000000000000/bad%zz?region=us-east-1")).toThrow(
+      /malformed %-escape/,
+    );
+    expect(() => parseSqsMailboxUrl("sqs://user:S3cretPw@127.0.0.1:9324/x")).not.toThrow(/S3cretPw/);
+  });
+});

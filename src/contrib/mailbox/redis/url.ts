@@ -99,10 +99,19 @@ export function parseRedisMailboxUrl(url: string): RedisMailboxUrl {
     host,
     port,
     db,
-    username: parsed.username === "" ? undefined : decodeURIComponent(parsed.username),
-    password: parsed.password === "" ? undefined : decodeURIComponent(parsed.password),
+    username: parsed.username === "" ? undefined : decodeComponent(url, parsed.username),
+    password: parsed.password === "" ? undefined : decodeComponent(url, parsed.password),
     tls: parsed.protocol === "rediss:",
     queue: queue ?? undefined,
     redacted: redactRedisUrl(url),
   };
+}
+
+/** Percent-decode a URL part, or fail naming the (redacted) URL instead of a bare URIError. */
+function decodeComponent(url: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(url, "it has a malformed %-escape in its credentials", "Escape % as %25.");
+  }
 }

@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { parseSqsMailboxUrl } from "weakincentives/contrib/mailbox/sqs";
+import { parseSqsMailboxUrl } from "weakincentives/contrib/mailbox/sqs";
  *
  * parseSqsMailboxUrl("https://sqs.eu-west-1.amazonaws.com/123456789012/reviews");
  * // { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews", queueName: "reviews",
@@ -21,6 +21,7 @@
  */
 
 import { WinkError } from "../../../errors.js";
+import { redactText } from "../../../secrets/index.js";
 
 /** What a mailbox URL names. */
 export interface SqsMailboxUrl {
@@ -65,8 +66,9 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
 }
 
 function invalid(url: string, problem: string): WinkError {
-  return new WinkError("invalid_argument", `Invalid SQS mailbox URL "${url}": ${problem}. ${FORMS}`, {
-    details: { url },
+  const shown = redactText(url);
+  return new WinkError("invalid_argument", `Invalid SQS mailbox URL "${shown}": ${problem}. ${FORMS}`, {
+    details: { url: shown },
   });
 }
 
@@ -76,14 +78,14 @@ function pathSegments(url: string, parsed: URL): { accountId: string; queueName:
   if (segments.length !== 2 || accountId === undefined || queueName === undefined) {
     throw invalid(url, `the path must be /<account>/<queue>, got "${parsed.pathname}"`);
   }
-  const name = decodeURIComponent(queueName);
+  const name = decodePart(url, queueName);
   if (!QUEUE_NAME.test(name)) {
     throw invalid(
       url,
       `"${name}" is not a valid queue name (1–80 letters, digits, "-" or "_", optionally ending in ".fifo")`,
     );
   }
-  return { accountId: decodeURIComponent(accountId), queueName: name };
+  return { accountId: decodePart(url, accountId), queueName: name };
 }
 
 /**
@@ -119,4 +121,13 @@ export function parseSqsMailboxUrl(url: string): SqsMailboxUrl {
     return { queueUrl: `${endpoint}/${accountId}/${queueName}`, queueName, accountId, region, endpoint };
   }
   throw invalid(url, `the scheme "${parsed.protocol}" is not supported`);
+}
+
+/** Percent-decode a path segment, or fail naming the URL instead of a bare URIError. */
+function decodePart(url: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw invalid(url, `"${part}" has a malformed %-escape`);
+  }
 }
