@@ -50,6 +50,7 @@ import {
 import { runContextLogFields } from "../../run-context.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../runtime/events/index.js";
 import { getLogger } from "../../runtime/logging/index.js";
+import { redactText } from "../../secrets/index.js";
 import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.js";
 import { inputSchema, wrapArraySchema } from "../anthropic/conversation.js";
 import { PromptEvaluationError } from "../errors.js";
@@ -268,6 +269,35 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         },
       };
     };
+    // Claude Code's own tools (Bash, Read…) reach WINK only through these hooks; record each use
+    // as ToolInvoked so metrics and the session ledger see them like WINK tools.
+    const recordNative = (
+      call: { name: string; input: unknown; id: string },
+      result: unknown,
+      success: boolean,
+    ): void => {
+      const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
+      options.session.dispatch(
+        ToolInvoked.create({
+          eventId: randomUUID(),
+          createdAt: clock.now().toISOString(),
+          adapter: this.name,
+          sessionId: options.session.sessionId,
+          ...(options.runContext ? { runContext: options.runContext } : {}),
+          promptName: rendered.name,
+          name: call.name,
+          params: call.input,
+          result,
+          success,
+          isError: !success,
+          message: text,
+          renderedOutput: text,
+          callId: call.id,
+        }),
+      );
+    };
+    const isNative = (tool: string): boolean =>
+      !tool.startsWith(MCP_PREFIX) && tool !== STRUCTURED_OUTPUT_TOOL;
     const postToolUse: HookCallback = async (input) => {
       beat();
       if (input.hook_event_name !== "PostToolUse") return {};
@@ -277,28 +307,29 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
           callId: input.tool_use_id,
         });
       }
-      if (input.tool_name.startsWith(MCP_PREFIX) || input.tool_name === STRUCTURED_OUTPUT_TOOL) return {};
-      const text = truncate(
-        typeof input.tool_response === "string" ? input.tool_response : safeJson(input.tool_response),
-      );
-      options.session.dispatch(
-        ToolInvoked.create({
-          eventId: randomUUID(),
-          createdAt: clock.now().toISOString(),
-          adapter: this.name,
-          sessionId: options.session.sessionId,
-          ...(options.runContext ? { runContext: options.runContext } : {}),
-          promptName: rendered.name,
-          name: input.tool_name,
-          params: input.tool_input,
-          result: input.tool_response,
-          success: true,
-          isError: false,
-          message: text,
-          renderedOutput: text,
-          callId: input.tool_use_id,
-        }),
-      );
+      if (isNative(input.tool_name)) {
+        recordNative(
+          { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
+          input.tool_response,
+          true,
+        );
+      }
+      return {};
+    };
+    const postToolUseFailure: HookCallback = async (input) => {
+      beat();
+      if (input.hook_event_name !== "PostToolUseFailure") return {};
+      log.info("hook.post_tool_use_failure", "A Claude Code tool failed.", {
+        tool: input.tool_name,
+        callId: input.tool_use_id,
+      });
+      if (isNative(input.tool_name)) {
+        recordNative(
+          { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
+          input.error,
+          false,
+        );
+      }
       return {};
     };
 
@@ -324,6 +355,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       hooks: {
         PreToolUse: [{ hooks: [preToolUse] }],
         PostToolUse: [{ hooks: [postToolUse] }],
+        PostToolUseFailure: [{ hooks: [postToolUseFailure] }],
       },
       ...(output
         ? {

@@ -251,6 +251,34 @@ describe.skipIf(!HAS_BINARY)("ClaudeAgentSDKAdapter with the real Claude Code bi
   });
 });
 
+describe("native tool failures", () => {
+  it("records a failed native tool as ToolInvoked with isError", async () => {
+    const { adapter } = await setup(
+      {
+        script: [
+          turn.toolCalls([{ id: "toolu_1", name: "Bash", arguments: { command: "exit 3" } }]),
+          turn.toolCalls([
+            { id: "toolu_2", name: "StructuredOutput", arguments: { answer: "ok", confidence: 1 } },
+          ]),
+        ],
+      },
+      { nativeTools: ["Bash"] },
+    );
+    const session = new Session();
+    await adapter.evaluate(answerPrompt(), { session });
+    expect(
+      session
+        .slice(ToolInvoked)
+        .all()
+        .find((e) => e.callId === "toolu_1"),
+    ).toMatchObject({
+      name: "Bash",
+      success: false,
+      isError: true,
+    });
+  });
+});
+
 describe("the child environment", () => {
   it("contains no host secrets, only explicit credentials and an ephemeral HOME", () => {
     process.env.ANTHROPIC_API_KEY = "sk-ant-HOST-SECRET";
