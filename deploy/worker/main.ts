@@ -5,7 +5,8 @@
  *
  * What it does differently from `npm start`:
  * - bad or inconsistent settings stop it at start-up (see `config.ts`);
- * - a real model is required (Bedrock, Anthropic or OpenAI; see `model.ts`);
+ * - a real model is required (Bedrock, Anthropic or OpenAI; or Claude Code with
+ *   `AGENT_ADAPTER=claude-agent-sdk`; see `model.ts`);
  * - every request has a deadline (`MAX_PROCESSING_SECONDS`) and a token budget
  *   (`AGENT_MAX_TOTAL_TOKENS`);
  * - requests come only from `WINK_MAILBOX`, and no sample client runs.
@@ -41,7 +42,7 @@ async function openDeadLetters(url: string, queue: string): Promise<Mailbox<Dead
 
 async function main(): Promise<number> {
   const config = loadWorkerConfig(process.env);
-  const model = productionModel(config, process.env);
+  const model = await productionModel(config, process.env);
   log.info("worker.config", `Worker configuration; model: ${model.description}`, describeConfig(config));
   if (mailboxKind(config.mailbox) === "memory") {
     log.warning(

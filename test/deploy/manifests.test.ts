@@ -192,8 +192,8 @@ describe("the variables the code reads", () => {
     expect(HEALTH_PORT).toBe(8080);
   });
 
-  it("include the image worker's token budget", () => {
-    expect(WORKER_VARIABLES).toEqual(["AGENT_MAX_TOTAL_TOKENS"]);
+  it("include the image worker's token budget, adapter choice and network allowlist", () => {
+    expect(WORKER_VARIABLES).toEqual(["AGENT_MAX_TOTAL_TOKENS", "AGENT_ADAPTER", "AGENT_NETWORK_ALLOW"]);
   });
 });
 
@@ -245,6 +245,15 @@ describe("kubernetes/deployment.yaml", () => {
       WEAKINCENTIVES_LOG_LEVEL: "INFO",
     });
     expect(Number(literalEnv(podEnv()).AGENT_MAX_TOTAL_TOKENS)).toBeGreaterThan(0);
+    // AGENT_ADAPTER's choices, read from the worker's source like WORKER_VARIABLES.
+    const choices = /AGENT_ADAPTERS = (\[[^\]]*\])/.exec(read("deploy/worker/config.ts"))?.[1];
+    expect(JSON.parse(choices ?? "[]")).toContain(literalEnv(podEnv()).AGENT_ADAPTER);
+    expect(config.maxBudgetUsd).toBe(5);
+  });
+
+  it("documents AGENT_NETWORK_ALLOW, a variable the worker reads, in a commented entry", () => {
+    expect(read("deploy/kubernetes/deployment.yaml")).toMatch(/#\s*- name: AGENT_NETWORK_ALLOW/);
+    expect(KNOWN_VARIABLES).toContain("AGENT_NETWORK_ALLOW");
   });
 
   it("takes both API keys from the Secret, and documents the _FILE alternative", () => {
