@@ -5,7 +5,9 @@
  */
 
 import { Deadline } from "../../deadline.js";
+import { writeBundle } from "../../debug/bundle.js";
 import { DeadlineExceededError, describeThrown, errorTypeName, WinkError } from "../../errors.js";
+import { FilesystemKey } from "../../filesystem/index.js";
 import { createRunContext, type RunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
 import { redactText } from "../../secrets/index.js";
@@ -20,6 +22,7 @@ import {
   ReplyNotAvailableError,
 } from "../mailbox/errors.js";
 import { type Message, retryBackoffSeconds } from "../mailbox/types.js";
+import type { Session } from "../session/index.js";
 import type { MainLoop } from "./main-loop.js";
 import type { MainLoopError, MainLoopRequest, MainLoopResult } from "./types.js";
 
@@ -32,6 +35,8 @@ interface Context {
   readonly startedMs: number;
   readonly requestId?: string | undefined;
   readonly runContext?: RunContext | undefined;
+  /** The debug bundle written for this attempt, if any. */
+  readonly bundlePath?: string | undefined;
 }
 
 /** Handles messages for one MainLoop. */
@@ -88,6 +93,7 @@ export class MessageHandler<Req, Out> {
         ...(envelope.budget ? { budget: envelope.budget } : {}),
         heartbeat: progress,
       });
+      const bundlePath = await this.bundle(context, envelope, { output: response.output, session });
       await this.succeed(context, {
         requestId,
         success: true,
@@ -96,11 +102,13 @@ export class MessageHandler<Req, Out> {
         runId: runContext.runId,
         attempt: message.deliveryCount,
         completedAt: this.loop.clock.now().toISOString(),
+        ...(bundlePath ? { bundlePath } : {}),
       });
     } catch (error) {
+      const bundlePath = await this.bundle(context, envelope, { error: describeError(error) });
       // A request whose own deadline passed before it started can never succeed: no retries.
       await this.fail(
-        context,
+        { ...context, bundlePath },
         error,
         error instanceof DeadlineExceededError && error.details.expiredOnArrival === true,
       );
@@ -128,6 +136,38 @@ export class MessageHandler<Req, Out> {
       );
     }
     this.publish({ message, startedMs: this.loop.clock.monotonic() }, "returned");
+  }
+
+  /** Write this attempt's debug bundle when enabled; a failure is logged, never thrown. */
+  private async bundle(
+    context: Context,
+    input: MainLoopRequest<Req>,
+    parts: { output?: unknown; error?: MainLoopError; session?: Session },
+  ): Promise<string | undefined> {
+    const config = this.loop.config.debugBundle;
+    if (!config || !context.requestId || !context.runContext) return undefined;
+    // Only an already-built Filesystem instance is captured; factories are not opened for this.
+    const binding = this.loop.config.resources?.binding(FilesystemKey);
+    const filesystem = binding?.kind === "instance" ? binding.value : undefined;
+    try {
+      return await writeBundle(config, {
+        requestId: context.requestId,
+        runId: context.runContext.runId,
+        attempt: context.message.deliveryCount,
+        input,
+        ...parts,
+        ...(filesystem ? { filesystem } : {}),
+        clock: this.loop.clock,
+      });
+    } catch (error) {
+      log.error("main_loop.bundle_failed", "Could not write the debug bundle; the request goes on.", {
+        messageId: context.message.id,
+        requestId: context.requestId,
+        target: config.target,
+        error,
+      });
+      return undefined;
+    }
   }
 
   private deadlineOf(envelope: MainLoopRequest<Req>, requestId: string): Deadline | undefined {
@@ -258,6 +298,7 @@ export class MessageHandler<Req, Out> {
       runId: context.runContext?.runId ?? message.id,
       attempt: message.deliveryCount,
       completedAt: this.loop.clock.now().toISOString(),
+      ...(context.bundlePath ? { bundlePath: context.bundlePath } : {}),
     };
     try {
       await message.reply(result);

@@ -25,6 +25,7 @@ import type { PromptResponse, ProviderAdapter } from "../../adapters/types.js";
 import { Budget, type BudgetLimits, BudgetTracker } from "../../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
 import { Deadline } from "../../deadline.js";
+import { type BundleConfig, resolveBundleConfig } from "../../debug/bundle.js";
 import { VisibilityExpansionRequired, WinkError } from "../../errors.js";
 import { applyVisibilityExpansion, type EvaluablePrompt } from "../../prompt/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
@@ -69,6 +70,13 @@ export interface MainLoopConfig {
   readonly waitTimeSeconds?: number;
   /** Most re-renders for sections the model opens, per request (default 16). */
   readonly maxVisibilityExpansions?: number;
+  /**
+   * Write a debug bundle per request (success or failure) under `debugBundle.target`; the reply
+   * carries its `bundlePath`. A bundle that cannot be written is logged
+   * (`main_loop.bundle_failed`) and never fails the request. The workspace is captured only when
+   * `resources` binds a `Filesystem` instance under `FilesystemKey` (factories are not opened).
+   */
+  readonly debugBundle?: BundleConfig;
 }
 
 /** Constructor options of {@link MainLoop}. */
@@ -152,6 +160,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
         `MainLoop batchSize must be an integer from 1 to 10, got ${String(batchSize)}.`,
       );
     }
+    if (this.config.debugBundle) resolveBundleConfig(this.config.debugBundle);
     const lease =
       this.config.leaseExtender === false
         ? undefined

@@ -1,0 +1,298 @@
+/**
+ * Debug bundles: one self-contained directory per request for post-mortem analysis.
+ *
+ * A bundle is a plain **directory** (not a zip), so it can be inspected with `ls`, `cat` and `jq`
+ * and needs no archive library; archive it yourself if you ship it elsewhere. Layout:
+ *
+ * ```text
+ * <target>/<bundleId>/
+ *   manifest.json          bundleId, requestId, runId, attempt, status, createdAt, files[{path, bytes, sha256}], skipped[]
+ *   request/input.json     the request envelope
+ *   request/output.json    the typed output (success), or
+ *   request/error.json     {type, code?, message} (failure)
+ *   session/after.jsonl    the session snapshot, logs included (when the session is known)
+ *   filesystem/<path>      each workspace file, dotfiles (`.env`) kept under their own name
+ * ```
+ *
+ * Every text written passes through {@link redact} / {@link redactText}: nothing is skipped by
+ * name; secrets inside content are replaced with `[REDACTED]`. Workspace files over
+ * `maxFileSize` are skipped; once the bundle reaches `maxTotalSize`, the remaining workspace files
+ * are skipped too (request and session files are always written). Both are listed under
+ * `skipped` in the manifest. The bundle is built in a temporary directory beside the target and
+ * renamed into place, so a reader never sees a half-written bundle.
+ *
+ * @example
+ * ```ts nocheck
+ * const path = await writeBundle({ target: "/debug/bundles" }, { requestId, runId, attempt: 1, input, output, session });
+ * const bundle = await DebugBundle.load(path);
+ * await bundle.verifyIntegrity(); // true
+ * ```
+ */
+
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { z } from "zod";
+import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { WinkError } from "../errors.js";
+import type { Filesystem } from "../filesystem/index.js";
+import { normalizeWorkspacePath } from "../filesystem/index.js";
+import type { Session } from "../runtime/session/index.js";
+import { formatIssues, schemaIssues } from "../schema.js";
+import { redact, redactText } from "../secrets/index.js";
+
+/** Where and how bundles are written. */
+export interface BundleConfig {
+  /** Directory that receives one sub-directory per bundle; created when missing. */
+  readonly target: string;
+  /** Copy the bound workspace {@link Filesystem} into `filesystem/` (default `true`). */
+  readonly captureFilesystem?: boolean;
+  /** Workspace files larger than this many bytes are skipped (default 10,000,000). */
+  readonly maxFileSize?: number;
+  /** Stop adding workspace files once the bundle holds this many bytes (default 50 MiB). */
+  readonly maxTotalSize?: number;
+}
+
+/** Schema of {@link BundleConfig}. */
+export const BundleConfigSchema = z
+  .object({
+    target: z.string().trim().min(1, "target must be a non-empty directory path"),
+    captureFilesystem: z.boolean().optional(),
+    maxFileSize: z.number().int().positive().optional(),
+    maxTotalSize: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** A {@link BundleConfig} with every default filled in. */
+export type ResolvedBundleConfig = Required<BundleConfig>;
+
+/** Validate `config` and apply defaults; throws a `WinkError` (`invalid_config`) naming each problem. */
+export function resolveBundleConfig(config: BundleConfig): ResolvedBundleConfig {
+  const parsed = BundleConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new WinkError(
+      "invalid_config",
+      `Invalid BundleConfig:\n${formatIssues(schemaIssues(parsed.error))}\nExample: { target: "/debug/bundles", maxFileSize: 10_000_000 }.`,
+    );
+  }
+  return {
+    target: parsed.data.target,
+    captureFilesystem: parsed.data.captureFilesystem ?? true,
+    maxFileSize: parsed.data.maxFileSize ?? 10_000_000,
+    maxTotalSize: parsed.data.maxTotalSize ?? 50 * 1024 * 1024,
+  };
+}
+
+/** What goes into one bundle. */
+export interface BundleContents {
+  readonly requestId: string;
+  readonly runId: string;
+  readonly attempt: number;
+  /** The request (envelope or payload); written redacted to `request/input.json`. */
+  readonly input: unknown;
+  /** The output on success; written to `request/output.json`. */
+  readonly output?: unknown;
+  /** The failure; written to `request/error.json` (and the status becomes `error`). */
+  readonly error?: unknown;
+  /** Its snapshot (logs included) goes to `session/after.jsonl`. */
+  readonly session?: Session;
+  /** Copied into `filesystem/` when `captureFilesystem`. */
+  readonly filesystem?: Filesystem;
+  /** Directory name under the target (default `runId`). */
+  readonly bundleId?: string;
+  /** Source of `createdAt` (default the system clock). */
+  readonly clock?: Clock;
+}
+
+/** One file listed in the manifest. */
+export interface BundleFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** A workspace file that was left out. */
+export interface SkippedFile {
+  readonly path: string;
+  readonly bytes: number;
+  readonly reason: "max_file_size" | "max_total_size";
+}
+
+const ManifestSchema = z.object({
+  formatVersion: z.literal("1"),
+  bundleId: z.string(),
+  requestId: z.string(),
+  runId: z.string(),
+  attempt: z.number(),
+  status: z.enum(["success", "error"]),
+  createdAt: z.string(),
+  sessionId: z.string().optional(),
+  files: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string() })),
+  skipped: z.array(
+    z.object({ path: z.string(), bytes: z.number(), reason: z.enum(["max_file_size", "max_total_size"]) }),
+  ),
+});
+
+/** `manifest.json`. */
+export type BundleManifest = z.infer<typeof ManifestSchema>;
+
+const MANIFEST = "manifest.json";
+
+function sha256(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(redact(value) ?? null, null, 2)}\n`;
+}
+
+/** Resolve `relative` inside `root`, refusing anything that escapes it. */
+function inside(root: string, relative: string): string {
+  const full = resolve(root, relative);
+  if (isAbsolute(relative) || (full !== root && !full.startsWith(root + sep))) {
+    throw new WinkError("invalid_argument", `Bundle path "${relative}" escapes the bundle directory.`);
+  }
+  return full;
+}
+
+/**
+ * Write one bundle under `config.target` and return its directory. Throws when the target cannot
+ * be written (MainLoop logs that and carries on).
+ */
+export async function writeBundle(config: BundleConfig, contents: BundleContents): Promise<string> {
+  const resolved = resolveBundleConfig(config);
+  const clock = contents.clock ?? SYSTEM_CLOCK;
+  const bundleId = contents.bundleId ?? contents.runId;
+  if (!/^[A-Za-z0-9._-]+$/.test(bundleId) || bundleId.startsWith(".")) {
+    throw new WinkError(
+      "invalid_argument",
+      `Bundle id "${bundleId}" must be letters, digits, ".", "_" or "-" and not start with ".".`,
+    );
+  }
+  const target = resolve(resolved.target);
+  await mkdir(target, { recursive: true });
+  const final = join(target, bundleId);
+  const temp = join(target, `.tmp-${bundleId}-${randomUUID()}`);
+  await mkdir(temp);
+  const files: BundleFile[] = [];
+  const skipped: SkippedFile[] = [];
+  let total = 0;
+  const put = async (path: string, text: string): Promise<void> => {
+    const data = Buffer.from(text, "utf8");
+    const full = inside(temp, path);
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, data);
+    files.push({ path, bytes: data.length, sha256: sha256(data) });
+    total += data.length;
+  };
+  try {
+    await put("request/input.json", json(contents.input));
+    if (contents.error !== undefined) await put("request/error.json", json(contents.error));
+    else await put("request/output.json", json(contents.output));
+    if (contents.session) {
+      const line = contents.session.snapshot({ includeLogs: true }).serialize();
+      await put("session/after.jsonl", `${JSON.stringify(redact(JSON.parse(line) as unknown))}\n`);
+    }
+    if (resolved.captureFilesystem && contents.filesystem) {
+      for (const path of await contents.filesystem.list()) {
+        const normalized = normalizeWorkspacePath(path);
+        const text = redactText(await contents.filesystem.read(path));
+        const bytes = Buffer.byteLength(text, "utf8");
+        const name = `filesystem/${normalized}`;
+        if (bytes > resolved.maxFileSize) skipped.push({ path: name, bytes, reason: "max_file_size" });
+        else if (total + bytes > resolved.maxTotalSize)
+          skipped.push({ path: name, bytes, reason: "max_total_size" });
+        else await put(name, text);
+      }
+    }
+    const manifest: BundleManifest = {
+      formatVersion: "1",
+      bundleId,
+      requestId: contents.requestId,
+      runId: contents.runId,
+      attempt: contents.attempt,
+      status: contents.error === undefined ? "success" : "error",
+      createdAt: clock.now().toISOString(),
+      ...(contents.session ? { sessionId: contents.session.sessionId } : {}),
+      files,
+      skipped,
+    };
+    await writeFile(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(temp, final);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  return final;
+}
+
+/** A bundle read back from disk. */
+export class DebugBundle {
+  private constructor(
+    /** The bundle directory. */
+    readonly path: string,
+    readonly manifest: BundleManifest,
+    /** `request/input.json`. */
+    readonly input: unknown,
+    /** `request/output.json`, when the request succeeded. */
+    readonly output: unknown,
+    /** `request/error.json`, when it failed. */
+    readonly error: unknown,
+    /** Lines of `session/after.jsonl` (each a serialized snapshot); empty without a session. */
+    readonly sessionLines: readonly string[],
+  ) {}
+
+  /** Read the bundle at `dir`; throws a `WinkError` when its manifest is missing or malformed. */
+  static async load(dir: string): Promise<DebugBundle> {
+    const root = resolve(dir);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(join(root, MANIFEST), "utf8"));
+    } catch (cause) {
+      throw new WinkError("invalid_argument", `"${dir}" is not a debug bundle: cannot read ${MANIFEST}.`, {
+        cause,
+      });
+    }
+    const parsed = ManifestSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new WinkError(
+        "invalid_argument",
+        `"${dir}" has an invalid ${MANIFEST}:\n${formatIssues(schemaIssues(parsed.error))}`,
+      );
+    }
+    const manifest = parsed.data;
+    const listed = new Set(manifest.files.map((f) => f.path));
+    const read = async (path: string): Promise<string | undefined> =>
+      listed.has(path) ? readFile(inside(root, path), "utf8") : undefined;
+    const parse = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text));
+    const session = await read("session/after.jsonl");
+    return new DebugBundle(
+      root,
+      manifest,
+      parse(await read("request/input.json")),
+      parse(await read("request/output.json")),
+      parse(await read("request/error.json")),
+      session === undefined ? [] : session.split("\n").filter((line) => line.trim() !== ""),
+    );
+  }
+
+  /** Read a listed file's text (e.g. `filesystem/.env`); `undefined` when it is not in the bundle. */
+  async readFile(path: string): Promise<string | undefined> {
+    if (!this.manifest.files.some((f) => f.path === path)) return undefined;
+    return readFile(inside(this.path, path), "utf8");
+  }
+
+  /** True when every listed file exists with its recorded size and sha256. */
+  async verifyIntegrity(): Promise<boolean> {
+    for (const file of this.manifest.files) {
+      let data: Buffer;
+      try {
+        data = await readFile(inside(this.path, file.path));
+      } catch {
+        return false;
+      }
+      if (data.length !== file.bytes || sha256(data) !== file.sha256) return false;
+    }
+    return true;
+  }
+}

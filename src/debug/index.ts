@@ -1,0 +1,26 @@
+/**
+ * Debug bundles: a redacted, checksummed directory per request for post-mortem analysis.
+ * Enable with `MainLoopConfig.debugBundle`; read back with {@link DebugBundle.load}.
+ *
+ * @example
+ * ```ts nocheck
+ * import { DebugBundle } from "weakincentives/debug";
+ *
+ * const bundle = await DebugBundle.load(result.bundlePath);
+ * bundle.manifest.files; // [{ path, bytes, sha256 }]
+ * await bundle.verifyIntegrity();
+ * ```
+ */
+
+export {
+  type BundleConfig,
+  BundleConfigSchema,
+  type BundleContents,
+  type BundleFile,
+  type BundleManifest,
+  DebugBundle,
+  type ResolvedBundleConfig,
+  resolveBundleConfig,
+  type SkippedFile,
+  writeBundle,
+} from "./bundle.js";
