@@ -62,6 +62,8 @@ async function main(): Promise<number> {
       requests,
       deadLetters: deadLetters ?? null,
       budget: { maxTotalTokens: config.maxTotalTokens },
+      // One post-mortem directory per request on the mounted volume (DEBUG_BUNDLE_PATH, /debug).
+      debugBundle: { target: config.debugBundlePath },
     });
     await group.run(); // until SIGTERM / SIGINT
     return 0;

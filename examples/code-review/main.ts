@@ -33,7 +33,14 @@ async function main(): Promise<void> {
   console.log(`Model: ${model.description}`);
   log.info("worker.config", "Worker configuration", describeConfig(config));
   const queues = await openQueues(config.mailbox);
-  const worker = createWorker({ adapter: model.adapter, config, ...queues });
+  // Bundles only when asked for: the default path (/debug) is a container volume.
+  const debugBundle = process.env.DEBUG_BUNDLE_PATH ? { target: config.debugBundlePath } : undefined;
+  const worker = createWorker({
+    adapter: model.adapter,
+    config,
+    ...queues,
+    ...(debugBundle ? { debugBundle } : {}),
+  });
   const running = worker.group.run();
   await worker.group.whenStarted();
   const address = worker.group.healthAddress;

@@ -6,6 +6,7 @@
  */
 import type { ProviderAdapter } from "weakincentives/adapters";
 import type { AgentConfig } from "weakincentives/config";
+import type { BundleConfig } from "weakincentives/debug";
 import {
   type DeadLetter,
   DLQPolicy,
@@ -32,6 +33,8 @@ export interface WorkerOptions {
   readonly batchSize?: number;
   /** Token limits for every request (default: none beyond the deadline). */
   readonly budget?: { readonly maxTotalTokens?: number };
+  /** Write a debug bundle per request (default: none). */
+  readonly debugBundle?: BundleConfig;
 }
 
 /** The worker's parts, not yet running: call `group.run()`. */
@@ -55,6 +58,7 @@ export function createWorker(options: WorkerOptions) {
       batchSize: options.batchSize ?? Math.min(config.concurrency, 10),
       deadlineSeconds: config.maxProcessingSeconds,
       ...(options.budget ? { budget: options.budget } : {}),
+      ...(options.debugBundle ? { debugBundle: options.debugBundle } : {}),
       ...(deadLetters ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: 5 }) } : {}),
     },
   });

@@ -16,6 +16,7 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
+import { DebugBundle } from "../../src/debug/index.js";
 import type { MainLoopRequest, MainLoopResult } from "../../src/runtime/index.js";
 import { ScriptedModelServer } from "../../src/testing/model-server/index.js";
 
@@ -64,7 +65,13 @@ afterAll(async () => {
 function start(env: Record<string, string>) {
   child = spawn(process.execPath, ["--conditions=wink-source", "--import", "tsx", ENTRY], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", WEAKINCENTIVES_LOG_FORMAT: "json", ...env },
+    // Bundles go to the test's temp dir, never to the image's /debug on the machine running tests.
+    env: {
+      PATH: process.env.PATH ?? "",
+      WEAKINCENTIVES_LOG_FORMAT: "json",
+      DEBUG_BUNDLE_PATH: join(dir, "bundles"),
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const records: Record_[] = [];
@@ -190,6 +197,10 @@ describe("the image's worker entry point", () => {
       const [reply] = await replies.receive({ waitTimeSeconds: 15 });
       await reply?.acknowledge();
       expect(reply?.body).toMatchObject({ requestId: "deploy-1", success: true });
+      // The image's worker writes one debug bundle per request on DEBUG_BUNDLE_PATH.
+      const bundlePath = (reply?.body as { bundlePath?: string } | undefined)?.bundlePath ?? "";
+      expect(bundlePath.startsWith(join(dir, "bundles"))).toBe(true);
+      expect(await (await DebugBundle.load(bundlePath)).verifyIntegrity()).toBe(true);
       expect(await (await fetch(`${health}/metrics`)).text()).toMatch(/^wink_prompt_executions_total 1$/m);
 
       child?.kill("SIGTERM");
