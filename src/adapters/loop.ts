@@ -17,14 +17,18 @@ import {
   executeToolCall,
   parseStructuredOutput,
   type RenderedPrompt,
-  type ToolExecutionContext,
   validateOutput,
 } from "../prompt/index.js";
 import { runContextLogFields } from "../run-context.js";
-import { PromptExecuted, PromptRendered } from "../runtime/events/index.js";
 import { getLogger, type Logger } from "../runtime/logging/index.js";
 import { formatIssues } from "../schema.js";
 import { PromptEvaluationError } from "./errors.js";
+import {
+  dispatchPromptExecuted,
+  dispatchPromptRendered,
+  evaluationResources,
+  toolExecutionContext,
+} from "./evaluation.js";
 import { type ThrottlePolicy, throttlePolicy, withThrottle } from "./throttle.js";
 import type {
   EvaluateOptions,
@@ -92,21 +96,7 @@ async function evaluate<Output>(
   if (signal.aborted) throw signal.reason;
 
   const rendered = prompt.render({ session: options.session });
-  options.session.dispatch(
-    PromptRendered.create({
-      eventId: randomUUID(),
-      createdAt: clock.now().toISOString(),
-      adapter: driver.name,
-      sessionId: options.session.sessionId,
-      ...(options.runContext ? { runContext: options.runContext } : {}),
-      promptNs: rendered.ns,
-      promptKey: rendered.key,
-      promptName: rendered.name,
-      renderInputs: prompt.params,
-      renderedPrompt: rendered.text,
-      descriptor: prompt.descriptor,
-    }),
-  );
+  dispatchPromptRendered(driver.name, prompt, rendered, options, clock);
   if (log.isEnabled("debug")) {
     log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
       chars: rendered.text.length,
@@ -114,24 +104,20 @@ async function evaluate<Output>(
     });
   }
 
-  const registry = options.resources
-    ? prompt.resourceRegistry().merge(options.resources)
-    : prompt.resourceRegistry();
-  await using resources = registry.open();
+  await using resources = evaluationResources(prompt, options).open();
   resources.start();
-  const toolContext: ToolExecutionContext = {
-    session: options.session,
-    resources,
-    rendered,
-    prompt,
+  const toolContext = toolExecutionContext({
     adapter: driver.name,
+    prompt,
+    rendered,
+    options,
+    resources,
     signal,
     clock,
     beat,
-    ...(deadline ? { deadline } : {}),
-    ...(tracker ? { budgetTracker: tracker } : {}),
-    ...(options.runContext ? { runContext: options.runContext } : {}),
-  };
+    deadline,
+    tracker,
+  });
   const state: LoopState = {
     driver,
     rendered: rendered as RenderedPrompt<unknown>,
@@ -186,7 +172,7 @@ async function evaluate<Output>(
       state.conversation.addUserMessage(repairMessage(err));
       continue;
     }
-    return finish(state, options, prompt.name, turn, output, clock.now().toISOString());
+    return finish(state, options, prompt.name, turn, output, clock);
   }
   throw new PromptEvaluationError(
     `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
@@ -264,25 +250,10 @@ function finish<Output>(
   promptName: string,
   turn: ModelTurn,
   output: Output,
-  createdAt: string,
+  clock: Clock,
 ): PromptResponse<Output> {
   const text = turn.text === "" ? undefined : turn.text;
-  options.session.dispatch(
-    PromptExecuted.create({
-      eventId: randomUUID(),
-      createdAt,
-      adapter: state.driver.name,
-      sessionId: options.session.sessionId,
-      ...(options.runContext ? { runContext: options.runContext } : {}),
-      promptName,
-      result: {
-        promptName,
-        ...(text === undefined ? {} : { text }),
-        ...(output === undefined ? {} : { output }),
-      },
-      usage: state.usage,
-    }),
-  );
+  dispatchPromptExecuted(state.driver.name, promptName, { text, output, usage: state.usage }, options, clock);
   state.log.info("adapter.evaluate.complete", "Evaluation finished.", {
     inputTokens: state.usage.inputTokens,
     outputTokens: state.usage.outputTokens,

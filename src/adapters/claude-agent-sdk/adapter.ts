@@ -44,16 +44,21 @@ import {
   executeToolCall,
   parseStructuredOutput,
   type RenderedPrompt,
-  type ToolExecutionContext,
   validateOutput,
 } from "../../prompt/index.js";
 import { runContextLogFields } from "../../run-context.js";
-import { PromptExecuted, PromptRendered, ToolInvoked } from "../../runtime/events/index.js";
+import { ToolInvoked } from "../../runtime/events/index.js";
 import { getLogger } from "../../runtime/logging/index.js";
 import { redactText } from "../../secrets/index.js";
 import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.js";
 import { inputSchema, wrapArraySchema } from "../anthropic/conversation.js";
 import { PromptEvaluationError } from "../errors.js";
+import {
+  dispatchPromptExecuted,
+  dispatchPromptRendered,
+  evaluationResources,
+  toolExecutionContext,
+} from "../evaluation.js";
 import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../types.js";
 import { buildChildEnv, IsolationConfig } from "./isolation.js";
 
@@ -165,40 +170,22 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     beat();
 
     const rendered = prompt.render({ session: options.session });
-    options.session.dispatch(
-      PromptRendered.create({
-        eventId: randomUUID(),
-        createdAt: clock.now().toISOString(),
-        adapter: this.name,
-        sessionId: options.session.sessionId,
-        ...(options.runContext ? { runContext: options.runContext } : {}),
-        promptNs: rendered.ns,
-        promptKey: rendered.key,
-        promptName: rendered.name,
-        renderInputs: prompt.params,
-        renderedPrompt: rendered.text,
-        descriptor: prompt.descriptor,
-      }),
-    );
+    dispatchPromptRendered(this.name, prompt, rendered, options, clock);
 
-    const registry = options.resources
-      ? prompt.resourceRegistry().merge(options.resources)
-      : prompt.resourceRegistry();
-    await using resources = registry.open();
+    await using resources = evaluationResources(prompt, options).open();
     resources.start();
-    const toolContext: ToolExecutionContext = {
-      session: options.session,
-      resources,
-      rendered,
-      prompt,
+    const toolContext = toolExecutionContext({
       adapter: this.name,
+      prompt,
+      rendered,
+      options,
+      resources,
       signal,
       clock,
       beat,
-      ...(deadline ? { deadline } : {}),
-      ...(tracker ? { budgetTracker: tracker } : {}),
-      ...(options.runContext ? { runContext: options.runContext } : {}),
-    };
+      deadline,
+      tracker,
+    });
 
     const evaluationId = randomUUID();
     const state: RunState = { fatal: undefined, callIds: new Map(), usageByMessage: new Map() };
@@ -422,22 +409,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
           ? validateOutput(result.structured_output, output)
           : parseStructuredOutput(text ?? "", output);
     }
-    options.session.dispatch(
-      PromptExecuted.create({
-        eventId: randomUUID(),
-        createdAt: clock.now().toISOString(),
-        adapter: this.name,
-        sessionId: options.session.sessionId,
-        ...(options.runContext ? { runContext: options.runContext } : {}),
-        promptName: rendered.name,
-        result: {
-          promptName: rendered.name,
-          ...(text === undefined ? {} : { text }),
-          ...(value === undefined ? {} : { output: value }),
-        },
-        usage,
-      }),
-    );
+    dispatchPromptExecuted(this.name, rendered.name, { text, output: value, usage }, options, clock);
     log.info("adapter.evaluate.complete", "Evaluation finished.", {
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,

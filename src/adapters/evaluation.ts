@@ -1,0 +1,102 @@
+/**
+ * Plumbing every adapter shares around an evaluation, whichever agent loop runs it (the shared
+ * HTTP loop or Claude Code): the telemetry events, the prompt's resource context and the context
+ * the tool executor needs.
+ */
+
+import { randomUUID } from "node:crypto";
+import type { BudgetTracker, TokenUsage } from "../budget.js";
+import type { Clock } from "../clock.js";
+import type { Deadline } from "../deadline.js";
+import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
+import type { ResourceRegistry } from "../resources/index.js";
+import { PromptExecuted, PromptRendered } from "../runtime/events/index.js";
+import type { EvaluateOptions } from "./types.js";
+
+/** Publish `PromptRendered` for `rendered` on the evaluation's session. */
+export function dispatchPromptRendered<Output>(
+  adapter: string,
+  prompt: EvaluablePrompt<Output>,
+  rendered: RenderedPrompt<Output>,
+  options: EvaluateOptions,
+  clock: Clock,
+): void {
+  options.session.dispatch(
+    PromptRendered.create({
+      eventId: randomUUID(),
+      createdAt: clock.now().toISOString(),
+      adapter,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
+      promptNs: rendered.ns,
+      promptKey: rendered.key,
+      promptName: rendered.name,
+      renderInputs: prompt.params,
+      renderedPrompt: rendered.text,
+      descriptor: prompt.descriptor,
+    }),
+  );
+}
+
+/** Publish `PromptExecuted` (the typed result and cumulative usage) on the session. */
+export function dispatchPromptExecuted(
+  adapter: string,
+  promptName: string,
+  result: { readonly text: string | undefined; readonly output: unknown; readonly usage: TokenUsage },
+  options: EvaluateOptions,
+  clock: Clock,
+): void {
+  options.session.dispatch(
+    PromptExecuted.create({
+      eventId: randomUUID(),
+      createdAt: clock.now().toISOString(),
+      adapter,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
+      promptName,
+      result: {
+        promptName,
+        ...(result.text === undefined ? {} : { text: result.text }),
+        ...(result.output === undefined ? {} : { output: result.output }),
+      },
+      usage: result.usage,
+    }),
+  );
+}
+
+/** The registry tools resolve from: the prompt's, with the caller's resources over it. */
+export function evaluationResources<Output>(
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+): ResourceRegistry {
+  return options.resources ? prompt.resourceRegistry().merge(options.resources) : prompt.resourceRegistry();
+}
+
+/** What the tool executor needs for this evaluation. */
+export function toolExecutionContext<Output>(fields: {
+  readonly adapter: string;
+  readonly prompt: EvaluablePrompt<Output>;
+  readonly rendered: RenderedPrompt<Output>;
+  readonly options: EvaluateOptions;
+  readonly resources: ToolExecutionContext["resources"];
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  readonly beat: () => void;
+  readonly deadline: Deadline | undefined;
+  readonly tracker: BudgetTracker | undefined;
+}): ToolExecutionContext {
+  const { options, deadline, tracker } = fields;
+  return {
+    session: options.session,
+    resources: fields.resources,
+    rendered: fields.rendered as RenderedPrompt<unknown>,
+    prompt: fields.prompt,
+    adapter: fields.adapter,
+    signal: fields.signal,
+    clock: fields.clock,
+    beat: fields.beat,
+    ...(deadline ? { deadline } : {}),
+    ...(tracker ? { budgetTracker: tracker } : {}),
+    ...(options.runContext ? { runContext: options.runContext } : {}),
+  };
+}
