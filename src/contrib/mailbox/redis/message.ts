@@ -6,7 +6,8 @@
  * @internal The class is exported as a type only; mailboxes create its instances.
  */
 
-import { type MailboxSerializationError, MessageFinalizedError } from "../../../runtime/mailbox/errors.js";
+import type { MailboxSerializationError } from "../../../runtime/mailbox/errors.js";
+import { SettlementGuard } from "../../../runtime/mailbox/settlement.js";
 import type { Message } from "../../../runtime/mailbox/types.js";
 import { validateVisibilityTimeout } from "../../../runtime/mailbox/validation.js";
 
@@ -30,8 +31,6 @@ export interface Delivery<Body> {
   readonly enqueuedMs: number;
   readonly replyTo: string | undefined;
 }
-
-type Settlement = "acknowledged" | "nacked";
 
 /**
  * A message received from a {@link RedisMailbox}.
@@ -58,7 +57,7 @@ export class RedisMessage<Body, ReplyBody = unknown> implements Message<Body, Re
   readonly replyTo: string | undefined;
   readonly #ops: DeliveryOps<ReplyBody>;
   readonly #suffix: string;
-  #settled: Settlement | undefined = undefined;
+  readonly #guard: SettlementGuard;
 
   constructor(ops: DeliveryOps<ReplyBody>, delivery: Delivery<Body>) {
     this.id = delivery.id;
@@ -70,57 +69,34 @@ export class RedisMessage<Body, ReplyBody = unknown> implements Message<Body, Re
     this.replyTo = delivery.replyTo;
     this.#ops = ops;
     this.#suffix = delivery.suffix;
+    this.#guard = new SettlementGuard(this.#ops.name, delivery.id);
   }
 
   get finalized(): boolean {
-    return this.#settled !== undefined;
+    return this.#guard.settled;
   }
 
   async reply(body: ReplyBody): Promise<string> {
-    this.#checkOpen("reply to");
+    this.#guard.check("reply to");
     return this.#ops.reply(this.id, this.replyTo, body);
   }
 
   async acknowledge(): Promise<void> {
-    this.#checkOpen("acknowledge");
-    await this.#settle("acknowledged", () => this.#ops.acknowledge(this.id, this.#suffix));
+    await this.#guard.settle("acknowledged", "acknowledge", () =>
+      this.#ops.acknowledge(this.id, this.#suffix),
+    );
   }
 
   async nack(visibilityTimeout = 0): Promise<void> {
     validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
-    this.#checkOpen("nack");
-    await this.#settle("nacked", () =>
+    await this.#guard.settle("nacked", "nack", () =>
       this.#ops.nack(this.id, this.#suffix, Math.round(visibilityTimeout * 1000)),
     );
   }
 
   async extendVisibility(timeout: number): Promise<void> {
     validateVisibilityTimeout(timeout, "extendVisibility timeout");
-    this.#checkOpen("extend the visibility of");
+    this.#guard.check("extend the visibility of");
     await this.#ops.extend(this.id, this.#suffix, Math.round(timeout * 1000));
-  }
-
-  /**
-   * Marks the delivery settled before the round trip, so a second settle started meanwhile fails
-   * with MessageFinalizedError; a failed round trip leaves it unsettled, to be retried.
-   */
-  async #settle(as: Settlement, action: () => Promise<void>): Promise<void> {
-    this.#settled = as;
-    try {
-      await action();
-    } catch (error) {
-      this.#settled = undefined;
-      throw error;
-    }
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#settled !== undefined) {
-      throw new MessageFinalizedError(
-        `Cannot ${action} message ${this.id} of mailbox "${this.#ops.name}": it was already ` +
-          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
-        { details: { mailbox: this.#ops.name, messageId: this.id, settled: this.#settled } },
-      );
-    }
   }
 }

@@ -5,7 +5,8 @@
  * settled, so a second settle or a late reply fails with `MessageFinalizedError` without a call.
  */
 
-import { MessageFinalizedError, ReplyNotAvailableError } from "../../../runtime/mailbox/errors.js";
+import { ReplyNotAvailableError } from "../../../runtime/mailbox/errors.js";
+import { SettlementGuard } from "../../../runtime/mailbox/settlement.js";
 import type { Mailbox, Message } from "../../../runtime/mailbox/types.js";
 import { validateVisibilityTimeout } from "../../../runtime/mailbox/validation.js";
 
@@ -30,8 +31,6 @@ export interface SQSDelivery<Body> {
   readonly replyTo: string | undefined;
 }
 
-type Settlement = "acknowledged" | "nacked";
-
 /**
  * One delivery of an SQS message. `deliveryCount` is SQS's `ApproximateReceiveCount`,
  * `enqueuedAt` its `SentTimestamp`, and `replyTo` the `wink-reply-to` attribute.
@@ -44,7 +43,7 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
   readonly replyTo: string | undefined;
   readonly #enqueuedAt: Date;
   readonly #host: SQSMessageHost;
-  #settled: Settlement | undefined = undefined;
+  readonly #guard: SettlementGuard;
 
   /** Built by `SQSMailbox.receive`; not meant to be constructed by users. */
   constructor(host: SQSMessageHost, delivery: SQSDelivery<Body>) {
@@ -55,6 +54,7 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
     this.replyTo = delivery.replyTo;
     this.#enqueuedAt = delivery.enqueuedAt;
     this.#host = host;
+    this.#guard = new SettlementGuard(this.#host.name, delivery.id);
   }
 
   /** When SQS accepted the message (its `SentTimestamp`). */
@@ -64,12 +64,12 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
 
   /** True once acknowledged or nacked through this delivery (or while that call is in flight). */
   get finalized(): boolean {
-    return this.#settled !== undefined;
+    return this.#guard.settled;
   }
 
   /** Send `body` to the reply queue, resolved by name through the mailbox's resolver. */
   async reply(body: ReplyBody): Promise<string> {
-    this.#checkOpen("reply to");
+    this.#guard.check("reply to");
     if (this.replyTo === undefined) {
       throw new ReplyNotAvailableError(
         `Message ${this.id} of mailbox "${this.#host.name}" has no reply address, so reply() has nowhere to ` +
@@ -82,15 +82,15 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
 
   /** Delete the message from the queue (DeleteMessage). */
   async acknowledge(): Promise<void> {
-    this.#checkOpen("acknowledge");
-    await this.#settle("acknowledged", () => this.#host.deleteDelivery(this.id, this.receiptHandle));
+    await this.#guard.settle("acknowledged", "acknowledge", () =>
+      this.#host.deleteDelivery(this.id, this.receiptHandle),
+    );
   }
 
   /** Make the message visible again after `visibilityTimeout` seconds (default 0: at once). */
   async nack(visibilityTimeout = 0): Promise<void> {
     validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
-    this.#checkOpen("nack");
-    await this.#settle("nacked", () =>
+    await this.#guard.settle("nacked", "nack", () =>
       this.#host.changeVisibility(this.id, this.receiptHandle, visibilityTimeout, "nack"),
     );
   }
@@ -98,28 +98,7 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
   /** Keep the message invisible for `timeout` seconds from now (ChangeMessageVisibility). */
   async extendVisibility(timeout: number): Promise<void> {
     validateVisibilityTimeout(timeout, "extendVisibility timeout");
-    this.#checkOpen("extend the visibility of");
+    this.#guard.check("extend the visibility of");
     await this.#host.changeVisibility(this.id, this.receiptHandle, timeout, "extendVisibility");
-  }
-
-  /** Mark settled before the call so a concurrent settle or reply fails; undo it if the call fails. */
-  async #settle(as: Settlement, call: () => Promise<void>): Promise<void> {
-    this.#settled = as;
-    try {
-      await call();
-    } catch (error) {
-      this.#settled = undefined;
-      throw error;
-    }
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#settled !== undefined) {
-      throw new MessageFinalizedError(
-        `Cannot ${action} message ${this.id} of mailbox "${this.#host.name}": it was already ` +
-          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
-        { details: { mailbox: this.#host.name, messageId: this.id, settled: this.#settled } },
-      );
-    }
   }
 }

@@ -1,6 +1,6 @@
 /** One delivery of an in-memory message: the handle a consumer settles or replies through. */
 
-import { MessageFinalizedError } from "../errors.js";
+import { SettlementGuard } from "../settlement.js";
 import type { Mailbox, Message } from "../types.js";
 import { validateVisibilityTimeout } from "../validation.js";
 import type { Entry } from "./entry-heap.js";
@@ -14,8 +14,6 @@ export interface DeliveryQueue<Body, _ReplyBody> {
   extend(entry: Entry<Body>, handle: string, visibilityMs: number): void;
 }
 
-type Settlement = "acknowledged" | "nacked";
-
 /** One delivery of an entry. */
 export class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody> {
   readonly id: string;
@@ -25,7 +23,7 @@ export class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody
   readonly replyTo: string | undefined;
   readonly #queue: DeliveryQueue<Body, ReplyBody>;
   readonly #entry: Entry<Body>;
-  #settled: Settlement | undefined = undefined;
+  readonly #guard: SettlementGuard;
 
   constructor(queue: DeliveryQueue<Body, ReplyBody>, entry: Entry<Body>) {
     this.id = entry.id;
@@ -35,6 +33,7 @@ export class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody
     this.replyTo = entry.replyName;
     this.#queue = queue;
     this.#entry = entry;
+    this.#guard = new SettlementGuard(queue.name, entry.id);
   }
 
   get enqueuedAt(): Date {
@@ -42,40 +41,30 @@ export class InMemoryMessage<Body, ReplyBody> implements Message<Body, ReplyBody
   }
 
   get finalized(): boolean {
-    return this.#settled !== undefined;
+    return this.#guard.settled;
   }
 
   async reply(body: ReplyBody): Promise<string> {
-    this.#checkOpen("reply to");
+    this.#guard.check("reply to");
     return this.#queue.replyTarget(this.#entry).send(body);
   }
 
   async acknowledge(): Promise<void> {
-    this.#checkOpen("acknowledge");
-    this.#queue.acknowledge(this.#entry, this.receiptHandle);
-    this.#settled = "acknowledged";
+    await this.#guard.settle("acknowledged", "acknowledge", () =>
+      this.#queue.acknowledge(this.#entry, this.receiptHandle),
+    );
   }
 
   async nack(visibilityTimeout = 0): Promise<void> {
     validateVisibilityTimeout(visibilityTimeout, "nack visibilityTimeout");
-    this.#checkOpen("nack");
-    this.#queue.nack(this.#entry, this.receiptHandle, visibilityTimeout * 1000);
-    this.#settled = "nacked";
+    await this.#guard.settle("nacked", "nack", () =>
+      this.#queue.nack(this.#entry, this.receiptHandle, visibilityTimeout * 1000),
+    );
   }
 
   async extendVisibility(timeout: number): Promise<void> {
     validateVisibilityTimeout(timeout, "extendVisibility timeout");
-    this.#checkOpen("extend the visibility of");
+    this.#guard.check("extend the visibility of");
     this.#queue.extend(this.#entry, this.receiptHandle, timeout * 1000);
-  }
-
-  #checkOpen(action: string): void {
-    if (this.#settled !== undefined) {
-      throw new MessageFinalizedError(
-        `Cannot ${action} message ${this.id} of mailbox "${this.#queue.name}": it was already ` +
-          `${this.#settled}. Reply before settling, and settle each delivery exactly once.`,
-        { details: { mailbox: this.#queue.name, messageId: this.id, settled: this.#settled } },
-      );
-    }
   }
 }
