@@ -1,11 +1,6 @@
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ClaudeAgentSDKAdapter,
-  type ClaudeAgentSDKAdapterOptions,
   IsolationConfig,
   NetworkPolicy,
 } from "../../../src/adapters/claude-agent-sdk/index.js";
@@ -13,61 +8,19 @@ import { PromptEvaluationError } from "../../../src/adapters/errors.js";
 import { Budget } from "../../../src/budget.js";
 import { Deadline } from "../../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, WinkError } from "../../../src/errors.js";
-import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../../src/prompt/index.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/runtime/events/index.js";
 import { Session } from "../../../src/runtime/session/index.js";
-import { ScriptedModelServer, turn } from "../../../src/testing/model-server/index.js";
+import { turn } from "../../../src/testing/model-server/index.js";
+import {
+  API_KEY,
+  answerPrompt,
+  closeServersAfterEach,
+  describeClaudeCode,
+  resultText,
+  setup,
+  toolResults,
+} from "./support.js";
 
-const API_KEY = "sk-ant-test-child-key";
-
-/** The SDK's native Claude Code binary (an optional dependency of the SDK, per platform). */
-function claudeBinary(): string | undefined {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = require.resolve(
-      `@anthropic-ai/claude-agent-sdk-${process.platform}-${process.arch}/package.json`,
-    );
-    const binary = join(dirname(pkg), "claude");
-    return existsSync(binary) ? binary : undefined;
-  } catch {
-    return undefined;
-  }
-}
-const HAS_BINARY = claudeBinary() !== undefined;
-if (!HAS_BINARY && process.env.CI === "true") {
-  throw new Error(
-    "The Claude Code native binary is missing; CI must install @anthropic-ai/claude-agent-sdk with its platform package.",
-  );
-}
-const Answer = z.object({ answer: z.string(), confidence: z.number().min(0).max(1) });
-
-const lookup = new Tool({
-  name: "lookup",
-  description: "Look up an entity.",
-  params: z.object({ id: z.string() }),
-  result: z.object({ name: z.string() }),
-  handler: ({ id }) => ToolResult.ok({ name: `entity ${id}` }),
-});
-
-function answerPrompt() {
-  const template = new PromptTemplate({
-    ns: "tests",
-    key: "claude-sdk",
-    output: Answer,
-    sections: [
-      new MarkdownSection({
-        key: "task",
-        title: "Task",
-        params: z.object({ question: z.string() }),
-        template: "${question}",
-        tools: [lookup],
-      }),
-    ],
-  });
-  return new Prompt(template).bind({ task: { question: "Who is 42?" } });
-}
-
-let server: ScriptedModelServer | undefined;
 const savedEnv = { ...process.env };
 
 afterAll(() => {
@@ -77,46 +30,11 @@ afterAll(() => {
   }
 });
 
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function setup(
-  script: Parameters<typeof ScriptedModelServer.start>[0],
-  options: ClaudeAgentSDKAdapterOptions = {},
-) {
-  server = await ScriptedModelServer.start(script);
-  const adapter = new ClaudeAgentSDKAdapter({
-    model: "claude-test",
-    env: {
-      ANTHROPIC_BASE_URL: server.anthropicBaseUrl,
-      ANTHROPIC_API_KEY: API_KEY,
-      CLAUDE_CODE_MAX_RETRIES: "1",
-    },
-    isolation: IsolationConfig.create({ bedrock: false }),
-    ...options,
-  });
-  return { server, adapter };
-}
-
 type Json = Record<string, unknown>;
 
-function toolResults(body: unknown): Json[] {
-  const messages = ((body as { messages?: Json[] }).messages ?? []) as Json[];
-  return messages
-    .flatMap((m) => (Array.isArray(m.content) ? (m.content as Json[]) : []))
-    .filter((b) => b.type === "tool_result");
-}
+closeServersAfterEach();
 
-function resultText(block: Json | undefined): string {
-  const content = block?.content;
-  if (typeof content === "string") return content;
-  return ((content as Json[] | undefined) ?? []).map((c) => String(c.text ?? "")).join("");
-}
-
-// Skipped locally (never under CI=true) when the SDK's native Claude Code binary is not installed.
-describe.skipIf(!HAS_BINARY)("ClaudeAgentSDKAdapter with the real Claude Code binary", () => {
+describeClaudeCode("ClaudeAgentSDKAdapter with the real Claude Code binary", () => {
   beforeAll(() => {
     process.env.ANTHROPIC_API_KEY = "sk-ant-HOST-SECRET";
     process.env.AWS_SECRET_ACCESS_KEY = "HOST-AWS-SECRET";
@@ -251,7 +169,7 @@ describe.skipIf(!HAS_BINARY)("ClaudeAgentSDKAdapter with the real Claude Code bi
   });
 });
 
-describe("native tool failures", () => {
+describeClaudeCode("native tool failures", () => {
   it("records a failed native tool as ToolInvoked with isError", async () => {
     const { adapter } = await setup(
       {
@@ -299,6 +217,11 @@ describe("the child environment", () => {
     expect(values).not.toContain("HOST-AWS-SECRET");
     expect(values).not.toContain("HOST-OPENAI");
     expect(Object.keys(env).filter((k) => k.startsWith("AWS_"))).toEqual([]);
+  });
+
+  it("gives the child a TMPDIR of the evaluation's own, not the host's", () => {
+    const adapter = new ClaudeAgentSDKAdapter({ isolation: IsolationConfig.create({ bedrock: false }) });
+    expect(adapter.childEnv("/tmp/e/home", "/tmp/e/tmp").TMPDIR).toBe("/tmp/e/tmp");
   });
 
   it("refuses credential-like names in includeHostEnv", () => {
