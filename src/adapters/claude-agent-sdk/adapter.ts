@@ -8,8 +8,11 @@
  * Limits: the deadline and the caller's signal abort the query; a `PreToolUse` hook denies tools
  * once the deadline passed or the token budget is spent; usage from the SDK goes to the budget
  * tracker. Structured output uses the SDK's JSON-schema output mode (`StructuredOutput` tool) and
- * is validated with the template's schema. Claude Code runs with an ephemeral `HOME` and an
- * allowlisted environment (see {@link IsolationConfig}).
+ * is validated with the template's schema. Claude Code runs with an ephemeral `HOME` and `TMPDIR`
+ * (removed after the evaluation) and an allowlisted environment; its commands see no credential,
+ * and the agent reads only its workspace and the paths the isolation allows (see
+ * {@link IsolationConfig} and {@link confinement}). Every credential in `env` is registered for
+ * redaction, so it never reaches logs, sessions or debug bundles.
  *
  * @example
  * ```ts nocheck
@@ -22,15 +25,11 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   createSdkMcpServer,
-  type HookCallback,
+  type McpSdkServerConfigWithInstance,
   type Options,
   query,
-  type SDKMessage,
   type SDKResultMessage,
   tool,
 } from "@anthropic-ai/claude-agent-sdk";
@@ -44,12 +43,12 @@ import {
   executeToolCall,
   parseStructuredOutput,
   type RenderedPrompt,
+  type ToolExecutionContext,
   validateOutput,
 } from "../../prompt/index.js";
 import { runContextLogFields } from "../../run-context.js";
-import { ToolInvoked } from "../../runtime/events/index.js";
 import { getLogger } from "../../runtime/logging/index.js";
-import { redactText } from "../../secrets/index.js";
+import { isSecretKey, registerSecret } from "../../secrets/index.js";
 import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.js";
 import { inputSchema, wrapArraySchema } from "../anthropic/conversation.js";
 import { PromptEvaluationError } from "../errors.js";
@@ -60,16 +59,15 @@ import {
   toolExecutionContext,
 } from "../evaluation.js";
 import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../types.js";
-import { buildChildEnv, IsolationConfig } from "./isolation.js";
+import { confinement } from "./confinement.js";
+import { MCP_PREFIX, MCP_SERVER_NAME, nativeToolRecorder, toolHooks } from "./hooks.js";
+import { buildChildEnv, commandHiddenEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
+import { type RunState, recordMessage, resultError, resultUsage } from "./results.js";
+import { createEvaluationDirs, type EvaluationDirs } from "./workdirs.js";
+
+export { MCP_SERVER_NAME, STRUCTURED_OUTPUT_TOOL } from "./hooks.js";
 
 const baseLog = getLogger("weakincentives.adapters");
-
-/** Name of the in-process MCP server holding the prompt's tools. */
-export const MCP_SERVER_NAME = "wink";
-/** The tool Claude Code offers for JSON-schema output. */
-export const STRUCTURED_OUTPUT_TOOL = "StructuredOutput";
-const MCP_PREFIX = `mcp__${MCP_SERVER_NAME}__`;
-const NATIVE_OUTPUT_LIMIT = 4000;
 
 /** Options of {@link ClaudeAgentSDKAdapter}. */
 export interface ClaudeAgentSDKAdapterOptions {
@@ -85,9 +83,16 @@ export interface ClaudeAgentSDKAdapterOptions {
   isolation?: IsolationConfig;
   /** Claude Code's built-in tools to enable and allow, e.g. `["Read", "Bash"]` (default none). */
   nativeTools?: readonly string[];
-  /** Working directory of Claude Code (default: an empty temporary directory). */
+  /**
+   * Working directory of Claude Code (default: an empty temporary directory, removed afterwards).
+   * The agent may read and write here; the directories beside it stay hidden.
+   */
   cwd?: string;
-  /** Explicit variables for the child: credentials, `ANTHROPIC_BASE_URL`… They win over everything. */
+  /**
+   * Explicit variables for the Claude Code process: credentials, `ANTHROPIC_BASE_URL`… They win
+   * over everything. The commands it runs see none of them, and secret-named ones
+   * (`*_API_KEY`, `*_TOKEN`…) are registered for redaction.
+   */
   env?: Readonly<Record<string, string | undefined>>;
   clock?: Clock;
   /** Path of the Claude Code executable (default: the SDK's bundled binary). */
@@ -111,17 +116,31 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     );
     this.bedrockRegion = backend.kind === "bedrock" ? backend.region : undefined;
     this.model = options.model ?? defaultModelFor(backend);
+    // Whatever a credential reaches (an error, a tool result, a transcript), redaction hides it.
+    for (const [name, value] of Object.entries(options.env ?? {})) {
+      if (value && (isSecretKey(name) || SECRET_ENV.includes(name))) registerSecret(value);
+    }
   }
 
-  /** The child environment for an ephemeral `home` (exposed for inspection and tests). */
-  childEnv(home: string): Record<string, string> {
-    return buildChildEnv({
+  /**
+   * The child environment for an ephemeral `home` and `tmpDir` (exposed for inspection and
+   * tests). Without `tmpDir`, the host's `TMPDIR` is kept.
+   */
+  childEnv(home: string, tmpDir?: string): Record<string, string> {
+    const env = buildChildEnv({
       isolation: this.isolation,
       home,
+      ...(tmpDir === undefined ? {} : { tmpDir }),
       hostEnv: process.env,
       explicit: this.options.env ?? {},
       bedrockRegion: this.bedrockRegion,
     });
+    // Bedrock credentials come from the host, not `env`: register them once they are passed on.
+    for (const name of SECRET_ENV) {
+      const value = env[name];
+      if (value) registerSecret(value);
+    }
+    return env;
   }
 
   async evaluate<Output>(
@@ -140,14 +159,43 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       if (remaining <= 0) throw deadline.error("the evaluation");
       timer = clock.setTimer(remaining, () => controller.abort(deadline.error("the evaluation")));
     }
-    const home = await mkdtemp(join(tmpdir(), "wink-claude-"));
+    let dirs: EvaluationDirs | undefined;
     try {
-      return await this.run(prompt, options, clock, deadline, controller, home);
+      dirs = await createEvaluationDirs(this.options.cwd);
+      return await this.run(prompt, options, clock, deadline, controller, dirs);
     } finally {
       timer?.cancel();
       options.signal?.removeEventListener("abort", onCallerAbort);
-      await rm(home, { recursive: true, force: true });
+      await dirs?.remove();
     }
+  }
+
+  /**
+   * Where Claude Code runs and what it and its commands may see: the working directory, the child
+   * environment, the sandbox (network, reads, credentials hidden from commands) and the read
+   * rules of Claude Code's own file tools.
+   */
+  private isolationOptions(dirs: EvaluationDirs): Pick<Options, "cwd" | "env" | "sandbox" | "settings"> {
+    const env = this.childEnv(dirs.home, dirs.tmp);
+    const rules = confinement({
+      isolation: this.isolation,
+      cwd: dirs.cwd,
+      evaluationDir: dirs.root,
+      hostEnv: process.env,
+    });
+    return {
+      cwd: dirs.cwd,
+      env,
+      sandbox: {
+        ...this.isolation.sandboxSettings(),
+        filesystem: rules.sandboxFilesystem,
+        credentials: {
+          envVars: commandHiddenEnv(env, this.isolation).map((name) => ({ name, mode: "deny" })),
+        },
+      },
+      // The flag-settings layer: the only one read, since settingSources is empty.
+      settings: { permissions: rules.permissions },
+    };
   }
 
   private async run<Output>(
@@ -156,7 +204,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     clock: Clock,
     deadline: Deadline | undefined,
     controller: AbortController,
-    home: string,
+    dirs: EvaluationDirs,
   ): Promise<PromptResponse<Output>> {
     const log = baseLog.bind({
       prompt: prompt.name,
@@ -199,135 +247,21 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       controller.abort(error);
     };
 
-    const winkServer = createSdkMcpServer({
-      name: MCP_SERVER_NAME,
-      version: "1.0.0",
-      alwaysLoad: true,
-      tools: rendered.tools.map((rt) =>
-        tool(rt.name, rt.description, rt.tool.params.shape as z.ZodRawShape, async (args) => {
-          const id = state.callIds.get(rt.name)?.shift();
-          try {
-            const execution = await executeToolCall(
-              { ...(id ? { id } : {}), name: rt.name, arguments: args as Record<string, unknown> },
-              toolContext,
-            );
-            return {
-              content: [{ type: "text" as const, text: execution.output }],
-              isError: !execution.result.success,
-            };
-          } catch (error) {
-            fail(error);
-            return { content: [{ type: "text" as const, text: describeThrown(error) }], isError: true };
-          }
-        }),
-      ),
+    const hooks = toolHooks({
+      log,
+      beat,
+      state,
+      deadline,
+      tracker,
+      evaluationId,
+      usageSoFar,
+      recordNative: nativeToolRecorder({ adapter: this.name, promptName: rendered.name, options, clock }),
     });
-
-    const preToolUse: HookCallback = async (input) => {
-      beat();
-      if (input.hook_event_name !== "PreToolUse") return {};
-      if (input.tool_name.startsWith(MCP_PREFIX)) {
-        const name = input.tool_name.slice(MCP_PREFIX.length);
-        const queue = state.callIds.get(name) ?? [];
-        queue.push(input.tool_use_id);
-        state.callIds.set(name, queue);
-      }
-      const reason = denialReason(deadline, tracker, evaluationId, usageSoFar());
-      if (reason === undefined) {
-        if (log.isEnabled("debug")) {
-          log.debug("hook.pre_tool_use", "Claude Code is about to use a tool.", {
-            tool: input.tool_name,
-            callId: input.tool_use_id,
-          });
-        }
-        return {};
-      }
-      // The deployment guide routes SDK hook activity by `hook.*`.
-      log.info("hook.pre_tool_use.denied", "Denied a tool call: a limit was reached.", {
-        tool: input.tool_name,
-        callId: input.tool_use_id,
-        reason,
-      });
-      return {
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "deny",
-          permissionDecisionReason: reason,
-        },
-      };
-    };
-    // Claude Code's own tools (Bash, Read…) reach WINK only through these hooks; record each use
-    // as ToolInvoked so metrics and the session ledger see them like WINK tools.
-    const recordNative = (
-      call: { name: string; input: unknown; id: string },
-      result: unknown,
-      success: boolean,
-    ): void => {
-      const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
-      options.session.dispatch(
-        ToolInvoked.create({
-          eventId: randomUUID(),
-          createdAt: clock.now().toISOString(),
-          adapter: this.name,
-          sessionId: options.session.sessionId,
-          ...(options.runContext ? { runContext: options.runContext } : {}),
-          promptName: rendered.name,
-          name: call.name,
-          params: call.input,
-          result,
-          success,
-          isError: !success,
-          message: text,
-          renderedOutput: text,
-          callId: call.id,
-        }),
-      );
-    };
-    const isNative = (tool: string): boolean =>
-      !tool.startsWith(MCP_PREFIX) && tool !== STRUCTURED_OUTPUT_TOOL;
-    const postToolUse: HookCallback = async (input) => {
-      beat();
-      if (input.hook_event_name !== "PostToolUse") return {};
-      if (log.isEnabled("debug")) {
-        log.debug("hook.post_tool_use", "Claude Code used a tool.", {
-          tool: input.tool_name,
-          callId: input.tool_use_id,
-        });
-      }
-      if (isNative(input.tool_name)) {
-        recordNative(
-          { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
-          input.tool_response,
-          true,
-        );
-      }
-      return {};
-    };
-    const postToolUseFailure: HookCallback = async (input) => {
-      beat();
-      if (input.hook_event_name !== "PostToolUseFailure") return {};
-      log.info("hook.post_tool_use_failure", "A Claude Code tool failed.", {
-        tool: input.tool_name,
-        callId: input.tool_use_id,
-      });
-      if (isNative(input.tool_name)) {
-        recordNative(
-          { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
-          input.error,
-          false,
-        );
-      }
-      return {};
-    };
-
     const nativeTools = [...(this.options.nativeTools ?? [])];
     const output = rendered.output;
-    const cwd = this.options.cwd ?? join(home, "work");
-    await mkdir(cwd, { recursive: true });
     const sdkOptions: Options = {
       abortController: controller,
-      cwd,
-      env: this.childEnv(home),
+      ...this.isolationOptions(dirs),
       model: this.model,
       maxTurns: this.options.maxTurns ?? 25,
       ...(this.options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: this.options.maxBudgetUsd }),
@@ -336,14 +270,9 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       permissionMode: "default",
       tools: nativeTools,
       allowedTools: [...rendered.tools.map((t) => `${MCP_PREFIX}${t.name}`), ...nativeTools],
-      mcpServers: { [MCP_SERVER_NAME]: winkServer },
+      mcpServers: { [MCP_SERVER_NAME]: winkMcpServer(rendered, state, toolContext, fail) },
       strictMcpConfig: true,
-      sandbox: this.isolation.sandboxSettings(),
-      hooks: {
-        PreToolUse: [{ hooks: [preToolUse] }],
-        PostToolUse: [{ hooks: [postToolUse] }],
-        PostToolUseFailure: [{ hooks: [postToolUseFailure] }],
-      },
+      hooks,
       ...(output
         ? {
             outputFormat: {
@@ -442,111 +371,34 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
   }
 }
 
-interface RunState {
-  fatal: unknown;
-  /** Tool-use ids seen by PreToolUse, per WINK tool name, consumed by the MCP handlers. */
-  readonly callIds: Map<string, string[]>;
-  /** Usage per API message id (one API message may arrive as several SDK messages). */
-  readonly usageByMessage: Map<string, TokenUsage>;
-}
-
-function recordMessage(message: SDKMessage, state: RunState, lastText: string): string {
-  if (message.type !== "assistant") return lastText;
-  const api = message.message;
-  const usage = api.usage;
-  if (usage) {
-    state.usageByMessage.set(api.id, {
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-      cachedTokens: usage.cache_read_input_tokens ?? 0,
-    });
-  }
-  const text = api.content
-    .map((block) => (block.type === "text" ? block.text : ""))
-    .join("")
-    .trim();
-  return text === "" ? lastText : text;
-}
-
-function resultUsage(result: SDKResultMessage): TokenUsage | undefined {
-  const usage = result.usage;
-  if (!usage) return undefined;
-  return {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cachedTokens: usage.cache_read_input_tokens ?? 0,
-  };
-}
-
-function denialReason(
-  deadline: Deadline | undefined,
-  tracker: BudgetTracker | undefined,
-  evaluationId: string,
-  usage: TokenUsage,
-): string | undefined {
-  if (deadline?.expired()) return "The deadline for this evaluation has passed; no more tools may run.";
-  if (tracker) {
-    tracker.recordCumulative(evaluationId, usage);
-    try {
-      tracker.check();
-    } catch (error) {
-      return `The token budget is exhausted: ${describeThrown(error)}`;
-    }
-  }
-  return undefined;
-}
-
-function resultError(
-  result: SDKResultMessage,
-  promptName: string,
-  maxTurns: number | undefined,
-  cause?: unknown,
-): PromptEvaluationError {
-  const options = cause === undefined ? {} : { cause };
-  switch (result.subtype) {
-    case "error_max_turns":
-      return new PromptEvaluationError(
-        `Prompt "${promptName}" did not finish within ${maxTurns ?? result.num_turns} agent turns. Raise maxTurns or give the model clearer stopping criteria.`,
-        { phase: "response", promptName },
-        options,
-      );
-    case "error_max_budget_usd":
-      return new PromptEvaluationError(
-        `Prompt "${promptName}" exceeded maxBudgetUsd (spent about $${result.total_cost_usd.toFixed(4)}).`,
-        { phase: "budget", promptName },
-        options,
-      );
-    case "error_max_structured_output_retries":
-      return new PromptEvaluationError(
-        `Prompt "${promptName}": the model did not produce valid structured output. ${result.errors.join("; ")}`,
-        { phase: "response", promptName },
-        options,
-      );
-    case "error_during_execution":
-      return new PromptEvaluationError(
-        `Claude Code failed during prompt "${promptName}": ${result.errors.join("; ") || "no details"}`,
-        { phase: "request", promptName },
-        options,
-      );
-    case "success": {
-      const status = result.api_error_status ?? undefined;
-      return new PromptEvaluationError(
-        `Claude Code request for prompt "${promptName}" failed${status ? ` with status ${status}` : ""}: ${result.result}`,
-        { phase: "request", promptName, status },
-        options,
-      );
-    }
-  }
-}
-
-function safeJson(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? "";
-  } catch {
-    return String(value);
-  }
-}
-
-function truncate(text: string): string {
-  return text.length <= NATIVE_OUTPUT_LIMIT ? text : `${text.slice(0, NATIVE_OUTPUT_LIMIT)}…`;
+/** The prompt's tools as the in-process MCP server `wink`, each call through the shared executor. */
+function winkMcpServer(
+  rendered: RenderedPrompt<unknown>,
+  state: RunState,
+  toolContext: ToolExecutionContext,
+  fail: (error: unknown) => void,
+): McpSdkServerConfigWithInstance {
+  return createSdkMcpServer({
+    name: MCP_SERVER_NAME,
+    version: "1.0.0",
+    alwaysLoad: true,
+    tools: rendered.tools.map((rt) =>
+      tool(rt.name, rt.description, rt.tool.params.shape as z.ZodRawShape, async (args) => {
+        const id = state.callIds.get(rt.name)?.shift();
+        try {
+          const execution = await executeToolCall(
+            { ...(id ? { id } : {}), name: rt.name, arguments: args as Record<string, unknown> },
+            toolContext,
+          );
+          return {
+            content: [{ type: "text" as const, text: execution.output }],
+            isError: !execution.result.success,
+          };
+        } catch (error) {
+          fail(error);
+          return { content: [{ type: "text" as const, text: describeThrown(error) }], isError: true };
+        }
+      }),
+    ),
+  });
 }

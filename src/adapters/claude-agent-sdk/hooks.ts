@@ -1,0 +1,159 @@
+/**
+ * The hooks the adapter gives Claude Code: `PreToolUse` denies every tool once the deadline passed
+ * or the token budget is spent (and queues the ids of WINK tool calls for the MCP handlers), and
+ * `PostToolUse`/`PostToolUseFailure` record each use of Claude Code's own tools (Bash, Read…) as
+ * `ToolInvoked`, so metrics and the session ledger see them like WINK tools.
+ */
+
+import { randomUUID } from "node:crypto";
+import type { HookCallback, Options } from "@anthropic-ai/claude-agent-sdk";
+import type { BudgetTracker, TokenUsage } from "../../budget.js";
+import type { Clock } from "../../clock.js";
+import type { Deadline } from "../../deadline.js";
+import { ToolInvoked } from "../../runtime/events/index.js";
+import type { Logger } from "../../runtime/logging/index.js";
+import { redact, redactText } from "../../secrets/index.js";
+import type { EvaluateOptions } from "../types.js";
+import { denialReason, type RunState, safeJson, truncate } from "./results.js";
+
+/** Name of the in-process MCP server holding the prompt's tools. */
+export const MCP_SERVER_NAME = "wink";
+/** The tool Claude Code offers for JSON-schema output. */
+export const STRUCTURED_OUTPUT_TOOL = "StructuredOutput";
+/** How Claude Code names the tools of the `wink` MCP server. */
+export const MCP_PREFIX = `mcp__${MCP_SERVER_NAME}__`;
+
+/** One use of a Claude Code tool, as a hook reports it. */
+export interface NativeCall {
+  readonly name: string;
+  readonly input: unknown;
+  readonly id: string;
+}
+
+/** Inputs of {@link nativeToolRecorder}. */
+export interface NativeRecorderInputs {
+  readonly adapter: string;
+  readonly promptName: string;
+  readonly options: EvaluateOptions;
+  readonly clock: Clock;
+}
+
+/** Records a use of one of Claude Code's own tools as `ToolInvoked` in the session. */
+export function nativeToolRecorder(
+  inputs: NativeRecorderInputs,
+): (call: NativeCall, result: unknown, success: boolean) => void {
+  const { adapter, promptName, options, clock } = inputs;
+  return (call, result, success) => {
+    const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
+    options.session.dispatch(
+      ToolInvoked.create({
+        eventId: randomUUID(),
+        createdAt: clock.now().toISOString(),
+        adapter,
+        sessionId: options.session.sessionId,
+        ...(options.runContext ? { runContext: options.runContext } : {}),
+        promptName,
+        name: call.name,
+        // Commands see no credential, but a file the agent may read can still hold one.
+        params: redact(call.input),
+        result: redact(result),
+        success,
+        isError: !success,
+        message: text,
+        renderedOutput: text,
+        callId: call.id,
+      }),
+    );
+  };
+}
+
+/** What the hooks need from the evaluation. */
+export interface ToolHookContext {
+  readonly log: Logger;
+  readonly beat: () => void;
+  readonly state: RunState;
+  readonly deadline: Deadline | undefined;
+  readonly tracker: BudgetTracker | undefined;
+  readonly evaluationId: string;
+  readonly usageSoFar: () => TokenUsage;
+  readonly recordNative: (call: NativeCall, result: unknown, success: boolean) => void;
+}
+
+const isNative = (tool: string): boolean => !tool.startsWith(MCP_PREFIX) && tool !== STRUCTURED_OUTPUT_TOOL;
+
+/** The `hooks` option of the SDK for one evaluation. */
+export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
+  const { log, beat, state, deadline, tracker, evaluationId, usageSoFar, recordNative } = ctx;
+  const preToolUse: HookCallback = async (input) => {
+    beat();
+    if (input.hook_event_name !== "PreToolUse") return {};
+    if (input.tool_name.startsWith(MCP_PREFIX)) {
+      const name = input.tool_name.slice(MCP_PREFIX.length);
+      const queue = state.callIds.get(name) ?? [];
+      queue.push(input.tool_use_id);
+      state.callIds.set(name, queue);
+    }
+    const reason = denialReason(deadline, tracker, evaluationId, usageSoFar());
+    if (reason === undefined) {
+      if (log.isEnabled("debug")) {
+        log.debug("hook.pre_tool_use", "Claude Code is about to use a tool.", {
+          tool: input.tool_name,
+          callId: input.tool_use_id,
+        });
+      }
+      return {};
+    }
+    // The deployment guide routes SDK hook activity by `hook.*`.
+    log.info("hook.pre_tool_use.denied", "Denied a tool call: a limit was reached.", {
+      tool: input.tool_name,
+      callId: input.tool_use_id,
+      reason,
+    });
+    return {
+      hookSpecificOutput: {
+        hookEventName: "PreToolUse",
+        permissionDecision: "deny",
+        permissionDecisionReason: reason,
+      },
+    };
+  };
+  const postToolUse: HookCallback = async (input) => {
+    beat();
+    if (input.hook_event_name !== "PostToolUse") return {};
+    if (log.isEnabled("debug")) {
+      log.debug("hook.post_tool_use", "Claude Code used a tool.", {
+        tool: input.tool_name,
+        callId: input.tool_use_id,
+      });
+    }
+    if (isNative(input.tool_name)) {
+      recordNative(
+        { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
+        input.tool_response,
+        true,
+      );
+    }
+    return {};
+  };
+  const postToolUseFailure: HookCallback = async (input) => {
+    beat();
+    if (input.hook_event_name !== "PostToolUseFailure") return {};
+    log.info("hook.post_tool_use_failure", "A Claude Code tool failed.", {
+      tool: input.tool_name,
+      callId: input.tool_use_id,
+    });
+    if (isNative(input.tool_name)) {
+      recordNative(
+        { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
+        input.error,
+        false,
+      );
+    }
+    return {};
+  };
+  return {
+    PreToolUse: [{ hooks: [preToolUse] }],
+    PostToolUse: [{ hooks: [postToolUse] }],
+    PostToolUseFailure: [{ hooks: [postToolUseFailure] }],
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Reading what Claude Code reports: usage per API message, the final text, result messages turned
+ * into WINK errors, and the reason a tool is denied once a limit is reached.
+ */
+
+import type { SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { BudgetTracker, TokenUsage } from "../../budget.js";
+import type { Deadline } from "../../deadline.js";
+import { describeThrown } from "../../errors.js";
+import { PromptEvaluationError } from "../errors.js";
+
+const NATIVE_OUTPUT_LIMIT = 4000;
+
+/** What one evaluation learns while Claude Code runs. */
+export interface RunState {
+  fatal: unknown;
+  /** Tool-use ids seen by PreToolUse, per WINK tool name, consumed by the MCP handlers. */
+  readonly callIds: Map<string, string[]>;
+  /** Usage per API message id (one API message may arrive as several SDK messages). */
+  readonly usageByMessage: Map<string, TokenUsage>;
+}
+
+/** Record an assistant message's usage; returns its text, or `lastText` when it has none. */
+export function recordMessage(message: SDKMessage, state: RunState, lastText: string): string {
+  if (message.type !== "assistant") return lastText;
+  const api = message.message;
+  const usage = api.usage;
+  if (usage) {
+    state.usageByMessage.set(api.id, {
+      inputTokens: usage.input_tokens,
+      outputTokens: usage.output_tokens,
+      cachedTokens: usage.cache_read_input_tokens ?? 0,
+    });
+  }
+  const text = api.content
+    .map((block) => (block.type === "text" ? block.text : ""))
+    .join("")
+    .trim();
+  return text === "" ? lastText : text;
+}
+
+/** The usage a result message reports, if any. */
+export function resultUsage(result: SDKResultMessage): TokenUsage | undefined {
+  const usage = result.usage;
+  if (!usage) return undefined;
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cachedTokens: usage.cache_read_input_tokens ?? 0,
+  };
+}
+
+/** Why no more tools may run (deadline passed, budget spent), or `undefined`. */
+export function denialReason(
+  deadline: Deadline | undefined,
+  tracker: BudgetTracker | undefined,
+  evaluationId: string,
+  usage: TokenUsage,
+): string | undefined {
+  if (deadline?.expired()) return "The deadline for this evaluation has passed; no more tools may run.";
+  if (tracker) {
+    tracker.recordCumulative(evaluationId, usage);
+    try {
+      tracker.check();
+    } catch (error) {
+      return `The token budget is exhausted: ${describeThrown(error)}`;
+    }
+  }
+  return undefined;
+}
+
+/** The WINK error for a result message that is not a success. */
+export function resultError(
+  result: SDKResultMessage,
+  promptName: string,
+  maxTurns: number | undefined,
+  cause?: unknown,
+): PromptEvaluationError {
+  const options = cause === undefined ? {} : { cause };
+  switch (result.subtype) {
+    case "error_max_turns":
+      return new PromptEvaluationError(
+        `Prompt "${promptName}" did not finish within ${maxTurns ?? result.num_turns} agent turns. Raise maxTurns or give the model clearer stopping criteria.`,
+        { phase: "response", promptName },
+        options,
+      );
+    case "error_max_budget_usd":
+      return new PromptEvaluationError(
+        `Prompt "${promptName}" exceeded maxBudgetUsd (spent about $${result.total_cost_usd.toFixed(4)}).`,
+        { phase: "budget", promptName },
+        options,
+      );
+    case "error_max_structured_output_retries":
+      return new PromptEvaluationError(
+        `Prompt "${promptName}": the model did not produce valid structured output. ${result.errors.join("; ")}`,
+        { phase: "response", promptName },
+        options,
+      );
+    case "error_during_execution":
+      return new PromptEvaluationError(
+        `Claude Code failed during prompt "${promptName}": ${result.errors.join("; ") || "no details"}`,
+        { phase: "request", promptName },
+        options,
+      );
+    case "success": {
+      const status = result.api_error_status ?? undefined;
+      return new PromptEvaluationError(
+        `Claude Code request for prompt "${promptName}" failed${status ? ` with status ${status}` : ""}: ${result.result}`,
+        { phase: "request", promptName, status },
+        options,
+      );
+    }
+  }
+}
+
+/** JSON of `value`, or its string form when it is not serializable. */
+export function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? "";
+  } catch {
+    return String(value);
+  }
+}
+
+/** `text` cut to what a native tool record keeps. */
+export function truncate(text: string): string {
+  return text.length <= NATIVE_OUTPUT_LIMIT ? text : `${text.slice(0, NATIVE_OUTPUT_LIMIT)}…`;
+}
