@@ -38,7 +38,7 @@ export {
   type WallClock,
 } from "./clock.js";
 export { type Data, type DataOf, type DataType, defineType, typeOf } from "./data-type.js";
-export { anySignal, Deadline } from "./deadline.js";
+export { anySignal, Deadline, type LinkedSignal, linkSignal } from "./deadline.js";
 export {
   type BudgetDimension,
   BudgetExceededError,

@@ -10,13 +10,14 @@
 import { randomUUID } from "node:crypto";
 import { addUsage, BudgetTracker, type TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import { anySignal, type Deadline } from "../deadline.js";
+import { type Deadline, linkSignal } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
 import {
   type EvaluablePrompt,
   executeToolCall,
   parseStructuredOutput,
   type RenderedPrompt,
+  type ToolExecutionContext,
   validateOutput,
 } from "../prompt/index.js";
 import { runContextLogFields } from "../run-context.js";
@@ -29,7 +30,7 @@ import {
   evaluationResources,
   toolExecutionContext,
 } from "./evaluation.js";
-import { type ThrottlePolicy, throttlePolicy, withThrottle } from "./throttle.js";
+import { type ThrottleOptions, throttlePolicy, withThrottle } from "./throttle.js";
 import type {
   EvaluateOptions,
   LoopOptions,
@@ -54,9 +55,13 @@ export async function runEvaluation<Output>(
   // One timer per evaluation, cancelled when it ends (a Deadline's own signal() would keep a
   // timer and its closure alive until the deadline, long after the evaluation finished).
   const limit = deadline ? deadlineAbort(deadline, clock) : undefined;
+  // The evaluation's own signal: the caller's signal may outlive thousands of evaluations, so
+  // nothing below attaches to it directly, and this link is removed when the evaluation ends.
+  const scope = linkSignal(options.signal, limit?.signal);
   try {
-    return await evaluate(driver, prompt, options, loop, clock, anySignal(options.signal, limit?.signal));
+    return await evaluate(driver, prompt, options, loop, clock, scope.signal);
   } finally {
+    scope.release();
     limit?.cancel();
   }
 }
@@ -80,12 +85,7 @@ async function evaluate<Output>(
   clock: Clock,
   signal: AbortSignal,
 ): Promise<PromptResponse<Output>> {
-  const log = baseLog.bind({
-    prompt: prompt.name,
-    adapter: driver.name,
-    sessionId: options.session.sessionId,
-    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
-  });
+  const log = evaluationLog(driver, prompt, options);
   const beat = options.heartbeat ?? (() => {});
   const deadline = options.deadline ?? options.budget?.deadline;
   const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
@@ -95,14 +95,7 @@ async function evaluate<Output>(
   }
   if (signal.aborted) throw signal.reason;
 
-  const rendered = prompt.render({ session: options.session });
-  dispatchPromptRendered(driver.name, prompt, rendered, options, clock);
-  if (log.isEnabled("debug")) {
-    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
-      chars: rendered.text.length,
-      tools: rendered.tools.length,
-    });
-  }
+  const rendered = render(driver, prompt, options, clock, log);
 
   await using resources = evaluationResources(prompt, options).open();
   resources.start();
@@ -127,57 +120,126 @@ async function evaluate<Output>(
     repairs: 0,
     log,
   };
-  const throttle = throttlePolicy(loop.throttle);
+  const throttle = throttleOptions(driver, loop, clock, deadline, signal);
   const maxTurns = loop.maxTurns ?? 32;
   const maxRepairs = loop.maxRepairs ?? 1;
 
   for (let turnNumber = 1; turnNumber <= maxTurns; turnNumber++) {
     beat();
     if (signal.aborted) throw signal.reason;
-    const turn = await callProvider(state, signal, throttle, deadline, clock);
+    const turn = await callProvider(state, signal, throttle);
     state.usage = addUsage(state.usage, turn.usage);
     tracker?.recordCumulative(state.evaluationId, state.usage);
     tracker?.check();
 
     if (turn.toolCalls.length > 0) {
-      if (log.isEnabled("debug")) {
-        log.debug("adapter.evaluate.tool_calls", "Model requested tools.", {
-          count: turn.toolCalls.length,
-          turn: turnNumber,
-        });
-      }
-      const outcomes: ToolOutcome[] = [];
-      for (const call of turn.toolCalls) {
-        const execution = await executeToolCall(call, toolContext);
-        outcomes.push({ call, output: execution.output, isError: !execution.result.success });
-      }
-      state.conversation.addToolResults(outcomes);
+      await runToolCalls(state, turn, toolContext, turnNumber);
       tracker?.check();
       continue;
     }
-
-    let output: Output;
-    try {
-      output = finalOutput(rendered, turn) as Output;
-    } catch (err) {
-      if (!(err instanceof OutputParseError) || state.repairs >= maxRepairs) throw err;
-      state.repairs++;
-      log.info(
-        "adapter.evaluate.repair",
-        "Final answer failed the output schema; asking the model to fix it.",
-        {
-          issues: err.issues.length,
-        },
-      );
-      state.conversation.addUserMessage(repairMessage(err));
-      continue;
-    }
-    return finish(state, options, prompt.name, turn, output, clock);
+    const answer = acceptAnswer(state, turn, maxRepairs);
+    if (answer.repaired) continue;
+    return finish(state, options, prompt.name, turn, answer.output as Output, clock);
   }
   throw new PromptEvaluationError(
     `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
     { phase: "response", promptName: prompt.name },
   );
+}
+
+function evaluationLog(
+  driver: ProviderDriver,
+  prompt: EvaluablePrompt<unknown>,
+  options: EvaluateOptions,
+): Logger {
+  return baseLog.bind({
+    prompt: prompt.name,
+    adapter: driver.name,
+    sessionId: options.session.sessionId,
+    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
+  });
+}
+
+/** Render the prompt for this evaluation and publish `PromptRendered`. */
+function render<Output>(
+  driver: ProviderDriver,
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  clock: Clock,
+  log: Logger,
+): RenderedPrompt<Output> {
+  const rendered = prompt.render({ session: options.session });
+  dispatchPromptRendered(driver.name, prompt, rendered, options, clock);
+  if (log.isEnabled("debug")) {
+    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
+      chars: rendered.text.length,
+      tools: rendered.tools.length,
+    });
+  }
+  return rendered;
+}
+
+/** The retry settings of every request of one evaluation, built once rather than per turn. */
+function throttleOptions(
+  driver: ProviderDriver,
+  loop: LoopOptions,
+  clock: Clock,
+  deadline: Deadline | undefined,
+  signal: AbortSignal,
+): ThrottleOptions {
+  return {
+    classify: (error) => driver.classifyError(error, clock.epochMs()),
+    policy: throttlePolicy(loop.throttle),
+    clock,
+    deadline,
+    signal,
+    describe: `${driver.name} ${driver.model}`,
+  };
+}
+
+/** Run the turn's tool calls in order and hand their results to the conversation. */
+async function runToolCalls(
+  state: LoopState,
+  turn: ModelTurn,
+  toolContext: ToolExecutionContext,
+  turnNumber: number,
+): Promise<void> {
+  if (state.log.isEnabled("debug")) {
+    state.log.debug("adapter.evaluate.tool_calls", "Model requested tools.", {
+      count: turn.toolCalls.length,
+      turn: turnNumber,
+    });
+  }
+  const outcomes: ToolOutcome[] = [];
+  for (const call of turn.toolCalls) {
+    const execution = await executeToolCall(call, toolContext);
+    outcomes.push({ call, output: execution.output, isError: !execution.result.success });
+  }
+  state.conversation.addToolResults(outcomes);
+}
+
+/**
+ * The typed final answer, or, when it fails the output schema and a repair is left, the repair
+ * request sent back to the model.
+ */
+function acceptAnswer(
+  state: LoopState,
+  turn: ModelTurn,
+  maxRepairs: number,
+): { readonly repaired: true } | { readonly repaired: false; readonly output: unknown } {
+  try {
+    return { repaired: false, output: finalOutput(state.rendered, turn) };
+  } catch (err) {
+    if (!(err instanceof OutputParseError) || state.repairs >= maxRepairs) throw err;
+    state.repairs++;
+    state.log.info(
+      "adapter.evaluate.repair",
+      "Final answer failed the output schema; asking the model to fix it.",
+      { issues: err.issues.length },
+    );
+    state.conversation.addUserMessage(repairMessage(err));
+    return { repaired: true };
+  }
 }
 
 interface LoopState {
@@ -193,23 +255,14 @@ interface LoopState {
 async function callProvider(
   state: LoopState,
   signal: AbortSignal,
-  throttle: ThrottlePolicy,
-  deadline: EvaluateOptions["deadline"],
-  clock: Clock,
+  throttle: ThrottleOptions,
 ): Promise<ModelTurn> {
   const { driver, log } = state;
   if (log.isEnabled("debug")) {
     log.debug("provider.request", "Calling the provider.", { model: driver.model });
   }
   try {
-    const turn = await withThrottle(() => state.conversation.next(signal), {
-      classify: (error) => driver.classifyError(error, clock.epochMs()),
-      policy: throttle,
-      clock,
-      deadline,
-      signal,
-      describe: `${driver.name} ${driver.model}`,
-    });
+    const turn = await withThrottle(() => requestTurn(state.conversation, signal), throttle);
     if (log.isEnabled("debug")) {
       log.debug("provider.response", "Provider answered.", {
         toolCalls: turn.toolCalls.length,
@@ -232,6 +285,16 @@ async function callProvider(
       { cause: error },
     );
   }
+}
+
+/**
+ * One provider request under its own child signal, released when the request settles: SDKs add
+ * an abort listener per request to the signal they are given (the `openai` client never removes
+ * it), so handing them the evaluation's signal would collect one listener per turn.
+ */
+async function requestTurn(conversation: ProviderConversation, signal: AbortSignal): Promise<ModelTurn> {
+  using request = linkSignal(signal);
+  return await conversation.next(request.signal);
 }
 
 function finalOutput(rendered: RenderedPrompt<unknown>, turn: ModelTurn): unknown {

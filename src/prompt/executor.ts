@@ -16,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { BudgetTracker } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import { anySignal, type Deadline } from "../deadline.js";
+import { type Deadline, type LinkedSignal, linkSignal } from "../deadline.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
 import { FilesystemKey } from "../filesystem/index.js";
 import type { ResourceContext } from "../resources/index.js";
@@ -94,7 +94,8 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
   const params = parsed.params;
   ctx.signal?.throwIfAborted();
   ctx.deadline?.check(`tool "${call.name}"`);
-  const toolContext = makeToolContext(call, ctx, beat);
+  using callSignal = new CallSignal(ctx.signal);
+  const toolContext = makeToolContext(call, ctx, beat, callSignal);
   const policies = rendered.policies;
   if (log.isEnabled("debug")) {
     log.debug("tool.execution.start", "Executing tool.", { tool: call.name, callId: call.id });
@@ -232,13 +233,40 @@ function parseArguments(rendered: RenderedTool, raw: ToolCall["arguments"]): Par
   };
 }
 
-function makeToolContext(call: ToolCall, ctx: ToolExecutionContext, beat: () => void): ToolContext {
+/**
+ * The signal a tool call sees: its own child of the evaluation's signal, unlinked when the call
+ * settles, so a handler that hands it to an SDK (which adds an abort listener per request) leaves
+ * nothing behind on the evaluation's signal. Made on first read: most handlers never read it,
+ * and an `AbortSignal` costs microseconds to create.
+ */
+class CallSignal implements Disposable {
+  private link: LinkedSignal | undefined;
+  constructor(private readonly parent: AbortSignal | undefined) {}
+
+  get signal(): AbortSignal {
+    this.link ??= linkSignal(this.parent);
+    return this.link.signal;
+  }
+
+  [Symbol.dispose](): void {
+    this.link?.release();
+  }
+}
+
+function makeToolContext(
+  call: ToolCall,
+  ctx: ToolExecutionContext,
+  beat: () => void,
+  callSignal: CallSignal,
+): ToolContext {
   return {
     session: ctx.session,
     resources: ctx.resources,
     filesystem: ctx.resources.getOptional(FilesystemKey),
     prompt: ctx.prompt,
-    signal: ctx.signal ?? anySignal(),
+    get signal() {
+      return callSignal.signal;
+    },
     adapter: ctx.adapter,
     beat,
     ...(ctx.deadline ? { deadline: ctx.deadline } : {}),

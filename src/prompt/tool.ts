@@ -79,7 +79,11 @@ export interface ToolContext {
   readonly filesystem: import("../filesystem/index.js").Filesystem | undefined;
   /** The bound prompt being evaluated. */
   readonly prompt: unknown;
-  /** Aborts when the evaluation is cancelled or its deadline passes. */
+  /**
+   * Aborts when the evaluation is cancelled or its deadline passes while this call runs. It
+   * belongs to this call: once the handler settles it is detached from the evaluation and never
+   * aborts, so do not keep it for work that outlives the call.
+   */
   readonly signal: AbortSignal;
   readonly deadline?: Deadline;
   readonly budgetTracker?: BudgetTracker;
