@@ -9,6 +9,8 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
     testTimeout: 20_000,
+    // A process warning (MaxListenersExceededWarning above all) fails the test that caused it.
+    setupFiles: ["./test/setup/process-warnings.ts"],
     reporters: ["default", "./scripts/summary-reporter.ts"],
     coverage: {
       provider: "v8",
