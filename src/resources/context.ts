@@ -101,6 +101,12 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   readonly #stack: { readonly key: ResourceKey<unknown>; readonly scope: Scope }[] = [];
 
   readonly #ambient: ResourceResolver;
+  /**
+   * True when a `toolCall` binding exists. Without one a tool scope has nothing to hold, and
+   * skipping the AsyncLocalStorage keeps Node's promise hooks off: once enabled they tax every
+   * promise in the process (10–20 µs per model turn through an SDK client, measured by bench/soak).
+   */
+  readonly #scoped: boolean;
   #toolScopeCount = 0;
   #closing: Promise<void> | undefined;
 
@@ -109,6 +115,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     this.registry = registry;
     this.#log = options.logger ?? getLogger("weakincentives.resources");
     this.#ambient = this.#resolverFor(() => TOOL_SCOPES.getStore()?.get(this));
+    this.#scoped = registry.bindings.some((binding) => binding.scope === "toolCall");
   }
 
   /** True once {@link ResourceContext.close} has been called. */
@@ -151,6 +158,9 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
    */
   async toolScope<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
     this.#assertOpen("toolScope()");
+    // Nothing is scoped to a tool call: there is no scope to open, log or close (this runs on
+    // every tool call of every evaluation).
+    if (!this.#scoped) return await fn(this.#ambient);
     this.#toolScopeCount += 1;
     const id = this.#toolScopeCount;
     const scope: ToolScope = new ToolScope(

@@ -114,27 +114,40 @@ export class InProcessDispatcher implements Dispatcher {
     const type = typeOf(event);
     const handlers = type ? this.byType.get(type) : undefined;
     const wildcard = this.wildcard;
+    // Every event of every evaluation comes through here: no closure per dispatch.
     let errors: HandlerFailure[] | undefined;
     let invoked = 0;
-    const run = (handler: StoredHandler): void => {
-      invoked++;
-      try {
-        const returned = handler(event, type);
-        if (returned && typeof (returned as Promise<void>).then === "function") {
-          (returned as Promise<void>).then(undefined, (error: unknown) =>
-            reportFailure(type, handler, error),
-          );
-        }
-      } catch (error) {
-        reportFailure(type, handler, error);
-        errors ??= [];
-        errors.push({ handler: handlerName(handler), error });
-      }
-    };
-    if (handlers) for (const handler of handlers) run(handler);
-    for (const handler of wildcard) run(handler);
-    const failures = errors ?? [];
+    if (handlers) {
+      for (const handler of handlers) errors = deliver(handler, event, type, errors);
+      invoked += handlers.length;
+    }
+    for (const handler of wildcard) errors = deliver(handler, event, type, errors);
+    invoked += wildcard.length;
+    const failures = errors ?? NO_FAILURES;
     return { event, handlersInvoked: invoked, errors: failures, ok: failures.length === 0 };
+  }
+}
+
+const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([]);
+
+/** Call one handler; returns `errors` with its failure appended when it threw. */
+function deliver(
+  handler: StoredHandler,
+  event: object,
+  type: DataType | undefined,
+  errors: HandlerFailure[] | undefined,
+): HandlerFailure[] | undefined {
+  try {
+    const returned = handler(event, type);
+    if (returned && typeof (returned as Promise<void>).then === "function") {
+      (returned as Promise<void>).then(undefined, (error: unknown) => reportFailure(type, handler, error));
+    }
+    return errors;
+  } catch (error) {
+    reportFailure(type, handler, error);
+    const list = errors ?? [];
+    list.push({ handler: handlerName(handler), error });
+    return list;
   }
 }
 
