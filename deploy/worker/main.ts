@@ -68,8 +68,8 @@ async function main(): Promise<number> {
     await group.run(); // until SIGTERM / SIGINT
     return 0;
   } finally {
-    await requests.close();
-    await deadLetters?.close();
+    // Closed together: during a broker outage each close waits out its own grace period.
+    await Promise.all([requests.close(), deadLetters?.close()]);
   }
 }
 

@@ -33,6 +33,7 @@ import {
   ReceiptHandleExpiredError,
   ReplyNotAvailableError,
 } from "./errors.js";
+import { onAbort } from "./internal/abort-fanout.js";
 import {
   DELETED,
   Entry,
@@ -69,8 +70,8 @@ export interface InMemoryMailboxOptions {
 /** A receive blocked in a long poll. */
 class Waiter<Body, ReplyBody> {
   timer: TimerHandle | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
+  /** Stops listening to the caller's signal. */
+  unlink: (() => void) | undefined = undefined;
 
   constructor(
     readonly maxMessages: number,
@@ -153,11 +154,8 @@ class Queue<Body, ReplyBody> {
       if (Number.isFinite(waitTimeSeconds)) {
         waiter.timer = this.clock.setTimer(waitTimeSeconds * 1000, () => this.waitEnded(waiter));
       }
-      if (signal !== undefined) {
-        waiter.signal = signal;
-        waiter.onAbort = () => this.release(waiter, []);
-        signal.addEventListener("abort", waiter.onAbort, { once: true });
-      }
+      // One listener per signal however many receives wait on it (no MaxListenersExceededWarning).
+      if (signal !== undefined) waiter.unlink = onAbort(signal, () => this.release(waiter, []));
     });
   }
 
@@ -299,7 +297,7 @@ class Queue<Body, ReplyBody> {
   private release(waiter: Waiter<Body, ReplyBody>, messages: Message<Body, ReplyBody>[]): void {
     this.waiters.delete(waiter);
     waiter.timer?.cancel();
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener("abort", waiter.onAbort);
+    waiter.unlink?.();
     waiter.resolve(messages);
   }
 

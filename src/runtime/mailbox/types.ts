@@ -7,6 +7,8 @@
  * Durations here are **seconds**, as in SQS and the deployment guide.
  */
 
+import type { MailboxSerializationError } from "./errors.js";
+
 /** Largest visibility timeout, in seconds (12 hours, as in SQS). */
 export const MAX_VISIBILITY_TIMEOUT = 43_200;
 
@@ -39,6 +41,12 @@ export interface Message<Body, ReplyBody = unknown> {
   /** Stable across deliveries. */
   readonly id: string;
   readonly body: Body;
+  /**
+   * Set by the Redis and SQS backends when the stored body cannot be read (it is not JSON, or it
+   * fails the mailbox's `bodySchema`); `body` then holds the raw value. Such a message is delivered
+   * rather than skipped so it can be dead-lettered (MainLoop does, with this error as the reason).
+   */
+  readonly bodyError?: MailboxSerializationError | undefined;
   /** New for every delivery; a stale handle cannot settle the message. */
   readonly receiptHandle: string;
   /** 1 on the first delivery, +1 on each redelivery. */

@@ -4,6 +4,7 @@
  * outcome is logged and published as a `MessageHandled` event for metrics.
  */
 
+import type { z } from "zod";
 import { Deadline } from "../../deadline.js";
 import { writeBundle } from "../../debug/bundle.js";
 import { DeadlineExceededError, describeThrown, errorTypeName, WinkError } from "../../errors.js";
@@ -50,12 +51,9 @@ export class MessageHandler<Req, Out> {
   async handle(message: Message<unknown, MainLoopResult<Out>>, lease: MessageLease): Promise<void> {
     const startedMs = this.loop.clock.monotonic();
     const parsed = this.loop.envelopeSchema.safeParse(message.body);
-    if (!parsed.success) {
-      const error = new MailboxSerializationError(
-        `Message ${message.id} in "${this.loop.requests.name}" is not a valid request envelope:\n${formatIssues(
-          schemaIssues(parsed.error),
-        )}\nSend { request, requestId } with a request that matches the loop's schema.`,
-      );
+    // A body the mailbox could not read (not JSON) can never succeed: dead-letter it with that reason.
+    if (message.bodyError !== undefined || !parsed.success) {
+      const error = message.bodyError ?? invalidEnvelope(message.id, this.loop.requests.name, parsed.error);
       await this.fail({ message, startedMs }, error, true);
       return;
     }
@@ -362,6 +360,20 @@ function describeError(error: unknown): MainLoopError {
     ...(error instanceof WinkError ? { code: error.code } : {}),
     message: redactText(error instanceof Error ? error.message : describeThrown(error)),
   };
+}
+
+/** The error of a message whose body is JSON but not a request envelope of this loop. */
+function invalidEnvelope(
+  messageId: string,
+  mailbox: string,
+  error: z.ZodError | undefined,
+): MailboxSerializationError {
+  const issues = error === undefined ? "" : `:\n${formatIssues(schemaIssues(error))}`;
+  return new MailboxSerializationError(
+    `Message ${messageId} in "${mailbox}" is not a valid request envelope${issues}\n` +
+      `Send { request, requestId? } with a request that matches the loop's schema.`,
+    { details: { mailbox, messageId } },
+  );
 }
 
 /** Raised when a request's own deadline has already passed when it is picked up. */

@@ -39,6 +39,7 @@ import type { DLQPolicy } from "../mailbox/dlq.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
 import { Session } from "../session/index.js";
 import { MessageHandler } from "./handler.js";
+import { holdProcessOpen } from "./keep-alive.js";
 import { type MainLoopRequest, type MainLoopResult, mainLoopRequestSchema } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
@@ -257,6 +258,8 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       );
     }
     this.active = true;
+    // Until it is told to stop, a running loop is the reason the process exists.
+    const release = holdProcessOpen();
     const signal = options.signal;
     // The loop's own settings win over the group-wide defaults LoopGroup passes in.
     const visibilityTimeout = this.config.visibilityTimeout ?? options.visibilityTimeout ?? 300;
@@ -320,6 +323,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       await Promise.all(inflight);
     } finally {
       wakeup.dispose();
+      release();
       this.active = false;
       log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
     }

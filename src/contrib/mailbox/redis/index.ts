@@ -15,8 +15,12 @@
  *   RedisMailbox of that name on the same client.
  * - **TTL**: every operation refreshes the keys' expiry (`ttlSeconds`, 3 days; 0 disables), so
  *   abandoned queues disappear.
- * - **Bodies** are JSON. An unserializable body fails `send` with `MailboxSerializationError`;
- *   a stored body that fails `bodySchema` is still delivered, with `message.bodyError` set.
+ * - **Bodies** are JSON of at most `maxMessageBytes` (256 KiB by default, as SQS). An
+ *   unserializable or oversized body fails `send` with `MailboxSerializationError`; a stored
+ *   body that is not JSON or fails `bodySchema` is still delivered, with `message.bodyError` set.
+ * - **Outages**: a command Redis does not answer within `responseTimeoutMs` (5 s) throws
+ *   `MailboxConnectionError`; abort and `close()` end a long poll at once; `close()` drops an
+ *   owned connection that does not take QUIT within `closeTimeoutMs` (2 s).
  *
  * @example
  * ```ts
@@ -45,7 +49,11 @@
 export { RedisMailbox } from "./mailbox.js";
 export type { RedisMessage } from "./message.js";
 export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
   DEFAULT_TTL_SECONDS,
+  MAX_MESSAGE_BYTES_LIMIT,
   type RedisClient,
   type RedisMailboxOptions,
   type RedisMailboxUrlOptions,

@@ -6,7 +6,6 @@
 
 import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { TimerHandle } from "../../../clock.js";
 import { WinkError } from "../../../errors.js";
 import { getLogger } from "../../../runtime/logging/index.js";
 import {
@@ -16,6 +15,8 @@ import {
   ReceiptHandleExpiredError,
   ReplyNotAvailableError,
 } from "../../../runtime/mailbox/errors.js";
+import { WakeList } from "../../../runtime/mailbox/internal/abort-fanout.js";
+import { interruptible, type WaitOutcome } from "../../../runtime/mailbox/internal/interruptible.js";
 import type {
   Mailbox,
   MailboxResolver,
@@ -23,9 +24,16 @@ import type {
   SendOptions,
 } from "../../../runtime/mailbox/types.js";
 import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js";
-import { connectionError, decodeDeliveries, encodeBody } from "./internal/codec.js";
+import {
+  closedClientError,
+  connectionError,
+  decodeDeliveries,
+  encodeBody,
+  noAnswerError,
+} from "./internal/codec.js";
+import { Reaper, releaseLate } from "./internal/reaper.js";
 import { type LuaScript, REAP_BATCH, type RedisClient, SCRIPTS } from "./internal/scripts.js";
-import { openClient, resolveSettings, type Settings } from "./internal/settings.js";
+import { clientClosure, openClient, resolveSettings, type Settings } from "./internal/settings.js";
 import { type DeliveryOps, RedisMessage } from "./message.js";
 import type { RedisMailboxOptions, RedisMailboxUrlOptions } from "./options.js";
 import { parseRedisMailboxUrl } from "./url.js";
@@ -40,6 +48,10 @@ const log = getLogger("weakincentives.contrib.mailbox.redis");
  * The reaper starts with the first `receive`, so mailboxes that only send (such as the reply
  * mailboxes the default resolver opens) never poll Redis. `receive` also returns expired messages
  * to the queue itself, so correctness never waits on the reaper.
+ *
+ * No call waits on an unreachable server for long: each command gives up after
+ * `responseTimeoutMs` (a `MailboxConnectionError`), a receive ends at once on abort or close, and
+ * `close()` drops an owned connection that does not take QUIT within `closeTimeoutMs`.
  */
 export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, ReplyBody> {
   readonly name: string;
@@ -47,23 +59,34 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   readonly #settings: Settings;
   readonly #schema: z.ZodType<Body> | undefined;
   readonly #resolver: MailboxResolver;
-  readonly #closing = new AbortController();
+  /** Woken by close(): one callback per waiting receive, never one listener per receive. */
+  readonly #closing = new WakeList();
+  /** Woken once the client is closed by the mailbox that owns it (this one or another). */
+  readonly #clientClosed: WakeList;
   readonly #ops: DeliveryOps<ReplyBody>;
+  readonly #reaper: Reaper;
   #ownsClient = false;
-  #reaper: TimerHandle | undefined = undefined;
-  #reaperStarted = false;
-  #reaperFailing = false;
+  #closed: Promise<void> | undefined = undefined;
 
   constructor(options: RedisMailboxOptions<Body>) {
     const settings = resolveSettings(options);
-    const { name, keyPrefix, ttlSeconds, clock } = settings;
+    const { name, keyPrefix, ttlSeconds, clock, maxMessageBytes, responseTimeoutMs } = settings;
     this.name = name;
     this.#client = options.client;
+    this.#clientClosed = clientClosure(options.client);
     this.#settings = settings;
     this.#schema = options.bodySchema;
     this.#resolver = options.resolver ?? {
       resolve: (replyName) =>
-        new RedisMailbox({ name: replyName, client: options.client, keyPrefix, ttlSeconds, clock }),
+        new RedisMailbox({
+          name: replyName,
+          client: options.client,
+          keyPrefix,
+          ttlSeconds,
+          clock,
+          maxMessageBytes,
+          responseTimeoutMs,
+        }),
     };
     this.#ops = {
       name,
@@ -72,6 +95,12 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       extend: (id, handle, ms) => this.#settle(SCRIPTS.extend, "extend the visibility of", id, handle, [ms]),
       reply: (id, replyTo, body) => this.#reply(id, replyTo, body),
     };
+    this.#reaper = new Reaper({
+      name,
+      clock,
+      intervalMs: settings.reaperIntervalMs,
+      reapExpired: () => this.reapExpired(),
+    });
   }
 
   /**
@@ -110,9 +139,13 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   }
 
   get closed(): boolean {
-    return this.#closing.signal.aborted;
+    return this.#closing.woken;
   }
 
+  /**
+   * Enqueue `body` as JSON; resolves with the message id. Throws `MailboxSerializationError`
+   * before storing anything when the body has no JSON form or its JSON is over `maxMessageBytes`.
+   */
   async send(body: Body, options?: SendOptions): Promise<string> {
     if (this.closed) {
       throw new MailboxClosedError(
@@ -129,7 +162,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       );
     }
     const id = randomUUID();
-    const text = encodeBody(this.name, id, body);
+    const text = encodeBody(this.name, id, body, this.#settings.maxMessageBytes);
     const stored = await this.#run(SCRIPTS.send, "send a message", [
       id,
       text,
@@ -152,22 +185,25 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
 
   /**
    * Take up to `maxMessages` messages. With `waitTimeSeconds`, asks Redis again every
-   * `pollIntervalMs` until a message arrives, the wait ends, `signal` aborts or the mailbox closes.
+   * `pollIntervalMs` until a message arrives, the wait ends, `signal` aborts or the mailbox
+   * closes; the last two end it at once with `[]`, even while Redis is not answering. A poll
+   * Redis does not answer within `responseTimeoutMs` throws `MailboxConnectionError`.
    */
   async receive(options?: ReceiveOptions): Promise<RedisMessage<Body, ReplyBody>[]> {
     const { maxMessages, visibilityTimeout, waitTimeSeconds } = normalizeReceiveOptions(options);
     const signal = options?.signal;
     if (this.closed || signal?.aborted) return [];
-    this.#startReaper();
+    this.#reaper.start();
     const visibilityMs = Math.round(visibilityTimeout * 1000);
-    const deadline = this.#settings.clock.monotonic() + waitTimeSeconds * 1000;
+    const { clock, pollIntervalMs } = this.#settings;
+    const deadline = clock.monotonic() + waitTimeSeconds * 1000;
     for (;;) {
-      const got = await this.#receiveOnce(maxMessages, visibilityMs);
-      if (got.length > 0 || this.closed || signal?.aborted) return got;
-      const remaining = deadline - this.#settings.clock.monotonic();
+      const got = await this.#receiveOnce(maxMessages, visibilityMs, signal);
+      if (got === undefined) return [];
+      if (got.length > 0) return got;
+      const remaining = deadline - clock.monotonic();
       if (remaining <= 0) return got;
-      await this.#pause(Math.min(this.#settings.pollIntervalMs, remaining), signal);
-      if (this.closed || signal?.aborted) return [];
+      if (!(await this.#pause(Math.min(pollIntervalMs, remaining), signal))) return [];
     }
   }
 
@@ -191,31 +227,73 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   }
 
   /**
-   * Stop: later receives return nothing and sends throw; waiting receivers wake with nothing; the
-   * reaper stops. Closes the client only when {@link RedisMailbox.fromUrl} made it. Idempotent.
+   * Stop: later receives return nothing and sends throw; waiting receivers wake at once with
+   * nothing; the reaper stops. Closes the client only when {@link RedisMailbox.fromUrl} made it:
+   * QUIT when connected, and the connection is dropped when QUIT gets no answer within
+   * `closeTimeoutMs` or Redis is unreachable, so `close()` returns within `closeTimeoutMs` whatever
+   * the server does. Idempotent: later calls return the first call's promise.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.#closing.abort();
-    this.#reaper?.cancel();
-    this.#reaper = undefined;
-    if (this.#ownsClient) {
-      try {
-        await this.#client.quit();
-      } catch {
-        this.#client.disconnect();
-      }
-    }
+  close(): Promise<void> {
+    this.#closed ??= this.#close();
+    return this.#closed;
   }
 
-  async #receiveOnce(max: number, visibilityMs: number): Promise<RedisMessage<Body, ReplyBody>[]> {
+  async #close(): Promise<void> {
+    this.#closing.wakeAll();
+    this.#reaper.stop();
+    if (!this.#ownsClient) return;
+    const client = this.#client;
+    // While the connection is down, QUIT would wait in the client's offline queue: drop it instead.
+    if (client.status === "ready") {
+      const quit = client.quit().then(
+        () => true,
+        () => false,
+      );
+      const { clock, closeTimeoutMs } = this.#settings;
+      const outcome = await interruptible(quit, { clock, timeoutMs: closeTimeoutMs });
+      if (outcome.kind !== "done" || !outcome.value) client.disconnect();
+    } else {
+      client.disconnect();
+    }
+    this.#clientClosed.wakeAll();
+  }
+
+  /** One poll; `undefined` when the signal or close() ended the wait first. */
+  async #receiveOnce(
+    max: number,
+    visibilityMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<RedisMessage<Body, ReplyBody>[] | undefined> {
     const suffixes = Array.from({ length: max }, () => randomBytes(12).toString("hex"));
-    const reply = await this.#run(SCRIPTS.receive, "receive messages", [
+    const action = "receive messages";
+    const call = SCRIPTS.receive.run(this.#client, this.#settings.keys, [
       visibilityMs,
       this.#settings.ttlSeconds,
       ...suffixes,
     ]);
-    const messages = decodeDeliveries(this.name, reply, this.#schema).map(
+    const { clock, responseTimeoutMs, address } = this.#settings;
+    let outcome: WaitOutcome<unknown>;
+    try {
+      outcome = await interruptible(call, {
+        clock,
+        timeoutMs: responseTimeoutMs,
+        signal,
+        closing: [this.#closing, this.#clientClosed],
+      });
+    } catch (error) {
+      throw connectionError(this.name, address, action, error);
+    }
+    if (outcome.kind !== "done") {
+      releaseLate(call, {
+        name: this.name,
+        client: this.#client,
+        keys: this.#settings.keys,
+        ttlSeconds: this.#settings.ttlSeconds,
+      });
+      if (outcome.kind === "stopped") return undefined;
+      throw noAnswerError(this.name, address, action, responseTimeoutMs);
+    }
+    const messages = decodeDeliveries(this.name, outcome.value, this.#schema).map(
       (d) => new RedisMessage(this.#ops, d),
     );
     if (messages.length > 0 && log.isEnabled("debug")) {
@@ -228,28 +306,37 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
     return messages;
   }
 
-  /** Sleep on the clock; wakes early (without throwing) on `signal` or close. */
-  async #pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    const wake = new AbortController();
-    const onAbort = (): void => wake.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    this.#closing.signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      await this.#settings.clock.sleep(ms, wake.signal);
-    } catch {
-      // Woken by an abort or close: the caller checks which.
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      this.#closing.signal.removeEventListener("abort", onAbort);
-    }
+  /** Sleep on the clock; false when `signal` or close() woke it early. */
+  async #pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+    const { clock } = this.#settings;
+    const timer = new AbortController();
+    const outcome = await interruptible(clock.sleep(ms, timer.signal), {
+      clock,
+      timeoutMs: Number.POSITIVE_INFINITY,
+      signal,
+      closing: [this.#closing, this.#clientClosed],
+    });
+    if (outcome.kind === "done") return true;
+    timer.abort();
+    return false;
   }
 
+  /** Run `script`; a failure or no answer within `responseTimeoutMs` becomes `MailboxConnectionError`. */
   async #run(script: LuaScript, action: string, args: readonly (string | number)[]): Promise<unknown> {
+    const { clock, responseTimeoutMs, address } = this.#settings;
+    let outcome: WaitOutcome<unknown>;
     try {
-      return await script.run(this.#client, this.#settings.keys, args);
+      outcome = await interruptible(script.run(this.#client, this.#settings.keys, args), {
+        clock,
+        timeoutMs: responseTimeoutMs,
+        closing: [this.#clientClosed],
+      });
     } catch (error) {
-      throw connectionError(this.name, this.#settings.address, action, error);
+      throw connectionError(this.name, address, action, error);
     }
+    if (outcome.kind === "stopped") throw closedClientError(this.name, address, action);
+    if (outcome.kind === "timed_out") throw noAnswerError(this.name, address, action, responseTimeoutMs);
+    return outcome.value;
   }
 
   async #settle(
@@ -288,41 +375,5 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       );
     }
     return this.#resolver.resolve(replyTo).send(body);
-  }
-
-  #startReaper(): void {
-    if (this.#reaperStarted || this.#settings.reaperIntervalMs === 0) return;
-    this.#reaperStarted = true;
-    this.#scheduleReaper();
-  }
-
-  #scheduleReaper(): void {
-    if (this.closed) return;
-    this.#reaper = this.#settings.clock.setTimer(
-      this.#settings.reaperIntervalMs,
-      () => void this.#reapTick(),
-    );
-  }
-
-  /** One reaper run; the next is scheduled only after this one ends, so runs never overlap. */
-  async #reapTick(): Promise<void> {
-    this.#reaper = undefined;
-    try {
-      let moved = REAP_BATCH;
-      while (moved === REAP_BATCH && !this.closed) moved = await this.reapExpired();
-      if (this.#reaperFailing)
-        log.info("mailbox.reaper_recovered", "The reaper reaches Redis again.", { mailbox: this.name });
-      this.#reaperFailing = false;
-    } catch (error) {
-      // One warning per outage, not one per tick.
-      if (!this.#reaperFailing) {
-        log.warning("mailbox.reaper_failed", "The reaper could not reach Redis; it keeps trying.", {
-          mailbox: this.name,
-          error,
-        });
-      }
-      this.#reaperFailing = true;
-    }
-    this.#scheduleReaper();
   }
 }

@@ -11,6 +11,21 @@ export type { RedisClient };
 /** Seconds an idle queue's keys live: 3 days. */
 export const DEFAULT_TTL_SECONDS = 259_200;
 
+/**
+ * Largest JSON body a Redis mailbox accepts by default, in bytes: 256 KiB, SQS's default limit,
+ * so a request that fits one backend fits the other and a queue cannot be filled with huge bodies.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 262_144;
+
+/** The highest `maxMessageBytes` allowed: 512 MiB, the largest value Redis stores. */
+export const MAX_MESSAGE_BYTES_LIMIT = 536_870_912;
+
+/** How long one command may wait for Redis to answer by default: 5 s. */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 5_000;
+
+/** How long `close()` waits for QUIT on a client it owns by default, before dropping the connection: 2 s. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 2_000;
+
 /** Options of {@link RedisMailbox}. */
 export interface RedisMailboxOptions<Body> {
   /** The queue's name: used in its keys, in errors and logs, and as a reply address. */
@@ -40,6 +55,26 @@ export interface RedisMailboxOptions<Body> {
   readonly clock?: Clock;
   /** First part of the keys' hash tag: keys are `{PREFIX:NAME}:pending` and so on. Default `"wink"`. */
   readonly keyPrefix?: string;
+  /**
+   * Largest body `send` accepts, counted as UTF-8 bytes of its JSON; a larger one throws
+   * `MailboxSerializationError` naming its size and this limit, and nothing is stored. Default
+   * 262,144 (256 KiB, as SQS); at most 536,870,912.
+   */
+  readonly maxMessageBytes?: number;
+  /**
+   * Longest wait for Redis to answer one command, in ms. Past it the call throws
+   * `MailboxConnectionError` instead of hanging while the server is unreachable, so a `receive`
+   * ends by `waitTimeSeconds` + this at the latest (and at once on abort or `close()`). A receive
+   * Redis answers after the caller gave up has its messages put back at the head of the queue.
+   * Default 5,000; `Infinity` waits as long as the client does.
+   */
+  readonly responseTimeoutMs?: number;
+  /**
+   * How long `close()` waits for QUIT on a client the mailbox owns (see `fromUrl`) before it drops
+   * the connection, in ms; so `close()` returns within this even when Redis is unreachable.
+   * Default 2,000.
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 /** Options of {@link RedisMailbox.fromUrl}: those of the constructor, with the client made from the URL. */

@@ -2,6 +2,11 @@
  * `weakincentives/contrib/mailbox/sqs`: the mailbox contract on Amazon SQS, through the AWS SDK v3
  * (`@aws-sdk/client-sqs`, an optional peer dependency loaded only by this entry).
  *
+ * A received body that is not JSON (or fails `bodySchema`) is delivered with `bodyError` set, so
+ * it can be dead-lettered rather than cycle through the queue. Every call must be answered within
+ * `responseTimeoutMs` (10 s; a receive: beyond its long poll), and `close()` or an aborted signal
+ * ends a long poll at once, so an unreachable endpoint never hangs a worker.
+ *
  * @example
  * ```ts
  * import { SQSMailbox } from "weakincentives/contrib/mailbox/sqs";
@@ -13,6 +18,7 @@
  * ```
  */
 
+export { DEFAULT_RESPONSE_TIMEOUT_MS } from "./internal/check-options.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "./internal/codec.js";
 export { SQSMessage } from "./message.js";
 export type { SQSMailboxOptions, SQSMailboxUrlOptions } from "./options.js";

@@ -5,7 +5,7 @@
  * settled, so a second settle or a late reply fails with `MessageFinalizedError` without a call.
  */
 
-import { ReplyNotAvailableError } from "../../../runtime/mailbox/errors.js";
+import { type MailboxSerializationError, ReplyNotAvailableError } from "../../../runtime/mailbox/errors.js";
 import { SettlementGuard } from "../../../runtime/mailbox/settlement.js";
 import type { Mailbox, Message } from "../../../runtime/mailbox/types.js";
 import { validateVisibilityTimeout } from "../../../runtime/mailbox/validation.js";
@@ -25,6 +25,7 @@ export interface SQSMessageHost {
 export interface SQSDelivery<Body> {
   readonly id: string;
   readonly body: Body;
+  readonly bodyError?: MailboxSerializationError | undefined;
   readonly receiptHandle: string;
   readonly deliveryCount: number;
   readonly enqueuedAt: Date;
@@ -34,10 +35,17 @@ export interface SQSDelivery<Body> {
 /**
  * One delivery of an SQS message. `deliveryCount` is SQS's `ApproximateReceiveCount`,
  * `enqueuedAt` its `SentTimestamp`, and `replyTo` the `wink-reply-to` attribute.
+ *
+ * A body that is not JSON, or does not match the mailbox's `bodySchema`, is still delivered — so
+ * it can be dead-lettered or acknowledged instead of cycling through the queue — with `body`
+ * holding the raw text (or the parsed JSON) and {@link SQSMessage.bodyError} saying what is wrong.
  */
 export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, ReplyBody> {
   readonly id: string;
+  /** The decoded body; the raw value when {@link SQSMessage.bodyError} is set. */
   readonly body: Body;
+  /** Set when the body is not JSON or fails the `bodySchema`; undefined for every well-formed body. */
+  readonly bodyError: MailboxSerializationError | undefined;
   readonly receiptHandle: string;
   readonly deliveryCount: number;
   readonly replyTo: string | undefined;
@@ -49,6 +57,7 @@ export class SQSMessage<Body, ReplyBody = unknown> implements Message<Body, Repl
   constructor(host: SQSMessageHost, delivery: SQSDelivery<Body>) {
     this.id = delivery.id;
     this.body = delivery.body;
+    this.bodyError = delivery.bodyError;
     this.receiptHandle = delivery.receiptHandle;
     this.deliveryCount = delivery.deliveryCount;
     this.replyTo = delivery.replyTo;

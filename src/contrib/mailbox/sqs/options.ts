@@ -41,8 +41,9 @@ export interface SQSMailboxOptions<Body> {
   readonly clock?: Clock;
   /**
    * Validates bodies before sending and parses them on receipt. A received body that is not JSON
-   * or does not match is logged (`mailbox.sqs.undecodable_body`) and left invisible, so SQS's
-   * redrive policy moves it to the dead-letter queue after `maxReceiveCount` receives.
+   * or does not match is still delivered, with the raw value as `body` and `bodyError` set (logged
+   * as `mailbox.invalid_body`), so the consumer dead-letters it (MainLoop does) instead of
+   * leaving it to cycle through the queue.
    */
   readonly bodySchema?: z.ZodType<Body>;
   /** Largest message (JSON body + attributes) in bytes, checked before sending. Default 262,144 (256 KiB); at most 1 MiB. */
@@ -53,6 +54,12 @@ export interface SQSMailboxOptions<Body> {
    * `ReceiptHandleExpiredError`. `false` saves one request per acknowledgement.
    */
   readonly verifyAcknowledge?: boolean;
+  /**
+   * Longest wait for SQS to answer one call, in ms; for a receive, beyond its long poll. Past it
+   * the request is aborted and the call throws `MailboxConnectionError`, so an unreachable endpoint
+   * never hangs a worker (the SDK itself sets no such limit). Default 10,000; `Infinity` turns it off.
+   */
+  readonly responseTimeoutMs?: number;
   /** FIFO queues only: the message group of each sent body. Default `"default"` (one group, strict order). */
   readonly messageGroupId?: string | ((body: Body) => string);
 }

@@ -39,6 +39,8 @@ import type { z } from "zod";
 import { type Clock, SYSTEM_CLOCK } from "../../../clock.js";
 import { WinkError } from "../../../errors.js";
 import { MailboxClosedError, MailboxResolutionError } from "../../../runtime/mailbox/errors.js";
+import { onAbort } from "../../../runtime/mailbox/internal/abort-fanout.js";
+import { interruptible } from "../../../runtime/mailbox/internal/interruptible.js";
 import type {
   Mailbox,
   MailboxResolver,
@@ -49,7 +51,7 @@ import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js"
 import { toMailboxError } from "./internal/aws-errors.js";
 import { checkOptions } from "./internal/check-options.js";
 import { checkSize, encodeBody, messageBytes, validateOutgoing } from "./internal/codec.js";
-import { log, REPLY_TO_ATTRIBUTE, SqsQueue } from "./internal/queue.js";
+import { log, noAnswer, REPLY_TO_ATTRIBUTE, SqsQueue } from "./internal/queue.js";
 import type { SQSMessage } from "./message.js";
 import type { SQSMailboxOptions, SQSMailboxUrlOptions } from "./options.js";
 import { isSqsQueueName, parseSqsMailboxUrl } from "./url.js";
@@ -70,6 +72,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   readonly #bodySchema: z.ZodType<Body> | undefined;
   readonly #maxMessageBytes: number;
   readonly #messageGroupId: string | ((body: Body) => string);
+  readonly #responseTimeoutMs: number;
   readonly #receives = new Set<AbortController>();
   #closed = false;
   #waitClampLogged = false;
@@ -97,7 +100,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   }
 
   constructor(options: SQSMailboxOptions<Body>) {
-    const { queueUrl, queueName, name, maxMessageBytes, region } = checkOptions(options);
+    const { queueUrl, queueName, name, maxMessageBytes, responseTimeoutMs, region } = checkOptions(options);
     this.#queueName = queueName;
     this.name = name;
     this.client = options.client ?? new SQSClient({ ...(region && { region }), ...options.clientConfig });
@@ -105,9 +108,10 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
     this.#maxMessageBytes = maxMessageBytes;
     this.#bodySchema = options.bodySchema;
     this.#messageGroupId = options.messageGroupId ?? "default";
+    this.#responseTimeoutMs = responseTimeoutMs;
     const resolver =
       options.resolver ??
-      new SQSMailboxResolver({ client: this.client, clock: this.#clock, maxMessageBytes });
+      new SQSMailboxResolver({ client: this.client, clock: this.#clock, maxMessageBytes, responseTimeoutMs });
     this.#queue = new SqsQueue({
       client: this.client,
       mailbox: this.name,
@@ -116,6 +120,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
       clock: this.#clock,
       resolver,
       verifyAcknowledge: options.verifyAcknowledge ?? true,
+      responseTimeoutMs,
     });
   }
 
@@ -162,7 +167,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
           MessageDeduplicationId: randomUUID(),
         }
       : {};
-    const out = await this.#queue.call("SendMessage", (QueueUrl) =>
+    const out = await this.#queue.call("SendMessage", (QueueUrl, abortSignal) =>
       this.client.send(
         new SendMessageCommand({
           QueueUrl,
@@ -170,6 +175,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
           MessageAttributes: replyName === undefined ? undefined : attributes,
           ...fifo,
         }),
+        { abortSignal },
       ),
     );
     const id = out.MessageId ?? "";
@@ -182,32 +188,52 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   /**
    * ReceiveMessage. `visibilityTimeout` and `waitTimeSeconds` are rounded up to whole seconds; a
    * wait over 20 s is clamped to 20 (logged once per mailbox as `mailbox.sqs.wait_clamped`). An
-   * aborted `signal` or `close()` ends a long poll at once and the receive resolves with `[]`.
+   * aborted `signal` or `close()` ends a long poll at once and the receive resolves with `[]`,
+   * whatever the endpoint does; SQS must answer within the long poll plus `responseTimeoutMs`, or
+   * the receive throws `MailboxConnectionError`.
    */
   async receive(options?: ReceiveOptions): Promise<SQSMessage<Body, ReplyBody>[]> {
     const { maxMessages, visibilityTimeout, waitTimeSeconds } = normalizeReceiveOptions(options);
     const signal = options?.signal;
     if (this.#closed || signal?.aborted) return [];
+    // Aborted by close() or the caller's signal; one listener per signal however many receives wait.
     const controller = new AbortController();
-    const onAbort = (): void => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const unlink = signal === undefined ? undefined : onAbort(signal, () => controller.abort());
     this.#receives.add(controller);
     const started = this.#clock.monotonic();
+    const waitSeconds = this.#waitSeconds(waitTimeSeconds);
     let queueUrl: string | undefined;
     try {
-      queueUrl = await this.#queue.url();
-      const out = await this.client.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queueUrl,
-          MaxNumberOfMessages: maxMessages,
-          VisibilityTimeout: Math.ceil(visibilityTimeout),
-          WaitTimeSeconds: this.#waitSeconds(waitTimeSeconds),
-          MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-          MessageAttributeNames: [REPLY_TO_ATTRIBUTE],
-        }),
-        { abortSignal: controller.signal },
-      );
-      const messages = this.#queue.messages<Body, ReplyBody>(out.Messages ?? [], this.#bodySchema);
+      const work = this.#queue.url().then((url) => {
+        queueUrl = url;
+        return this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: maxMessages,
+            VisibilityTimeout: Math.ceil(visibilityTimeout),
+            WaitTimeSeconds: waitSeconds,
+            MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
+            MessageAttributeNames: [REPLY_TO_ATTRIBUTE],
+          }),
+          { abortSignal: controller.signal },
+        );
+      });
+      const limitMs = waitSeconds * 1000 + this.#responseTimeoutMs;
+      const outcome = await interruptible(work, {
+        clock: this.#clock,
+        timeoutMs: limitMs,
+        signal: controller.signal,
+      });
+      if (outcome.kind === "stopped") return [];
+      if (outcome.kind === "timed_out") {
+        controller.abort();
+        throw toMailboxError(noAnswer(limitMs), {
+          mailbox: this.name,
+          queueUrl,
+          operation: "ReceiveMessage",
+        });
+      }
+      const messages = this.#queue.messages<Body, ReplyBody>(outcome.value.Messages ?? [], this.#bodySchema);
       if (log.isEnabled("debug")) {
         log.debug("mailbox.receive", "Messages received", {
           mailbox: this.name,
@@ -218,11 +244,11 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
       }
       return messages;
     } catch (error) {
-      if (controller.signal.aborted) return [];
       if (error instanceof WinkError) throw error;
+      if (controller.signal.aborted) return [];
       throw toMailboxError(error, { mailbox: this.name, queueUrl, operation: "ReceiveMessage" });
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      unlink?.();
       this.#receives.delete(controller);
     }
   }
@@ -234,7 +260,9 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
    */
   async purge(): Promise<number> {
     const count = await this.approximateCount();
-    await this.#queue.call("PurgeQueue", (QueueUrl) => this.client.send(new PurgeQueueCommand({ QueueUrl })));
+    await this.#queue.call("PurgeQueue", (QueueUrl, abortSignal) =>
+      this.client.send(new PurgeQueueCommand({ QueueUrl }), { abortSignal }),
+    );
     return count;
   }
 
@@ -245,8 +273,10 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
       "ApproximateNumberOfMessagesNotVisible",
       "ApproximateNumberOfMessagesDelayed",
     ] as const;
-    const out = await this.#queue.call("GetQueueAttributes", (QueueUrl) =>
-      this.client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: [...names] })),
+    const out = await this.#queue.call("GetQueueAttributes", (QueueUrl, abortSignal) =>
+      this.client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: [...names] }), {
+        abortSignal,
+      }),
     );
     return names.reduce((sum, key) => sum + (Number(out.Attributes?.[key] ?? 0) || 0), 0);
   }
@@ -290,6 +320,8 @@ export interface SQSMailboxResolverOptions {
   readonly clock?: Clock;
   /** Passed to the mailboxes it opens. Default 262,144. */
   readonly maxMessageBytes?: number;
+  /** Passed to the mailboxes it opens. Default 10,000. */
+  readonly responseTimeoutMs?: number;
   /** Most mailboxes kept; the oldest is dropped beyond it. Default 1,000. */
   readonly cacheSize?: number;
 }
@@ -332,9 +364,16 @@ export class SQSMailboxResolver implements MailboxResolver {
         { details: { address } },
       );
     }
-    const { client, clock, maxMessageBytes } = this.#options;
+    const { client, clock, maxMessageBytes, responseTimeoutMs } = this.#options;
     const location = isUrl ? { queueUrl: address } : { queueName: address };
-    const mailbox = new SQSMailbox<unknown>({ ...location, client, clock, maxMessageBytes, resolver: this });
+    const mailbox = new SQSMailbox<unknown>({
+      ...location,
+      client,
+      clock,
+      maxMessageBytes,
+      responseTimeoutMs,
+      resolver: this,
+    });
     if (this.#mailboxes.size >= (this.#options.cacheSize ?? 1000)) {
       const oldest = this.#mailboxes.keys().next();
       if (!oldest.done) this.#mailboxes.delete(oldest.value);

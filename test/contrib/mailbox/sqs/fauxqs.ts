@@ -37,9 +37,9 @@ export interface TestSqs {
   stop(): Promise<void>;
 }
 
-/** Start fauxqs on a free port. */
-export async function startSqs(): Promise<TestSqs> {
-  const server = await startFauxqs({ port: 0, logger: false });
+/** Start fauxqs on `port` (default: a free one). */
+export async function startSqs(port = 0): Promise<TestSqs> {
+  const server = await startFauxqs({ port, logger: false });
   const endpoint = `http://127.0.0.1:${server.port}`;
   const clients: SQSClient[] = [];
   const newClient = (config: SQSClientConfig = {}): SQSClient => {

@@ -39,18 +39,19 @@ describe("SQSMailbox logs", () => {
     expect(records[1]?.context).toMatchObject({ requestedWaitTimeSeconds: 60 });
   });
 
-  it("logs a body it cannot read as mailbox.sqs.undecodable_body and skips it", async () => {
+  it("logs a body it cannot read as mailbox.invalid_body and delivers it with bodyError", async () => {
     const logs = captureLogs({ level: "warning" });
     const box = await mailbox();
     const out = await sqs.client.send(
       new SendMessageCommand({ QueueUrl: box.queueUrl, MessageBody: "{oops" }),
     );
-    expect(await box.receive()).toEqual([]);
+    const [msg] = await box.receive();
+    expect(msg?.body).toBe("{oops");
     const record = logs.only();
-    expect(record.event).toBe("mailbox.sqs.undecodable_body");
-    expect(record.level).toBe("ERROR");
-    expect(record.message).toMatch(/not JSON.*redrive policy/);
+    expect(record.event).toBe("mailbox.invalid_body");
+    expect(record.level).toBe("WARNING");
     expect(record.context).toMatchObject({ mailbox: box.name, messageId: out.MessageId, deliveryCount: 1 });
+    expect(JSON.stringify(record.context.error)).toMatch(/not JSON/);
   });
 
   it("logs mailbox.send, mailbox.receive and mailbox.acknowledge at DEBUG", async () => {

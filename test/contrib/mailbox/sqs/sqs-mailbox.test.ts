@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { createLocalhostHandler } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -8,6 +8,7 @@ import {
   REPLY_TO_ATTRIBUTE,
   SQSMailbox,
   SQSMailboxResolver,
+  type SQSMessage,
 } from "../../../../src/contrib/mailbox/sqs/index.js";
 import { WinkError } from "../../../../src/errors.js";
 import {
@@ -293,24 +294,38 @@ describe.concurrent("SQSMailbox bodies", () => {
 
   it("checks bodies against bodySchema on send and parses them on receive", async () => {
     const schema = z.object({ n: z.number().transform((n) => n * 2) });
-    const { box, queue } = await mailbox("schema", {
+    const { box } = await mailbox("schema", {
       bodySchema: schema as unknown as z.ZodType<{ n: number }>,
     });
     await expect(box.send({ n: "one" } as unknown as { n: number })).rejects.toThrow(
       /does not match its bodySchema[\s\S]*n:/,
     );
     await box.send({ n: 2 });
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: "not json" }));
-    await sqs.client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"n":"x"}' }));
-    const got = await box.receive({ maxMessages: 10 });
-    expect(got.map((m) => m.body)).toEqual([{ n: 4 }]);
-    const attrs = await sqs.client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queue.url,
-        AttributeNames: ["ApproximateNumberOfMessagesNotVisible"],
-      }),
+    const [msg] = await box.receive();
+    expect(msg?.body).toEqual({ n: 4 });
+    expect(msg?.bodyError).toBeUndefined();
+  });
+
+  it("delivers a body that is not JSON, or fails bodySchema, with bodyError instead of skipping it", async () => {
+    const { box, queue } = await mailbox("invalid", { bodySchema: z.object({ n: z.number() }) });
+    const raw = await sqs.client.send(
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: "not json" }),
     );
-    expect(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible).toBe("3"); // the skipped ones stay invisible
+    const off = await sqs.client.send(
+      new SendMessageCommand({ QueueUrl: queue.url, MessageBody: '{"n":"x"}' }),
+    );
+    const got: SQSMessage<{ n: number }>[] = [];
+    while (got.length < 2) got.push(...(await box.receive({ maxMessages: 10, waitTimeSeconds: 1 })));
+    const byId = new Map(got.map((m) => [m.id, m]));
+    const text = byId.get(raw.MessageId ?? "");
+    expect(text?.body).toBe("not json");
+    expect(text?.bodyError).toBeInstanceOf(MailboxSerializationError);
+    expect(text?.bodyError?.message).toMatch(new RegExp(`${raw.MessageId}.*not JSON.*dead-letter`));
+    const mismatched = byId.get(off.MessageId ?? "");
+    expect(mismatched?.body).toEqual({ n: "x" });
+    expect(mismatched?.bodyError?.message).toMatch(/does not match the bodySchema[\s\S]*n:/);
+    for (const msg of got) await msg.acknowledge();
+    expect(await box.approximateCount()).toBe(0);
   });
 
   it("sends to a FIFO queue with a message group and a fresh deduplication id per send", async () => {

@@ -29,8 +29,11 @@ function isRawDelivery(value: unknown): value is RawDelivery {
   );
 }
 
-/** The JSON text of `body`, or a MailboxSerializationError naming the message. */
-export function encodeBody(mailbox: string, id: string, body: unknown): string {
+/**
+ * The JSON text of `body`, or a MailboxSerializationError naming the message: when the body has
+ * no JSON form, or its JSON is over `maxBytes` UTF-8 bytes.
+ */
+export function encodeBody(mailbox: string, id: string, body: unknown, maxBytes: number): string {
   let text: string | undefined;
   let cause: unknown;
   try {
@@ -47,7 +50,33 @@ export function encodeBody(mailbox: string, id: string, body: unknown): string {
       { details: { mailbox, messageId: id }, cause },
     );
   }
+  // Cheap bound first: a UTF-8 byte is at least one UTF-16 unit and at most three.
+  if (text.length * 3 > maxBytes) checkSize(mailbox, id, Buffer.byteLength(text, "utf8"), maxBytes);
   return text;
+}
+
+function checkSize(mailbox: string, id: string, size: number, limit: number): void {
+  if (size <= limit) return;
+  throw new MailboxSerializationError(
+    `Message ${id} for Redis mailbox "${mailbox}" is ${size} bytes of JSON, over the mailbox's limit of ` +
+      `${limit} bytes (${formatKiB(limit)}). Send a smaller body (store a large payload elsewhere and send ` +
+      `its key), or raise the mailbox's maxMessageBytes option.`,
+    { details: { mailbox, messageId: id, size, limit } },
+  );
+}
+
+function formatKiB(bytes: number): string {
+  const kib = bytes / 1024;
+  return `${Number.isInteger(kib) ? kib : kib.toFixed(1)} KiB`;
+}
+
+/**
+ * The `[id, handle suffix]` of every delivery in a raw receive reply (empty for anything else):
+ * what a receive whose caller gave up needs to put its messages back.
+ */
+export function deliveredHandles(reply: unknown): [string, string][] {
+  if (!Array.isArray(reply)) return [];
+  return reply.filter(isRawDelivery).map((delivery) => [delivery[0], delivery[5]]);
 }
 
 /**
@@ -132,5 +161,29 @@ export function connectionError(
     `Redis mailbox "${mailbox}" could not ${action} (${address}): ${describeThrown(cause)}. ` +
       `Check the Redis URL (host, port, db, password) and that redis-server is running and reachable.`,
     { details: { mailbox, address, action }, cause },
+  );
+}
+
+/** A MailboxConnectionError for a command Redis did not answer within `timeoutMs`. */
+export function noAnswerError(
+  mailbox: string,
+  address: string,
+  action: string,
+  timeoutMs: number,
+): MailboxConnectionError {
+  return new MailboxConnectionError(
+    `Redis mailbox "${mailbox}" could not ${action} (${address}): Redis did not answer within ${timeoutMs} ms. ` +
+      `Check that redis-server is running and reachable; raise responseTimeoutMs only if the server is ` +
+      `reachable but slow.`,
+    { details: { mailbox, address, action, responseTimeoutMs: timeoutMs } },
+  );
+}
+
+/** A MailboxConnectionError for a command cut off because the mailbox's client was closed. */
+export function closedClientError(mailbox: string, address: string, action: string): MailboxConnectionError {
+  return new MailboxConnectionError(
+    `Redis mailbox "${mailbox}" could not ${action} (${address}): its Redis connection was closed by ` +
+      `close() of the mailbox that opened it. Open the mailbox again to reconnect.`,
+    { details: { mailbox, address, action } },
   );
 }

@@ -139,6 +139,21 @@ touch(ARGV[4])
 return 1
 `;
 
+/**
+ * ARGV: id, handle suffix, ttl. Undoes a delivery nobody saw (a receive whose caller gave up
+ * before Redis answered): back to the head of pending, delivery count restored. 1, or 0 when stale.
+ */
+const RELEASE = `
+local id = ARGV[1]
+if redis.call('HGET', KEYS[4], id .. ':handle') ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[4], id .. ':handle')
+redis.call('ZREM', KEYS[2], id)
+redis.call('HINCRBY', KEYS[4], id .. ':count', -1)
+redis.call('RPUSH', KEYS[1], id)
+touch(ARGV[3])
+return 1
+`;
+
 /** ARGV: id, handle suffix, visibility ms, ttl. Expiry becomes now + visibility. 1, or 0 when stale. */
 const EXTEND = `
 local id = ARGV[1]
@@ -199,6 +214,7 @@ export const SCRIPTS = {
   acknowledge: new LuaScript(ACKNOWLEDGE),
   nack: new LuaScript(NACK),
   extend: new LuaScript(EXTEND),
+  release: new LuaScript(RELEASE),
   reap: new LuaScript(REAP),
   count: new LuaScript(COUNT),
   purge: new LuaScript(PURGE),

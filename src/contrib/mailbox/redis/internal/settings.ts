@@ -8,7 +8,15 @@ import { Redis, type RedisOptions } from "ioredis";
 import { type Clock, SYSTEM_CLOCK } from "../../../../clock.js";
 import { WinkError } from "../../../../errors.js";
 import { getLogger } from "../../../../runtime/logging/index.js";
-import { DEFAULT_TTL_SECONDS, type RedisMailboxOptions } from "../options.js";
+import { WakeList } from "../../../../runtime/mailbox/internal/abort-fanout.js";
+import {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
+  DEFAULT_TTL_SECONDS,
+  MAX_MESSAGE_BYTES_LIMIT,
+  type RedisMailboxOptions,
+} from "../options.js";
 import type { RedisMailboxUrl } from "../url.js";
 import { connectionError } from "./codec.js";
 import type { RedisClient } from "./scripts.js";
@@ -29,6 +37,12 @@ export interface Settings {
   readonly pollIntervalMs: number;
   readonly ttlSeconds: number;
   readonly clock: Clock;
+  /** Largest JSON body a send accepts, in UTF-8 bytes. */
+  readonly maxMessageBytes: number;
+  /** Longest wait for Redis to answer one command; `Infinity`: no limit. */
+  readonly responseTimeoutMs: number;
+  /** Longest wait for QUIT when closing an owned client, before dropping the connection. */
+  readonly closeTimeoutMs: number;
 }
 
 function invalid(name: string, option: string, value: unknown, rule: string): WinkError {
@@ -43,6 +57,11 @@ function invalid(name: string, option: string, value: unknown, rule: string): Wi
 export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings {
   const { name, keyPrefix = "wink", maxSize, reaperIntervalMs = 1000, pollIntervalMs = 200 } = options;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
+  const {
+    maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+    responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS,
+    closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS,
+  } = options;
   if (typeof name !== "string" || name === "") {
     throw new WinkError(
       "invalid_argument",
@@ -70,6 +89,22 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 0)) {
     throw invalid(name, "ttlSeconds", ttlSeconds, "a whole number of seconds >= 0 (0 keeps keys forever)");
   }
+  if (
+    !(Number.isInteger(maxMessageBytes) && maxMessageBytes >= 1 && maxMessageBytes <= MAX_MESSAGE_BYTES_LIMIT)
+  ) {
+    throw invalid(
+      name,
+      "maxMessageBytes",
+      maxMessageBytes,
+      `a whole number of bytes from 1 to ${MAX_MESSAGE_BYTES_LIMIT} (Redis's largest string)`,
+    );
+  }
+  if (!(responseTimeoutMs > 0)) {
+    throw invalid(name, "responseTimeoutMs", responseTimeoutMs, "a number of ms > 0 (Infinity for no limit)");
+  }
+  if (!(Number.isFinite(closeTimeoutMs) && closeTimeoutMs >= 0)) {
+    throw invalid(name, "closeTimeoutMs", closeTimeoutMs, "a finite number of ms >= 0");
+  }
   const tag = `{${keyPrefix}:${name}}`;
   return {
     name,
@@ -81,6 +116,9 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
     pollIntervalMs,
     ttlSeconds,
     clock: options.clock ?? SYSTEM_CLOCK,
+    maxMessageBytes,
+    responseTimeoutMs,
+    closeTimeoutMs,
   };
 }
 
@@ -102,6 +140,10 @@ export async function openClient(
   extra: RedisOptions = {},
 ): Promise<Redis> {
   const client = new Redis({
+    // close() drops the connection only after QUIT went unanswered (or while it is down), so
+    // there is nothing left to wait for; ioredis' default keeps a 2 s timer alive after it, which
+    // holds a stopping worker up even when the socket is long gone.
+    disconnectTimeout: 100,
     ...extra,
     host: target.host,
     port: target.port,
@@ -123,4 +165,21 @@ export async function openClient(
     throw connectionError(name, target.redacted, "connect", lastError ?? error);
   }
   return client;
+}
+
+const closures = new WeakMap<RedisClient, WakeList>();
+
+/**
+ * Woken when the mailbox that owns `client` has closed it. Every mailbox on the client (the reply
+ * mailboxes its resolver opened too) stops waiting on it then: ioredis never settles commands
+ * queued while it was reconnecting once it is disconnected, so without this they would wait out
+ * `responseTimeoutMs` and hold a stopping worker up.
+ */
+export function clientClosure(client: RedisClient): WakeList {
+  let list = closures.get(client);
+  if (list === undefined) {
+    list = new WakeList();
+    closures.set(client, list);
+  }
+  return list;
 }

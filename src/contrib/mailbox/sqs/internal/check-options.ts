@@ -5,6 +5,9 @@ import type { SQSMailboxOptions } from "../options.js";
 import { isSqsQueueName, regionOfQueueUrl } from "../url.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "./codec.js";
 
+/** How long one SQS call may go unanswered by default (a receive: beyond its long poll): 10 s. */
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 10_000;
+
 function invalidOption(message: string, details: Record<string, unknown>): WinkError {
   return new WinkError("invalid_argument", message, { details });
 }
@@ -30,6 +33,7 @@ export interface CheckedOptions {
   readonly queueName: string;
   readonly name: string;
   readonly maxMessageBytes: number;
+  readonly responseTimeoutMs: number;
   /** The region named by the queue URL's host, if any. */
   readonly region: string | undefined;
 }
@@ -66,6 +70,13 @@ export function checkOptions<Body>(options: SQSMailboxOptions<Body>): CheckedOpt
       { mailbox: name, maxMessageBytes },
     );
   }
+  const responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+  if (!(responseTimeoutMs > 0)) {
+    throw invalidOption(
+      `responseTimeoutMs of mailbox "${name}" must be a number of ms > 0 (Infinity for no limit), got ${String(responseTimeoutMs)}.`,
+      { mailbox: name, responseTimeoutMs },
+    );
+  }
   if (options.client !== undefined && options.clientConfig !== undefined) {
     throw invalidOption(
       `Mailbox "${name}" got both client and clientConfig. Configure the client yourself, or pass only clientConfig.`,
@@ -73,5 +84,5 @@ export function checkOptions<Body>(options: SQSMailboxOptions<Body>): CheckedOpt
     );
   }
   const region = queueUrl === undefined ? undefined : regionOfQueueUrl(queueUrl);
-  return { queueUrl, queueName: resolvedName, name, maxMessageBytes, region };
+  return { queueUrl, queueName: resolvedName, name, maxMessageBytes, responseTimeoutMs, region };
 }

@@ -87,10 +87,10 @@ export function validateOutgoing<Body>(
   );
 }
 
-/** A received body: the parsed value, or why it could not be read. */
+/** A received body: the parsed value, or why it could not be read along with the raw value. */
 export type Decoded<Body> =
   | { readonly ok: true; readonly body: Body }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly raw: unknown };
 
 /** Parse a received `MessageBody` as JSON and, when given, with `schema`. */
 export function decodeBody<Body>(
@@ -103,7 +103,8 @@ export function decodeBody<Body>(
   } catch (error) {
     return {
       ok: false,
-      reason: `the body is not JSON (${error instanceof Error ? error.message : String(error)})`,
+      reason: `its body is not JSON (${error instanceof Error ? error.message : String(error)})`,
+      raw: text ?? "",
     };
   }
   if (schema === undefined) return { ok: true, body: value as Body };
@@ -111,6 +112,7 @@ export function decodeBody<Body>(
   if (result.success) return { ok: true, body: result.data };
   return {
     ok: false,
-    reason: `the body does not match the bodySchema:\n${formatIssues(schemaIssues(result.error))}`,
+    reason: `its body does not match the bodySchema:\n${formatIssues(schemaIssues(result.error))}`,
+    raw: value,
   };
 }

@@ -14,7 +14,12 @@ import {
 import type { z } from "zod";
 import type { Clock } from "../../../../clock.js";
 import { getLogger } from "../../../../runtime/logging/index.js";
-import { MailboxResolutionError, ReceiptHandleExpiredError } from "../../../../runtime/mailbox/errors.js";
+import {
+  MailboxResolutionError,
+  MailboxSerializationError,
+  ReceiptHandleExpiredError,
+} from "../../../../runtime/mailbox/errors.js";
+import { interruptible } from "../../../../runtime/mailbox/internal/interruptible.js";
 import type { Mailbox, MailboxResolver } from "../../../../runtime/mailbox/types.js";
 import { SQSMessage, type SQSMessageHost } from "../message.js";
 import { awsErrorInfo, isStaleReceiptError, toMailboxError } from "./aws-errors.js";
@@ -38,6 +43,15 @@ export interface SqsQueueConfig {
   readonly clock: Clock;
   readonly resolver: MailboxResolver;
   readonly verifyAcknowledge: boolean;
+  /** Longest wait for SQS to answer one call (a receive: beyond its long poll), in ms. */
+  readonly responseTimeoutMs: number;
+}
+
+/** The error a call SQS did not answer in time fails with; its name maps to the network hint. */
+export function noAnswer(timeoutMs: number): Error {
+  const error = new Error(`no answer within ${timeoutMs} ms`);
+  error.name = "TimeoutError";
+  return error;
 }
 
 /** The queue behind one mailbox; also the host its messages settle and reply through. */
@@ -71,22 +85,41 @@ export class SqsQueue implements SQSMessageHost {
     }
   }
 
-  /** Run an SQS call on the queue URL, turning SDK errors into mailbox errors. */
-  async call<T>(operation: string, run: (queueUrl: string) => Promise<T>): Promise<T> {
+  /**
+   * Run an SQS call on the queue URL, turning SDK errors into mailbox errors. The call gets an
+   * abort signal; SQS must answer within `responseTimeoutMs` or the request is aborted and the
+   * call fails, so an unreachable endpoint never hangs a caller.
+   */
+  async call<T>(
+    operation: string,
+    run: (queueUrl: string, abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const queueUrl = await this.url();
     try {
-      return await run(queueUrl);
+      return await this.#bounded((abortSignal) => run(queueUrl, abortSignal));
     } catch (error) {
       throw toMailboxError(error, { mailbox: this.name, queueUrl, operation });
     }
+  }
+
+  /** `run`, aborted with a `TimeoutError` when SQS has not answered within `responseTimeoutMs`. */
+  async #bounded<T>(run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const { clock, responseTimeoutMs } = this.#config;
+    const controller = new AbortController();
+    const outcome = await interruptible(run(controller.signal), { clock, timeoutMs: responseTimeoutMs });
+    if (outcome.kind === "done") return outcome.value;
+    controller.abort();
+    throw noAnswer(responseTimeoutMs);
   }
 
   async deleteDelivery(messageId: string, receiptHandle: string): Promise<void> {
     if (this.#config.verifyAcknowledge) {
       await this.changeVisibility(messageId, receiptHandle, ACK_GRACE_SECONDS, "acknowledge");
     }
-    await this.#settle(messageId, receiptHandle, "acknowledge", (QueueUrl) =>
-      this.#config.client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: receiptHandle })),
+    await this.#settle(messageId, receiptHandle, "acknowledge", (QueueUrl, abortSignal) =>
+      this.#config.client.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: receiptHandle }), {
+        abortSignal,
+      }),
     );
     if (log.isEnabled("debug")) {
       log.debug("mailbox.acknowledge", "Message acknowledged", { mailbox: this.name, messageId });
@@ -99,13 +132,14 @@ export class SqsQueue implements SQSMessageHost {
     seconds: number,
     action: string,
   ): Promise<void> {
-    await this.#settle(messageId, receiptHandle, action, (QueueUrl) =>
+    await this.#settle(messageId, receiptHandle, action, (QueueUrl, abortSignal) =>
       this.#config.client.send(
         new ChangeMessageVisibilityCommand({
           QueueUrl,
           ReceiptHandle: receiptHandle,
           VisibilityTimeout: Math.ceil(seconds),
         }),
+        { abortSignal },
       ),
     );
   }
@@ -116,7 +150,9 @@ export class SqsQueue implements SQSMessageHost {
 
   /**
    * The deliveries in a ReceiveMessage answer. A body that is not JSON or fails `schema` is
-   * logged and skipped: it stays invisible, and SQS's redrive policy dead-letters it in time.
+   * delivered anyway, with the raw value as its body and `bodyError` set (logged as
+   * `mailbox.invalid_body`), so the consumer can dead-letter it: skipping it would leave it
+   * cycling through the queue for as long as the queue keeps messages.
    */
   messages<Body, ReplyBody>(
     wire: readonly WireMessage[],
@@ -127,20 +163,11 @@ export class SqsQueue implements SQSMessageHost {
       if (id === undefined || receiptHandle === undefined) return [];
       const deliveryCount = Number(attributes?.ApproximateReceiveCount) || 1;
       const decoded = decodeBody(message.Body, schema);
-      if (!decoded.ok) {
-        log.error(
-          "mailbox.sqs.undecodable_body",
-          `Message ${id} of mailbox "${this.name}" was skipped: ${decoded.reason}. It stays invisible for its ` +
-            `visibility timeout; give the queue a redrive policy so SQS moves it to a dead-letter queue.`,
-          { mailbox: this.name, messageId: id, deliveryCount },
-        );
-        return [];
-      }
       const sent = Number(attributes?.SentTimestamp);
       return [
         new SQSMessage<Body, ReplyBody>(this, {
           id,
-          body: decoded.body,
+          ...(decoded.ok ? { body: decoded.body } : this.#invalid(id, deliveryCount, decoded)),
           receiptHandle,
           deliveryCount,
           enqueuedAt: Number.isFinite(sent) ? new Date(sent) : this.#config.clock.now(),
@@ -150,10 +177,31 @@ export class SqsQueue implements SQSMessageHost {
     });
   }
 
+  #invalid<Body>(
+    id: string,
+    deliveryCount: number,
+    decoded: { readonly reason: string; readonly raw: unknown },
+  ): { body: Body; bodyError: MailboxSerializationError } {
+    const bodyError = new MailboxSerializationError(
+      `Message ${id} in SQS mailbox "${this.name}" cannot be read: ${decoded.reason}. It is delivered with ` +
+        `its raw body: dead-letter or acknowledge it, and check what writes to this queue.`,
+      { details: { mailbox: this.name, messageId: id } },
+    );
+    log.warning("mailbox.invalid_body", "Delivering a message whose body is invalid.", {
+      mailbox: this.name,
+      messageId: id,
+      deliveryCount,
+      error: bodyError,
+    });
+    return { body: decoded.raw as Body, bodyError };
+  }
+
   async #lookupUrl(): Promise<string> {
     const { client, queueName } = this.#config;
     try {
-      const out = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
+      const out = await this.#bounded((abortSignal) =>
+        client.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal }),
+      );
       this.#queueUrl = out.QueueUrl ?? "";
       return this.#queueUrl;
     } catch (error) {
@@ -175,11 +223,11 @@ export class SqsQueue implements SQSMessageHost {
     messageId: string,
     receiptHandle: string,
     action: string,
-    run: (queueUrl: string) => Promise<unknown>,
+    run: (queueUrl: string, abortSignal: AbortSignal) => Promise<unknown>,
   ): Promise<void> {
     const queueUrl = await this.url();
     try {
-      await run(queueUrl);
+      await this.#bounded((abortSignal) => run(queueUrl, abortSignal));
     } catch (error) {
       const info = awsErrorInfo(error);
       if (!isStaleReceiptError(info)) {
