@@ -8,9 +8,12 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SYSTEM_CLOCK } from "../clock.js";
 import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
+import { parseRedisMailboxUrl } from "../contrib/mailbox/redis/url.js";
+import { parseSqsMailboxUrl } from "../contrib/mailbox/sqs/url.js";
 import { WinkError } from "../errors.js";
 import type { Mailbox } from "../runtime/mailbox/types.js";
 import type { MainLoopRequest, MainLoopResult } from "../runtime/main-loop/types.js";
+import { redactText } from "../secrets/index.js";
 
 /** Options of `wink submit`, as commander parses them. */
 interface SubmitOptions {
@@ -38,9 +41,12 @@ export function addSubmitCommand(
       "--mailbox <url>",
       "the worker's queue (memory://, redis://…?queue=NAME, https://sqs…, sqs://…)",
     )
-    .option("--reply-to <url>", "a queue of the same backend for the result; wait for it when given")
+    .option(
+      "--reply-to <url>",
+      "a queue for the result on the same server as --mailbox (the worker replies there); wait for it when given",
+    )
     .option("--timeout <seconds>", "how long to wait for the result", "120")
-    .option("--request-id <id>", "request id (default: a new UUID)")
+    .option("--request-id <id>", "request id, stable across retries (default: a new UUID)")
     .action(async (payload: string, options: SubmitOptions) => {
       process.exitCode = await submit(payload, options, output);
     });
@@ -62,6 +68,7 @@ async function submit(payload: string, options: SubmitOptions, output: Output): 
         "Use the worker's Redis or SQS queue URL (its WINK_MAILBOX).",
     );
   }
+  if (options.replyTo !== undefined) checkReplyTo(options.mailbox, options.replyTo);
   let requests: Mailbox<unknown> | undefined;
   let replies: Mailbox<MainLoopResult<unknown>> | undefined;
   try {
@@ -90,6 +97,67 @@ async function submit(payload: string, options: SubmitOptions, output: Output): 
     await requests?.close();
     await replies?.close();
   }
+}
+
+/**
+ * Refuse, before sending anything, a reply queue the worker cannot reach: the worker resolves the
+ * reply address by *name* on its own connection, so a queue on another backend, server, database
+ * or account would never see the result and `wink submit` would wait out its timeout.
+ */
+function checkReplyTo(mailboxUrl: string, replyUrl: string): void {
+  const fail = (why: string, fix: string): never => {
+    throw new WinkError(
+      "invalid_argument",
+      `--reply-to ${redactText(replyUrl)} cannot receive results from the worker on --mailbox ` +
+        `${redactText(mailboxUrl)}: ${why}. ${fix}`,
+      { details: { mailbox: redactText(mailboxUrl), replyTo: redactText(replyUrl) } },
+    );
+  };
+  const kind = mailboxKind(mailboxUrl);
+  const replyKind = mailboxKind(replyUrl);
+  if (replyKind === "memory") {
+    fail(
+      "a memory:// queue lives only inside this process, where no worker can send to it",
+      `Use a queue on the same ${kind === "redis" ? "Redis server" : "SQS endpoint"} as --mailbox.`,
+    );
+  }
+  if (replyKind !== kind) {
+    fail(
+      `the worker replies through its own ${kind} connection, not ${replyKind}`,
+      `Use a ${kind} queue on the same server as --mailbox.`,
+    );
+  }
+  const [where, replyWhere, sameQueue] =
+    kind === "redis" ? redisLocations(mailboxUrl, replyUrl) : sqsLocations(mailboxUrl, replyUrl);
+  if (where !== replyWhere) {
+    fail(
+      `the worker would send the result to a queue of that name on ${where}, not on ${replyWhere}`,
+      `Give --reply-to the same ${kind === "redis" ? "host, port and database" : "endpoint, region and account"} as --mailbox.`,
+    );
+  }
+  if (sameQueue) {
+    fail(
+      "it is the requests queue itself, so the worker would take its own result as a new request",
+      "Name another queue for the replies, such as the requests queue's name with -replies appended.",
+    );
+  }
+}
+
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1"]);
+
+function redisLocations(mailboxUrl: string, replyUrl: string): [string, string, boolean] {
+  const [a, b] = [parseRedisMailboxUrl(mailboxUrl), parseRedisMailboxUrl(replyUrl)];
+  const where = (u: typeof a): string => {
+    const host = u.host.toLowerCase();
+    return `redis://${LOOPBACK.has(host) ? "127.0.0.1" : host}:${u.port}/${u.db}`;
+  };
+  return [where(a), where(b), a.queue !== undefined && a.queue === b.queue];
+}
+
+function sqsLocations(mailboxUrl: string, replyUrl: string): [string, string, boolean] {
+  const [a, b] = [parseSqsMailboxUrl(mailboxUrl), parseSqsMailboxUrl(replyUrl)];
+  const where = (u: typeof a): string => `${u.endpoint ?? "AWS"} (${u.region}, account ${u.accountId})`;
+  return [where(a), where(b), a.queueName === b.queueName];
 }
 
 function readPayloadFile(path: string): string {

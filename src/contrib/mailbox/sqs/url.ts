@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
-import { parseSqsMailboxUrl } from "weakincentives/contrib/mailbox/sqs";
+ * import { parseSqsMailboxUrl } from "weakincentives/contrib/mailbox/sqs";
  *
  * parseSqsMailboxUrl("https://sqs.eu-west-1.amazonaws.com/123456789012/reviews");
  * // { queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews", queueName: "reviews",
