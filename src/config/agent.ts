@@ -10,8 +10,9 @@
  * @example
  * ```ts
  * import { AgentConfig, describeConfig } from "weakincentives/config";
- * import { getLogger, LoopGroup } from "weakincentives/runtime";
+ * import { getLogger, LoopGroup, type Runnable } from "weakincentives/runtime";
  *
+ * declare const loop: Runnable; // your MainLoop
  * const config = AgentConfig.fromEnv(process.env, { calibration: "refuse" });
  * getLogger("worker").info("config.loaded", "Configuration loaded", describeConfig(config));
  * const group = new LoopGroup({
@@ -104,7 +105,7 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   maxProcessingSeconds: env.number("MAX_PROCESSING_SECONDS", { default: 600, greaterThan: 0 }),
   /** `WORKER_CONCURRENCY`: requests each MainLoop processes at once, 1 to 64. */
   concurrency: env.int("WORKER_CONCURRENCY", { default: 1, min: 1, max: 64 }),
-  /** `DEBUG_BUNDLE_PATH`: where debug bundles will be written (read now; bundles are not in this build yet). */
+  /** `DEBUG_BUNDLE_PATH`: where debug bundles are written; pass it as `MainLoopConfig.debugBundle.target`. */
   debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { default: "/debug" }),
   /** `WINK_MAILBOX`: the request mailbox, as a URL (shape checked, not connected). */
   mailbox: env.custom("WINK_MAILBOX", {

@@ -8,13 +8,14 @@
  * @example
  * ```ts
  * import { describeConfig, env, loadConfig } from "weakincentives/config";
+ * import { getLogger } from "weakincentives/runtime";
  *
  * const config = loadConfig({
  *   maxTurns: env.int("AGENT_MAX_TURNS", { default: 25, min: 1 }),
  *   apiKey: env.secret("ANTHROPIC_API_KEY"),
  * });
  * config.maxTurns; // number
- * log.info("config.loaded", "Configuration loaded", describeConfig(config)); // apiKey: "[REDACTED]"
+ * getLogger("worker").info("config.loaded", "Configuration loaded", describeConfig(config)); // apiKey: "[REDACTED]"
  * ```
  */
 

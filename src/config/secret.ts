@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * import Anthropic from "@anthropic-ai/sdk";
  * import { Secret } from "weakincentives/config";
  *
  * const key = new Secret("sk-ant-api03-example");

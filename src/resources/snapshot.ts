@@ -5,6 +5,11 @@
  *
  * @example
  * ```ts
+ * import type { ResourceContext } from "weakincentives/resources";
+ *
+ * declare const ctx: ResourceContext; // the run's open context
+ * declare function runTool(): Promise<void>;
+ *
  * const before = ctx.snapshotSingletons();
  * try {
  *   await runTool();

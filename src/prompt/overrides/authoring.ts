@@ -6,8 +6,10 @@
  *
  * @example
  * ```ts
- * import { checkOverrideForPrompt, seedOverrideFromPrompt } from "weakincentives/prompt/overrides";
+ * import type { PromptTemplate } from "weakincentives";
+ * import { checkOverrideForPrompt, seedOverrideFromPrompt } from "weakincentives/prompt";
  *
+ * declare const template: PromptTemplate; // your agent's template
  * const seeded = seedOverrideFromPrompt(template, "latest"); // current bodies and descriptions
  * checkOverrideForPrompt(template, seeded); // passes; throws PromptOverridesError when stale
  * ```

@@ -5,8 +5,12 @@
  *
  * @example
  * ```ts
- * import { PromptOverridesError } from "weakincentives/prompt/overrides";
+ * import type { Prompt } from "weakincentives";
+ * import { type LocalPromptOverridesStore, type PromptOverride, PromptOverridesError } from "weakincentives/prompt";
  *
+ * declare const store: LocalPromptOverridesStore;
+ * declare const prompt: Prompt;
+ * declare const override: PromptOverride; // edited by hand, possibly against older text
  * try {
  *   store.upsert(prompt, override);
  * } catch (err) {

@@ -19,8 +19,9 @@
  *
  * @example
  * ```ts
- * import { parsePromptOverride, serializePromptOverride } from "weakincentives/prompt/overrides";
+ * import { type PromptOverride, parsePromptOverride, serializePromptOverride } from "weakincentives/prompt";
  *
+ * declare const override: PromptOverride;
  * const text = serializePromptOverride(override);
  * parsePromptOverride(text, "override.json"); // deep-equals override
  * ```

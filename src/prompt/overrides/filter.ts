@@ -6,8 +6,10 @@
  *
  * @example
  * ```ts
- * import { filterOverrideForDescriptor } from "weakincentives/prompt/overrides";
+ * import { filterOverrideForDescriptor, type PromptDescriptor, type PromptOverride } from "weakincentives/prompt";
  *
+ * declare const loaded: PromptOverride; // read from your storage
+ * declare const descriptor: PromptDescriptor; // describes the prompt being rendered
  * // In a custom store's resolve():
  * const applicable = filterOverrideForDescriptor(loaded, descriptor, "s3://bucket/review/latest.json");
  * ```

@@ -6,9 +6,11 @@
  *
  * @example
  * ```ts
- * import { Prompt } from "weakincentives";
- * import { LocalPromptOverridesStore } from "weakincentives/prompt/overrides";
+ * import { Prompt, type PromptTemplate } from "weakincentives";
+ * import { LocalPromptOverridesStore } from "weakincentives/prompt";
  *
+ * declare const template: PromptTemplate; // your agent's template
+ * declare const featureFlagEnabled: boolean;
  * const store = new LocalPromptOverridesStore({ rootPath: "/config/overrides" });
  * store.seed(template); // {root}/{ns}/{key}/latest.json with today's text; edit it on disk
  * const prompt = new Prompt(template, {

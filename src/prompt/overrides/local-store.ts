@@ -8,9 +8,10 @@
  *
  * @example
  * ```ts
- * import { Prompt } from "weakincentives";
- * import { LocalPromptOverridesStore } from "weakincentives/prompt/overrides";
+ * import { Prompt, type PromptTemplate } from "weakincentives";
+ * import { LocalPromptOverridesStore } from "weakincentives/prompt";
  *
+ * declare const template: PromptTemplate; // your agent's template
  * // In a repository: <git root>/.weakincentives/prompts/overrides. In a container: pass rootPath.
  * const store = new LocalPromptOverridesStore({ rootPath: "/config/overrides" });
  * store.seed(template, "v2-prompts"); // writes the current text, ready to edit

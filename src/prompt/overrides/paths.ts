@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { LocalPromptOverridesStore } from "weakincentives/prompt/overrides";
+ * import { LocalPromptOverridesStore } from "weakincentives/prompt";
  *
  * new LocalPromptOverridesStore({ rootPath: "/config/overrides" }).filePath("examples/code-review", "review", "stable");
  * // "/config/overrides/examples/code-review/review/stable.json"

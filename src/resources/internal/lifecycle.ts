@@ -2,7 +2,7 @@
  * Internal: detecting and releasing closable resources. Not exported from the package.
  *
  * @example
- * ```ts
+ * ```ts nocheck
  * if (isReleasable(instance)) await release(instance);
  * ```
  */

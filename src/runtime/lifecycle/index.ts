@@ -10,8 +10,9 @@
  *
  * @example
  * ```ts
- * import { LoopGroup } from "weakincentives/runtime";
+ * import { LoopGroup, type Runnable } from "weakincentives/runtime";
  *
+ * declare const reviewLoop: Runnable; // a MainLoop
  * const group = new LoopGroup({ loops: [reviewLoop], healthPort: 8080, watchdogThreshold: 720 });
  * await group.run(); // until SIGTERM: then every loop is aborted and awaited together
  * ```

@@ -20,8 +20,9 @@
  *
  * @example
  * ```ts
- * import { InProcessDispatcher, LoopGroup } from "weakincentives/runtime";
+ * import { InProcessDispatcher, LoopGroup, type Runnable } from "weakincentives/runtime";
  *
+ * declare const reviewLoop: Runnable; // a MainLoop
  * const dispatcher = new InProcessDispatcher(); // also given to the loops
  * const group = new LoopGroup({ loops: [reviewLoop], healthPort: 8080, watchdogThreshold: 720, dispatcher });
  * await group.run(); // until SIGTERM; /metrics serves wink_* series

@@ -8,8 +8,9 @@
  *
  * @example
  * ```ts
- * import { ShutdownCoordinator } from "weakincentives/runtime";
+ * import { type Runnable, ShutdownCoordinator } from "weakincentives/runtime";
  *
+ * declare const loop: Runnable; // a MainLoop
  * const coordinator = ShutdownCoordinator.instance().install(); // SIGTERM and SIGINT
  * const controller = new AbortController();
  * const unregister = coordinator.register((reason) => controller.abort(reason));

@@ -10,15 +10,18 @@
  *
  * @example
  * ```ts
+ * import { createRunContext } from "weakincentives";
  * import { bindRunContext, configureLogging, getLogger } from "weakincentives/runtime";
  *
  * const log = getLogger("myapp.worker");
  * configureLogging({ level: "info", json: true });
  *
- * const runLog = bindRunContext(log, runContext);
+ * declare function handleRequest(): Promise<void>; // your work
+ *
+ * const runLog = bindRunContext(log, createRunContext({ workerId: "worker-1" }));
  * runLog.info("request.start", "Handling request", { queue: "reviews" });
  * try {
- *   await work();
+ *   await handleRequest();
  * } catch (error) {
  *   runLog.error("request.failed", "The request failed", { error });
  * }

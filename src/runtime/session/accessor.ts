@@ -4,6 +4,11 @@
  *
  * @example
  * ```ts
+ * import { z } from "zod";
+ * import { defineType, Session } from "weakincentives";
+ *
+ * const Plan = defineType("Plan", z.object({ steps: z.array(z.string()) }));
+ * const session = new Session();
  * const plans = session.slice(Plan);
  * plans.seed([{ steps: [] }]);            // InitializeSlice
  * plans.append({ steps: ["write tests"] }); // dispatches a Plan event to its reducers

@@ -6,8 +6,12 @@
  *
  * @example
  * ```ts
- * import { ClearSlice, InitializeSlice } from "weakincentives/runtime";
+ * import { z } from "zod";
+ * import { defineType } from "weakincentives";
+ * import { ClearSlice, InitializeSlice, Session } from "weakincentives/runtime";
  *
+ * const Plan = defineType("Plan", z.object({ steps: z.array(z.string()) }));
+ * const session = new Session();
  * session.dispatch(InitializeSlice.create({ sliceType: Plan, items: [Plan.create({ steps: [] })] }));
  * session.dispatch(ClearSlice.create({ sliceType: Plan }));
  * ```

@@ -8,8 +8,13 @@
  *
  * @example
  * ```ts
+ * import { z } from "zod";
+ * import { defineType } from "weakincentives";
  * import { Session, Snapshot } from "weakincentives/runtime";
  *
+ * const Plan = defineType("Plan", z.object({ steps: z.array(z.string()) }));
+ * const session = new Session();
+ * session.slice(Plan).seed([{ steps: ["write tests"] }]);
  * const line = session.snapshot().serialize();      // one JSON line
  * const fresh = new Session();
  * fresh.restore(Snapshot.parse(line), { types: [Plan] }); // validated through Plan.schema

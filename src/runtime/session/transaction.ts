@@ -5,8 +5,12 @@
  *
  * @example
  * ```ts
- * import { withTransaction } from "weakincentives/runtime";
+ * import { z } from "zod";
+ * import { defineType } from "weakincentives";
+ * import { Session, withTransaction } from "weakincentives/runtime";
  *
+ * const AddStep = defineType("AddStep", z.object({ step: z.string() }));
+ * const session = new Session();
  * await withTransaction(session, async () => {
  *   session.dispatch(AddStep.create({ step: "draft" }));
  *   throw new Error("tool failed"); // the AddStep effect is rolled back, the error rethrown
