@@ -33,15 +33,21 @@ import type { TokenUsage } from "../budget.js";
 import { WinkError } from "../errors.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
 
-/** One scripted answer; a function receives what the model has seen so far. */
+/**
+ * One scripted answer. Every field is optional: a missing `text` is empty and missing `toolCalls`
+ * means none, so `{ text }` alone is a final answer. A {@link ModelTurn} is an answer too.
+ */
+export interface InProcessAnswer {
+  readonly text?: string | undefined;
+  readonly toolCalls?: readonly ToolCall[] | undefined;
+  readonly usage?: TokenUsage | undefined;
+  readonly structured?: unknown;
+}
+
+/** One scripted turn: an answer, a function computing one from what the model has seen, or an `Error` to throw. */
 export type InProcessTurn =
-  | {
-      readonly text?: string;
-      readonly toolCalls?: readonly ToolCall[];
-      readonly usage?: TokenUsage;
-      readonly structured?: unknown;
-    }
-  | ((history: InProcessHistory) => ModelTurn | Promise<ModelTurn>)
+  | InProcessAnswer
+  | ((history: InProcessHistory) => InProcessAnswer | Promise<InProcessAnswer>)
   | Error;
 
 /** What the in-process model has been sent in the current conversation. */
@@ -84,15 +90,10 @@ export class InProcessModel implements ProviderDriver {
         signal.throwIfAborted();
         requestCount++;
         this.requests++;
-        const turn = this.take();
+        const { turn, index } = this.take();
         if (turn instanceof Error) throw turn;
-        if (typeof turn === "function") return turn({ rendered, messages, requestCount });
-        return {
-          text: turn.text ?? "",
-          toolCalls: turn.toolCalls ?? [],
-          usage: turn.usage,
-          structured: turn.structured,
-        };
+        const answer = typeof turn === "function" ? await turn({ rendered, messages, requestCount }) : turn;
+        return toModelTurn(answer, index);
       },
       addToolResults: (results) => {
         for (const outcome of results) messages.push({ role: "tool", outcome });
@@ -119,7 +120,7 @@ export class InProcessModel implements ProviderDriver {
     };
   }
 
-  private take(): InProcessTurn {
+  private take(): { turn: InProcessTurn; index: number } {
     if (this.cursor >= this.turns.length) {
       if (!this.repeat || this.turns.length === 0) {
         throw new WinkError(
@@ -129,8 +130,43 @@ export class InProcessModel implements ProviderDriver {
       }
       this.cursor = 0;
     }
-    return this.turns[this.cursor++] as InProcessTurn;
+    const index = this.cursor++;
+    return { turn: this.turns[index] as InProcessTurn, index };
   }
+}
+
+/**
+ * Fill in the optional fields, so a function turn may return `{ text }` just as an object turn may.
+ * A JavaScript caller can return anything, so the shape is checked and the turn named on failure.
+ */
+function toModelTurn(produced: unknown, index: number): ModelTurn {
+  if (typeof produced !== "object" || produced === null || Array.isArray(produced)) {
+    throw new WinkError(
+      "invalid_argument",
+      `InProcessModel script turn [${index}] returned ${describe(produced)}, not an answer. Return an object such as { text: "..." } or { toolCalls: [...] }.`,
+      { details: { turnIndex: index } },
+    );
+  }
+  const answer = produced as InProcessAnswer;
+  if (answer.toolCalls !== undefined && !Array.isArray(answer.toolCalls)) {
+    throw new WinkError(
+      "invalid_argument",
+      `InProcessModel script turn [${index}] has toolCalls ${describe(answer.toolCalls)}; pass an array of { id?, name, arguments } or leave it out.`,
+      { details: { turnIndex: index } },
+    );
+  }
+  return {
+    text: answer.text ?? "",
+    toolCalls: answer.toolCalls ?? [],
+    usage: answer.usage,
+    structured: answer.structured,
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : `a ${typeof value}`;
 }
 
 /** An adapter over an {@link InProcessModel} (or any driver) and the shared loop. */

@@ -13,6 +13,7 @@
 export { FakeClock, type FakeClockOptions } from "../clock.js";
 export {
   InProcessAdapter,
+  type InProcessAnswer,
   type InProcessHistory,
   InProcessModel,
   type InProcessTurn,
