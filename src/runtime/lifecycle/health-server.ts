@@ -12,6 +12,11 @@
  * the main event loop on purpose: when that loop is blocked, liveness times out and the
  * orchestrator restarts the container, while the watchdog thread kills it from inside.
  *
+ * A worker runs for weeks with this port open (on every interface by default, as kubelet probes
+ * need), so connections are bounded: a connection silent for `idleTimeout` seconds (no request,
+ * an unfinished request, or an idle keep-alive) is closed, and at most `maxConnections` are open
+ * at once; more are closed on arrival until the count drops.
+ *
  * @example
  * ```ts
  * import { HealthServer } from "weakincentives/runtime";
@@ -49,7 +54,22 @@ export interface HealthServerOptions {
   readonly readiness: () => boolean;
   /** Serves `/metrics` when given (e.g. `() => metrics.metrics()` of a WinkMetrics). */
   readonly metrics?: () => Promise<string>;
+  /**
+   * Seconds a connection may stay silent (no request yet, a request still arriving, or kept alive
+   * between requests) before it is closed. It also bounds how long one request may take to
+   * arrive. Default 5: probes and scrapes send their request at once.
+   */
+  readonly idleTimeout?: number;
+  /**
+   * Open connections allowed at once; a connection beyond it is closed on arrival (logged as
+   * `health.connections_dropped`). Default 64: probes and scrapes need a handful.
+   */
+  readonly maxConnections?: number;
 }
+
+/** Defaults of {@link HealthServerOptions}; see there. */
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 5;
+const DEFAULT_MAX_CONNECTIONS = 64;
 
 /** Liveness, readiness and metrics endpoints. `start` and `stop` are idempotent. */
 export class HealthServer {
@@ -57,6 +77,10 @@ export class HealthServer {
   private readonly port: number;
   private readonly readiness: () => boolean;
   private readonly metricsSource: (() => Promise<string>) | undefined;
+  private readonly idleTimeoutMs: number;
+  private readonly maxConnections: number;
+  /** Connections closed on arrival since the cap was last reached; 0 while under the cap. */
+  private dropped = 0;
   private server: Server | undefined;
   private starting: Promise<HealthAddress> | undefined;
   private bound: HealthAddress | undefined;
@@ -74,6 +98,8 @@ export class HealthServer {
     this.port = port;
     this.readiness = options.readiness;
     this.metricsSource = options.metrics;
+    this.idleTimeoutMs = checkIdleTimeout(options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS) * 1_000;
+    this.maxConnections = checkMaxConnections(options.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
   }
 
   /** Where the server listens, or undefined when it is not running. */
@@ -112,13 +138,27 @@ export class HealthServer {
   }
 
   private listen(): Promise<HealthAddress> {
-    const server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        log.error("health.request_failed", "A health request failed.", { error, url: request.url });
-        if (!response.headersSent) send(response, 500, { error: "internal error" });
-        else response.destroy();
-      });
-    });
+    const idle = this.idleTimeoutMs;
+    // Node checks the header and request deadlines on this period (30 s by default), so a
+    // trickling client would outlive a short timeout by that much.
+    const checkEvery = Math.max(50, Math.min(1_000, Math.floor(idle / 2)));
+    const server = createServer(
+      { connectionsCheckingInterval: checkEvery, headersTimeout: idle, requestTimeout: idle },
+      (request, response) => {
+        this.handle(request, response).catch((error: unknown) => {
+          log.error("health.request_failed", "A health request failed.", { error, url: request.url });
+          if (!response.headersSent) send(response, 500, { error: "internal error" });
+          else response.destroy();
+        });
+      },
+    );
+    // Inactivity timeout on every socket: with no `timeout` listener, Node destroys the socket,
+    // which is what closes a connection that never sends a byte.
+    server.setTimeout(idle);
+    server.keepAliveTimeout = idle;
+    server.maxConnections = this.maxConnections;
+    server.on("drop", () => this.onDrop());
+    server.on("connection", () => this.onAccepted());
     return new Promise<HealthAddress>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.port, this.host, () => {
@@ -151,6 +191,26 @@ export class HealthServer {
     return send(response, 404, NOT_FOUND);
   }
 
+  /** One warning per burst of refused connections, so a flood cannot flood the logs too. */
+  private onDrop(): void {
+    this.dropped++;
+    if (this.dropped > 1) return;
+    log.warning(
+      "health.connections_dropped",
+      `Health server at its cap of ${this.maxConnections} open connections; closing new ones until some close.`,
+      { maxConnections: this.maxConnections },
+    );
+  }
+
+  private onAccepted(): void {
+    if (this.dropped === 0) return;
+    log.info("health.connections_recovered", `Health server accepting again after closing ${this.dropped}.`, {
+      dropped: this.dropped,
+      maxConnections: this.maxConnections,
+    });
+    this.dropped = 0;
+  }
+
   private checkReadiness(): boolean {
     try {
       return this.readiness() === true;
@@ -159,6 +219,28 @@ export class HealthServer {
       return false;
     }
   }
+}
+
+function checkIdleTimeout(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new WinkError(
+      "invalid_argument",
+      `HealthServer idleTimeout must be a finite number of seconds > 0, got ${String(seconds)}. The default is ${DEFAULT_IDLE_TIMEOUT_SECONDS}.`,
+      { details: { idleTimeout: seconds } },
+    );
+  }
+  return seconds;
+}
+
+function checkMaxConnections(count: number): number {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new WinkError(
+      "invalid_argument",
+      `HealthServer maxConnections must be an integer >= 1, got ${String(count)}. The default is ${DEFAULT_MAX_CONNECTIONS}.`,
+      { details: { maxConnections: count } },
+    );
+  }
+  return count;
 }
 
 const HEALTHY = Object.freeze({ status: "healthy" });

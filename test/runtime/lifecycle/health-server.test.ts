@@ -1,4 +1,5 @@
 import { Agent } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HealthServer } from "../../../src/runtime/lifecycle/health-server.js";
 import { captureLogs } from "../logging/capture.js";
@@ -10,6 +11,37 @@ function server(options: Partial<ConstructorParameters<typeof HealthServer>[0]> 
   const s = new HealthServer({ host: "127.0.0.1", port: 0, readiness: () => true, ...options });
   servers.push(s);
   return s;
+}
+
+/** A raw TCP connection to the server that has connected and sends nothing yet. */
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => resolve(socket));
+    socket.once("error", reject);
+  });
+}
+
+/** Resolves when the server (or anyone) has closed `socket`; errors count as closed. */
+function closed(socket: Socket): Promise<void> {
+  socket.on("error", () => undefined);
+  // A paused socket never reads the server's FIN, so it would never see 'end' or 'close'.
+  socket.resume();
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once("close", () => resolve());
+  });
+}
+
+/** Retry `attempt` until it resolves: each failed try is an immediate refusal, never a wait. */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await attempt();
+    } catch {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 beforeEach(() => {
@@ -160,6 +192,91 @@ describe("HealthServer", () => {
     expect(second.address).toBeUndefined();
     await first.stop();
     expect((await second.start()).port).toBe(port);
+  });
+
+  it("closes connections that send no request once idleTimeout passes, without a stop", async () => {
+    const { port } = await server({ idleTimeout: 0.3 }).start();
+    const started = performance.now();
+    const sockets = await Promise.all(Array.from({ length: 20 }, () => openSocket(port)));
+    await Promise.all(sockets.map(closed));
+    // Closed by the timeout, not on arrival: none went before the idle time was up.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await http(port, "/health/live")).toMatchObject({ status: 200 });
+  });
+
+  it("closes a request whose headers trickle in slower than idleTimeout allows", async () => {
+    const { port } = await server({ idleTimeout: 0.4 }).start();
+    const socket = await openSocket(port);
+    let received = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const done = closed(socket);
+    socket.write("GET /health/live HTTP/1.1\r\nHost: x\r\n");
+    // Each header line arrives well inside the idle time, so only the header deadline can end it.
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write("X-Slow: 1\r\n");
+    }, 50);
+    try {
+      await done;
+    } finally {
+      clearInterval(trickle);
+    }
+    // Normally the header deadline answers 408; on a starved machine a late trickle may instead
+    // let the idle timeout close it silently. Either way the connection did not live on.
+    expect(received).toMatch(/^$|^HTTP\/1\.1 408 /);
+  });
+
+  it("closes an idle keep-alive connection after idleTimeout", async () => {
+    const { port } = await server({ idleTimeout: 0.3 }).start();
+    const socket = await openSocket(port);
+    let received = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const done = closed(socket);
+    socket.write("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+    await done;
+    expect(received).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(received).toContain('{"status":"healthy"}');
+  });
+
+  it("answers probes while idle connections stay under maxConnections", async () => {
+    const { port } = await server({ maxConnections: 4, idleTimeout: 30 }).start();
+    const idle = await Promise.all(Array.from({ length: 3 }, () => openSocket(port)));
+    const started = performance.now();
+    expect(await http(port, "/health/ready")).toMatchObject({ status: 200 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    for (const socket of idle) socket.destroy();
+  });
+
+  it("closes connections beyond maxConnections on arrival and answers again once below the cap", async () => {
+    const logs = captureLogs();
+    const { port } = await server({ maxConnections: 3, idleTimeout: 30 }).start();
+    const held = await Promise.all(Array.from({ length: 3 }, () => openSocket(port)));
+    // The server accepts in arrival order, so these come after the three it already holds.
+    const extra = await openSocket(port);
+    await closed(extra);
+    await expect(http(port, "/health/live")).rejects.toThrow(/ECONNRESET|socket hang up|EPIPE/);
+    const events = () => logs.records().map((r) => r.event);
+    expect(events().filter((e) => e === "health.connections_dropped")).toHaveLength(1);
+
+    held[0]?.destroy();
+    expect(await eventually(() => http(port, "/health/live"))).toMatchObject({ status: 200 });
+    expect(events()).toContain("health.connections_recovered");
+    for (const socket of held) socket.destroy();
+  });
+
+  it("rejects invalid idleTimeout and maxConnections with the allowed range and the default", () => {
+    const make = (o: object) => () => new HealthServer({ readiness: () => true, ...o });
+    expect(make({ idleTimeout: 0 })).toThrow(
+      /idleTimeout must be a finite number of seconds > 0, got 0.*default is 5/,
+    );
+    expect(make({ idleTimeout: Number.POSITIVE_INFINITY })).toThrow(/idleTimeout/);
+    expect(make({ maxConnections: 0 })).toThrow(
+      /maxConnections must be an integer >= 1, got 0.*default is 64/,
+    );
+    expect(make({ maxConnections: 2.5 })).toThrow(/maxConnections/);
   });
 
   it("rejects an invalid port with an error that says what is allowed", () => {
