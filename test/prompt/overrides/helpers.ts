@@ -10,18 +10,28 @@
  * ```
  */
 
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { z } from "zod";
 import { MarkdownSection } from "../../../src/prompt/markdown-section.js";
 import { PromptOverridesError } from "../../../src/prompt/overrides/errors.js";
 import { PromptTemplate } from "../../../src/prompt/template.js";
 import { Tool, ToolResult } from "../../../src/prompt/tool.js";
 
-/** A new, empty directory under the OS temp dir, unique to the caller. */
+const made: string[] = [];
+// Registered once per test file (each file imports this module afresh): the directories a file
+// made are removed when it ends, so repeated runs leave nothing under the OS temp dir.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new, empty directory under the OS temp dir, unique to the caller; removed after the file. */
 export function tempDir(label = "wink-overrides-"): string {
-  return mkdtempSync(join(tmpdir(), label));
+  const dir = mkdtempSync(join(tmpdir(), label));
+  made.push(dir);
+  return dir;
 }
 
 /** Knobs that change the code of {@link reviewTemplate}, to make overrides stale. */
