@@ -101,18 +101,24 @@ function probe(port: number, path: string, timeoutMs = 500): Promise<Probe> {
   });
 }
 
-/** Probe every 50 ms until `done` holds for an answer, or the process exits. */
-async function pollUntil(port: number, path: string, exited: Promise<unknown>, done: (p: Probe) => boolean) {
+/** Probe every 10 ms until `done` holds for an answer, or the process exits. */
+async function pollUntil(
+  port: number,
+  path: string,
+  exited: Promise<unknown>,
+  done: (p: Probe) => boolean,
+  ask: (path: string) => Promise<Probe> = (at) => probe(port, at),
+) {
   let gone = false;
   void exited.then(() => {
     gone = true;
   });
   const seen: Probe[] = [];
   while (!gone) {
-    const answer = await probe(port, path);
+    const answer = await ask(path);
     seen.push(answer);
     if (done(answer)) return { answer, seen, at: performance.now() };
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`process exited before ${path} met the condition; saw ${JSON.stringify(seen)}`);
 }
@@ -129,14 +135,24 @@ describe("watchdog kills a stalled worker", () => {
 
     const first = await probe(port, "/health/ready");
     expect(first).toEqual({ status: 200, body: '{"status":"healthy"}' });
+    // Readiness and liveness are probed together: the window between the 503 and the watchdog's
+    // SIGKILL is short on a loaded machine, and a liveness probe sent after the 503 could miss it.
+    let live: Probe = "error";
     const unready = await pollUntil(
       port,
       "/health/ready",
       worker.exited,
-      (p) => p !== "timeout" && p !== "error" && p.status === 503,
+      (p) => {
+        return p !== "timeout" && p !== "error" && p.status === 503;
+      },
+      (path) =>
+        Promise.all([probe(port, path), probe(port, "/health/live")]).then(([ready, alive]) => {
+          live = alive;
+          return ready;
+        }),
     );
     expect(unready.answer).toEqual({ status: 503, body: '{"status":"unhealthy"}' });
-    expect(await probe(port, "/health/live")).toMatchObject({ status: 200 });
+    expect(live).toMatchObject({ status: 200 });
 
     const exit = await worker.exited;
     expect(exit.signal).toBe("SIGKILL");
