@@ -4,9 +4,12 @@
  * Loops beat their {@link Heartbeat}, which stores the time in a `SharedArrayBuffer`. The
  * watchdog thread reads those buffers with `Atomics.load` every `intervalMs` (sleeping in
  * `Atomics.wait`, so it needs nothing from the main event loop). When a loop's last beat is
- * older than `thresholdMs` it writes CRITICAL records straight to file descriptor 2 — one
- * `watchdog.stall` per stalled loop, then `watchdog.terminate` — in the format the main logger
- * uses, and sends the process `SIGKILL`. That works even when the main thread is stuck in a
+ * older than `thresholdMs` at two checks in a row (the same beat both times), it writes CRITICAL
+ * records straight to file descriptor 2 — one `watchdog.stall` per stalled loop, then
+ * `watchdog.terminate` — in the format the main logger uses, and sends the process `SIGKILL`.
+ * Waiting for the second check gives readiness (which fails at the threshold) at least one
+ * interval to take the pod out of rotation before it dies; the kill comes by threshold plus two
+ * intervals. That works even when the main thread is stuck in a
  * busy loop, where no timer, signal handler or HTTP probe could run. The orchestrator then
  * restarts the container, and unacknowledged messages come back after their visibility timeout.
  *
@@ -50,7 +53,10 @@ export interface WatchedLoop {
 /** Options of {@link Watchdog}. */
 export interface WatchdogOptions {
   readonly loops: readonly WatchedLoop[];
-  /** A loop is stalled when its last beat is strictly older than this. Default 720,000 (12 min). */
+  /**
+   * A loop is stalled when its last beat is strictly older than this; it is killed when found
+   * stalled at two checks in a row. Default 720,000 (12 min).
+   */
   readonly thresholdMs?: number;
   /** Time between checks; the first check comes one interval after start. Default 60,000. */
   readonly intervalMs?: number;
@@ -88,6 +94,22 @@ export function findStalledLoops(
     if (stalledMs > thresholdMs) stalled.push({ name, slot, lastBeatMs, stalledMs });
   }
   return stalled;
+}
+
+/**
+ * The kill rule: the loops of `current` that were already in `previous` (the stalls found at the
+ * check before) with the same last beat. A loop that beat in between, however briefly, starts
+ * over. The watchdog thread applies the same rule; this copy is the one to test.
+ */
+export function confirmedStalls(
+  current: readonly StalledLoop[],
+  previous: readonly StalledLoop[],
+): StalledLoop[] {
+  return current.filter((stall) =>
+    previous.some(
+      (seen) => seen.name === stall.name && seen.slot === stall.slot && seen.lastBeatMs === stall.lastBeatMs,
+    ),
+  );
 }
 
 /** The watchdog's stall line: `Watchdog: <name> stalled for <x.x>s (threshold: <t.t>s)`. */

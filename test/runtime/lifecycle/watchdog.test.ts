@@ -3,7 +3,12 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { Heartbeat, HeartbeatBoard } from "../../../src/runtime/lifecycle/heartbeat.js";
-import { findStalledLoops, stallMessage, Watchdog } from "../../../src/runtime/lifecycle/watchdog.js";
+import {
+  confirmedStalls,
+  findStalledLoops,
+  stallMessage,
+  Watchdog,
+} from "../../../src/runtime/lifecycle/watchdog.js";
 import { captureLogs } from "../logging/capture.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -60,6 +65,49 @@ describe("findStalledLoops (the stall rule)", () => {
     expect(stallMessage("main-loop", 65_240, 60_000)).toBe(
       "Watchdog: main-loop stalled for 65.2s (threshold: 60.0s)",
     );
+  });
+});
+
+describe("confirmedStalls (the kill rule)", () => {
+  function setup() {
+    const clock = new FakeClock();
+    const board = new HeartbeatBoard(4);
+    const a = new Heartbeat({ clock, board });
+    const b = new Heartbeat({ clock, board });
+    const slots = new Map([
+      [a.slot, "loop-a"],
+      [b.slot, "loop-b"],
+    ]);
+    const check = () => findStalledLoops(board, slots, clock.epochMs(), 1_000);
+    return { clock, a, b, check };
+  }
+
+  it("spares a loop at its first check past the threshold and kills it at the second", () => {
+    const { clock, b, check } = setup();
+    b.beat();
+    clock.advance(1_001);
+    const first = check();
+    expect(first.map((s) => s.name)).toEqual(["loop-a", "loop-b"]);
+    expect(confirmedStalls(first, [])).toEqual([]);
+    clock.advance(200);
+    const second = check();
+    expect(confirmedStalls(second, first).map((s) => [s.name, s.stalledMs])).toEqual([
+      ["loop-a", 1_201],
+      ["loop-b", 1_201],
+    ]);
+  });
+
+  it("starts over for a loop that beat between the two checks, even if stalled again", () => {
+    const { clock, a, check } = setup();
+    clock.advance(1_001);
+    const first = check();
+    a.beat();
+    clock.advance(1_001);
+    const second = check();
+    expect(second.map((s) => s.name)).toEqual(["loop-a", "loop-b"]);
+    // loop-a's beat is new: only loop-b, stalled on the same beat twice, is confirmed.
+    expect(confirmedStalls(second, first).map((s) => s.name)).toEqual(["loop-b"]);
+    expect(confirmedStalls(check(), second).map((s) => s.name)).toEqual(["loop-a", "loop-b"]);
   });
 });
 
@@ -138,7 +186,11 @@ describe("Watchdog thread (child process)", () => {
       .filter((line) => line.startsWith("{"))
       .map(
         (line) =>
-          JSON.parse(line) as { level: string; event: string; context: { loop?: string; loops?: string[] } },
+          JSON.parse(line) as {
+            level: string;
+            event: string;
+            context: { loop?: string; loops?: string[]; stalledSeconds?: number };
+          },
       )
       .filter((r) => r.level === "CRITICAL");
     expect(critical.map((r) => r.context.loop ?? r.event)).toEqual([
@@ -147,6 +199,10 @@ describe("Watchdog thread (child process)", () => {
       "watchdog.terminate",
     ]);
     expect(critical[2]?.context.loops).toEqual(["stale-shared", "stale-own"]);
+    // Threshold 500 ms, interval 100 ms: killed at the second check past the threshold.
+    for (const stall of critical.slice(0, 2)) {
+      expect(stall.context.stalledSeconds ?? 0).toBeGreaterThan(0.595);
+    }
   });
 
   it("never kills once stopped", async () => {

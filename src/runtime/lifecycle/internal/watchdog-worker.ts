@@ -5,8 +5,8 @@
  * and from the bundled `dist/` without any file to locate or copy. It must stay plain
  * CommonJS-flavoured JavaScript with no imports from this package.
  *
- * The stall rule here mirrors `findStalledLoops` in `../watchdog.ts` (unit-tested there); the
- * process-level tests prove this copy.
+ * The stall and kill rules here mirror `findStalledLoops` and `confirmedStalls` in
+ * `../watchdog.ts` (unit-tested there); the process-level tests prove this copy.
  *
  * workerData:
  * - `boards`: `{ buffer: SharedArrayBuffer, slots: [slot, loopName][] }[]` — heartbeat boards
@@ -53,22 +53,28 @@ function critical(event, message, context) {
   }
 }
 
+// Keyed by board and slot; the value is the raw last beat (microseconds).
 function findStalled(nowMs) {
   const stalled = [];
-  for (const board of watched) {
+  for (let b = 0; b < watched.length; b++) {
+    const board = watched[b];
     for (const [slot, name] of board.slots) {
       const micros = Atomics.load(board.beats, slot);
       if (micros === 0n) continue;
-      const lastBeatMs = Number(micros) / 1000;
-      const stalledMs = nowMs - lastBeatMs;
-      if (stalledMs > thresholdMs) stalled.push({ name, stalledMs });
+      const stalledMs = nowMs - Number(micros) / 1000;
+      if (stalledMs > thresholdMs) stalled.push({ key: b + ":" + slot, micros, name, stalledMs });
     }
   }
   return stalled;
 }
 
+// A loop is killed only when the previous check found it stalled on the same beat, so readiness
+// (503 from the threshold on) has at least one interval to act before the kill.
+let suspects = new Map();
 while (Atomics.wait(stop, 0, 0, intervalMs) === "timed-out") {
-  const stalled = findStalled(epochMs());
+  const current = findStalled(epochMs());
+  const stalled = current.filter((s) => suspects.get(s.key) === s.micros);
+  suspects = new Map(current.map((s) => [s.key, s.micros]));
   if (stalled.length === 0) continue;
   for (const { name, stalledMs } of stalled) {
     critical(
