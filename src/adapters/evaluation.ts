@@ -13,6 +13,27 @@ import type { ResourceRegistry } from "../resources/index.js";
 import { PromptExecuted, PromptRendered } from "../runtime/events/index.js";
 import type { EvaluateOptions } from "./types.js";
 
+/** The fields every adapter event starts with: a fresh id, the time, who and which session. */
+export function eventHeader(
+  adapter: string,
+  options: EvaluateOptions,
+  clock: Clock,
+): {
+  readonly eventId: string;
+  readonly createdAt: string;
+  readonly adapter: string;
+  readonly sessionId: string;
+  readonly runContext?: NonNullable<EvaluateOptions["runContext"]>;
+} {
+  return {
+    eventId: randomUUID(),
+    createdAt: clock.now().toISOString(),
+    adapter,
+    sessionId: options.session.sessionId,
+    ...(options.runContext ? { runContext: options.runContext } : {}),
+  };
+}
+
 /** Publish `PromptRendered` for `rendered` on the evaluation's session. */
 export function dispatchPromptRendered<Output>(
   adapter: string,
@@ -23,11 +44,7 @@ export function dispatchPromptRendered<Output>(
 ): void {
   options.session.dispatch(
     PromptRendered.create({
-      eventId: randomUUID(),
-      createdAt: clock.now().toISOString(),
-      adapter,
-      sessionId: options.session.sessionId,
-      ...(options.runContext ? { runContext: options.runContext } : {}),
+      ...eventHeader(adapter, options, clock),
       promptNs: rendered.ns,
       promptKey: rendered.key,
       promptName: rendered.name,
@@ -48,11 +65,7 @@ export function dispatchPromptExecuted(
 ): void {
   options.session.dispatch(
     PromptExecuted.create({
-      eventId: randomUUID(),
-      createdAt: clock.now().toISOString(),
-      adapter,
-      sessionId: options.session.sessionId,
-      ...(options.runContext ? { runContext: options.runContext } : {}),
+      ...eventHeader(adapter, options, clock),
       promptName,
       result: {
         promptName,

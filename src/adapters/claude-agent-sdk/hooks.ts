@@ -5,7 +5,6 @@
  * `ToolInvoked`, so metrics and the session ledger see them like WINK tools.
  */
 
-import { randomUUID } from "node:crypto";
 import type { HookCallback, Options } from "@anthropic-ai/claude-agent-sdk";
 import type { BudgetTracker, TokenUsage } from "../../budget.js";
 import type { Clock } from "../../clock.js";
@@ -13,6 +12,7 @@ import type { Deadline } from "../../deadline.js";
 import { ToolInvoked } from "../../runtime/events/index.js";
 import type { Logger } from "../../runtime/logging/index.js";
 import { redact, redactText } from "../../secrets/index.js";
+import { eventHeader } from "../evaluation.js";
 import type { EvaluateOptions } from "../types.js";
 import { denialReason, type RunState, safeJson, truncate } from "./results.js";
 
@@ -47,11 +47,7 @@ export function nativeToolRecorder(
     const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
     options.session.dispatch(
       ToolInvoked.create({
-        eventId: randomUUID(),
-        createdAt: clock.now().toISOString(),
-        adapter,
-        sessionId: options.session.sessionId,
-        ...(options.runContext ? { runContext: options.runContext } : {}),
+        ...eventHeader(adapter, options, clock),
         promptName,
         name: call.name,
         // Commands see no credential, but a file the agent may read can still hold one.
@@ -84,6 +80,15 @@ const isNative = (tool: string): boolean => !tool.startsWith(MCP_PREFIX) && tool
 /** The `hooks` option of the SDK for one evaluation. */
 export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
   const { log, beat, state, deadline, tracker, evaluationId, usageSoFar, recordNative } = ctx;
+  // WINK tools are recorded by their MCP handlers; only Claude Code's own tools are recorded here.
+  const record = (
+    input: { readonly tool_name: string; readonly tool_input: unknown; readonly tool_use_id: string },
+    result: unknown,
+    success: boolean,
+  ): void => {
+    if (!isNative(input.tool_name)) return;
+    recordNative({ name: input.tool_name, input: input.tool_input, id: input.tool_use_id }, result, success);
+  };
   const preToolUse: HookCallback = async (input) => {
     beat();
     if (input.hook_event_name !== "PreToolUse") return {};
@@ -126,13 +131,7 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
         callId: input.tool_use_id,
       });
     }
-    if (isNative(input.tool_name)) {
-      recordNative(
-        { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
-        input.tool_response,
-        true,
-      );
-    }
+    record(input, input.tool_response, true);
     return {};
   };
   const postToolUseFailure: HookCallback = async (input) => {
@@ -142,13 +141,7 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
       tool: input.tool_name,
       callId: input.tool_use_id,
     });
-    if (isNative(input.tool_name)) {
-      recordNative(
-        { name: input.tool_name, input: input.tool_input, id: input.tool_use_id },
-        input.error,
-        false,
-      );
-    }
+    record(input, input.error, false);
     return {};
   };
   return {

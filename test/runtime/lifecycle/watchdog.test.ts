@@ -18,18 +18,20 @@ beforeEach(() => {
   captureLogs({ level: "debug" });
 });
 
+/** Two loops, `loop-a` and `loop-b`, beating on one board under a fake clock. */
+function setup() {
+  const clock = new FakeClock();
+  const board = new HeartbeatBoard(4);
+  const a = new Heartbeat({ clock, board });
+  const b = new Heartbeat({ clock, board });
+  const slots = new Map([
+    [a.slot, "loop-a"],
+    [b.slot, "loop-b"],
+  ]);
+  return { clock, board, a, b, slots };
+}
+
 describe("findStalledLoops (the stall rule)", () => {
-  function setup() {
-    const clock = new FakeClock();
-    const board = new HeartbeatBoard(4);
-    const a = new Heartbeat({ clock, board });
-    const b = new Heartbeat({ clock, board });
-    const slots = new Map([
-      [a.slot, "loop-a"],
-      [b.slot, "loop-b"],
-    ]);
-    return { clock, board, a, b, slots };
-  }
 
   it("reports nothing while every beat is within the threshold", () => {
     const { clock, board, slots } = setup();
@@ -69,21 +71,14 @@ describe("findStalledLoops (the stall rule)", () => {
 });
 
 describe("confirmedStalls (the kill rule)", () => {
-  function setup() {
-    const clock = new FakeClock();
-    const board = new HeartbeatBoard(4);
-    const a = new Heartbeat({ clock, board });
-    const b = new Heartbeat({ clock, board });
-    const slots = new Map([
-      [a.slot, "loop-a"],
-      [b.slot, "loop-b"],
-    ]);
+  function checked() {
+    const { clock, board, a, b, slots } = setup();
     const check = () => findStalledLoops(board, slots, clock.epochMs(), 1_000);
     return { clock, a, b, check };
   }
 
   it("spares a loop at its first check past the threshold and kills it at the second", () => {
-    const { clock, b, check } = setup();
+    const { clock, b, check } = checked();
     b.beat();
     clock.advance(1_001);
     const first = check();
@@ -98,7 +93,7 @@ describe("confirmedStalls (the kill rule)", () => {
   });
 
   it("starts over for a loop that beat between the two checks, even if stalled again", () => {
-    const { clock, a, check } = setup();
+    const { clock, a, check } = checked();
     clock.advance(1_001);
     const first = check();
     a.beat();
