@@ -34,7 +34,7 @@ const template = new PromptTemplate({
 });
 
 class BenchLoop extends MainLoop<z.infer<typeof Request>, z.infer<typeof Answer>> {
-  prepare(request: z.infer<typeof Request>) {
+  override prepare(request: z.infer<typeof Request>) {
     return new Prompt(template).bind({ q: request });
   }
 }

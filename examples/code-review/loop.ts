@@ -1,9 +1,8 @@
-/** The code-review worker loop: one request = one change to review. */
+/** The code-review worker loop's request, and how one request becomes a prompt. */
 
 import { Prompt } from "weakincentives";
-import { MainLoop, type PrepareContext } from "weakincentives/runtime";
 import { z } from "zod";
-import { type ReviewOutput, reviewTemplate } from "./agent.js";
+import { reviewTemplate } from "./agent.js";
 
 /** What clients send. */
 export const ReviewRequest = z.object({
@@ -12,9 +11,7 @@ export const ReviewRequest = z.object({
 });
 export type ReviewRequest = z.infer<typeof ReviewRequest>;
 
-/** Binds each request into the code-review agent. */
-export class ReviewLoop extends MainLoop<ReviewRequest, z.infer<typeof ReviewOutput>> {
-  prepare(request: ReviewRequest, _context: PrepareContext) {
-    return new Prompt(reviewTemplate).bind({ request: { change: request.change, files: request.files } });
-  }
+/** Binds one request into the code-review agent: `MainLoop`'s `prepare`. */
+export function prepareReview(request: ReviewRequest) {
+  return new Prompt(reviewTemplate).bind({ request: { change: request.change, files: request.files } });
 }

@@ -1,5 +1,5 @@
 /**
- * Builds the code-review worker: a ReviewLoop on a requests mailbox, supervised by a LoopGroup
+ * Builds the code-review worker: a MainLoop on a requests mailbox, supervised by a LoopGroup
  * that serves `/health/live`, `/health/ready` and `/metrics`, runs the watchdog and shuts down
  * gracefully on SIGTERM. `main.ts` runs it with an in-process client; tests run it in a child
  * process.
@@ -14,9 +14,10 @@ import {
   InProcessDispatcher,
   LoopGroup,
   type Mailbox,
+  MainLoop,
   type MainLoopResult,
 } from "weakincentives/runtime";
-import { ReviewLoop, ReviewRequest } from "./loop.js";
+import { prepareReview, ReviewRequest } from "./loop.js";
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -47,11 +48,12 @@ export function createWorker(options: WorkerOptions) {
     options.deadLetters === null
       ? undefined
       : (options.deadLetters ?? new InMemoryMailbox<DeadLetter>({ name: "reviews-dlq" }));
-  const loop = new ReviewLoop({
+  const loop = new MainLoop({
     name: "reviews",
     adapter: options.adapter,
     requests,
     requestSchema: ReviewRequest,
+    prepare: prepareReview,
     config: {
       dispatcher,
       concurrency: config.concurrency,

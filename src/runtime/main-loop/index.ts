@@ -1,12 +1,27 @@
 /** MainLoop: queue-driven agent workers. */
+
+export { MainLoop } from "./main-loop.js";
+export type {
+  ExecuteOptions,
+  FinalizeFn,
+  MainLoopConfig,
+  MainLoopOptions,
+  PrepareContext,
+  Prepared,
+  PrepareFn,
+} from "./options.js";
 export {
-  type ExecuteOptions,
-  MainLoop,
-  type MainLoopConfig,
-  type MainLoopOptions,
-  type PrepareContext,
-  type Prepared,
-} from "./main-loop.js";
+  type Attempt,
+  deadLetter,
+  describeError,
+  type RetryNotice,
+  replyAndAcknowledge,
+  retryLater,
+  returnUnstarted,
+  type SettleOutcome,
+  type SettleTarget,
+  settleFailure,
+} from "./settle.js";
 export {
   type MainLoopError,
   type MainLoopRequest,

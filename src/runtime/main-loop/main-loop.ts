@@ -2,19 +2,22 @@
  * MainLoop: the worker that turns queued requests into agent evaluations.
  *
  * For each message it validates the envelope, builds a run context, keeps the lease alive while
- * the worker beats, lets the subclass `prepare` a prompt, evaluates it (re-rendering when the
- * model opens summarized sections), replies with a {@link MainLoopResult}, and only then
- * acknowledges. Failures follow the DLQ policy: retry with backoff, or dead-letter with every
- * detail; a malformed envelope is dead-lettered at once. Nothing is dropped silently.
+ * the worker beats, calls `prepare` for a prompt, evaluates it (re-rendering when the model opens
+ * summarized sections), replies with a {@link MainLoopResult}, and only then acknowledges.
+ * Failures follow the DLQ policy: retry with backoff, or dead-letter with every detail; a
+ * malformed envelope is dead-lettered at once. Nothing is dropped silently.
+ *
+ * Give `prepare` (and optionally `finalize`) as options, and the request and output types are
+ * inferred; subclassing and overriding `prepare` works too.
  *
  * @example
  * ```ts nocheck
- * class ReviewLoop extends MainLoop<ReviewRequest, Review> {
- *   prepare(request: ReviewRequest) {
- *     return new Prompt(reviewTemplate).bind({ request: { change: request.change } });
- *   }
- * }
- * const loop = new ReviewLoop({ adapter, requests, requestSchema: ReviewRequest });
+ * const loop = new MainLoop({
+ *   adapter,
+ *   requests,
+ *   requestSchema: ReviewRequest,
+ *   prepare: (request) => new Prompt(reviewTemplate).bind({ request: { change: request.change } }),
+ * });
  * await loop.run({ signal });
  * ```
  */
@@ -22,110 +25,44 @@
 import { hostname } from "node:os";
 import type { z } from "zod";
 import type { PromptResponse, ProviderAdapter } from "../../adapters/types.js";
-import { Budget, type BudgetLimits, BudgetTracker } from "../../budget.js";
+import { Budget, BudgetTracker } from "../../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
 import { Deadline } from "../../deadline.js";
-import { type BundleConfig, resolveBundleConfig } from "../../debug/bundle.js";
+import { resolveBundleConfig } from "../../debug/bundle.js";
 import { VisibilityExpansionRequired, WinkError } from "../../errors.js";
 import { applyVisibilityExpansion, type EvaluablePrompt } from "../../prompt/index.js";
-import type { ResourceRegistry } from "../../resources/index.js";
-import { createRunContext, type RunContext } from "../../run-context.js";
-import type { Dispatcher } from "../events/index.js";
-import { LeaseExtender, type LeaseExtenderConfig, type MessageLease } from "../lease-extender.js";
+import { createRunContext } from "../../run-context.js";
+import { LeaseExtender, type MessageLease } from "../lease-extender.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import { getLogger } from "../logging/index.js";
-import type { DLQPolicy } from "../mailbox/dlq.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
 import { Session } from "../session/index.js";
-import { MessageHandler } from "./handler.js";
+import { handleMessage, type MessageHandling } from "./handle-message.js";
+import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
+import type {
+  ExecuteOptions,
+  FinalizeFn,
+  MainLoopConfig,
+  MainLoopOptions,
+  PrepareContext,
+  Prepared,
+  PrepareFn,
+} from "./options.js";
+import { returnUnstarted } from "./settle.js";
 import { type MainLoopRequest, type MainLoopResult, mainLoopRequestSchema } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
 
-/** Defaults every request of a loop inherits (a request's own fields win). */
-export interface MainLoopConfig {
-  /** Seconds a request may run when it names no deadline. */
-  readonly deadlineSeconds?: number;
-  /** Token limits for every request. */
-  readonly budget?: Omit<BudgetLimits, "deadline">;
-  /** Resources for tools, over each prompt's own. */
-  readonly resources?: ResourceRegistry;
-  /** Shared by every session the loop creates, so one subscriber sees every request's events. */
-  readonly dispatcher?: Dispatcher;
-  /** Lease extension on heartbeats (default on: every 60 s by 300 s); `false` turns it off. */
-  readonly leaseExtender?: LeaseExtenderConfig | false;
-  /** Where poison messages go; without one, a failed request gets an error reply and is acknowledged. */
-  readonly dlq?: DLQPolicy;
-  /** Requests processed at once (default 1). */
-  readonly concurrency?: number;
-  /**
-   * Messages taken per receive, 1–10. Default: as many as there are free slots, so nothing waits
-   * locally where other workers cannot take it. A larger value prefetches into a local buffer.
-   */
-  readonly batchSize?: number;
-  /** Seconds a received message stays invisible (default 300). */
-  readonly visibilityTimeout?: number;
-  /** Long-poll seconds per receive (default 20). */
-  readonly waitTimeSeconds?: number;
-  /** Most re-renders for sections the model opens, per request (default 16). */
-  readonly maxVisibilityExpansions?: number;
-  /**
-   * Write a debug bundle per request (success or failure) under `debugBundle.target`; the reply
-   * carries its `bundlePath`. A bundle that cannot be written is logged
-   * (`main_loop.bundle_failed`) and never fails the request. The workspace is captured only when
-   * `resources` binds a `Filesystem` instance under `FilesystemKey` (factories are not opened).
-   */
-  readonly debugBundle?: BundleConfig;
-}
-
-/** Constructor options of {@link MainLoop}. */
-export interface MainLoopOptions<Req, Out> {
-  readonly adapter: ProviderAdapter;
-  /** The queue of {@link MainLoopRequest}s; replies go to each message's reply address. */
-  readonly requests: Mailbox<unknown, import("./types.js").MainLoopResult<Out>>;
-  /** Schema of the request payload; envelopes whose payload fails it are dead-lettered. */
-  readonly requestSchema: z.ZodType<Req>;
-  readonly config?: MainLoopConfig;
-  /** Name in logs, metrics and watchdog messages (default the class name). */
-  readonly name?: string;
-  /** Default `hostname-pid`. */
-  readonly workerId?: string;
-  readonly clock?: Clock;
-  /** Default: a new heartbeat (on its own board; the watchdog reads every loop's board). */
-  readonly heartbeat?: Heartbeat;
-}
-
-/** What `prepare` can use. */
-export interface PrepareContext {
-  /** A fresh session on the loop's dispatcher; return another in `{ prompt, session }` to replace it. */
-  readonly session: Session;
-  readonly requestId: string;
-  readonly runContext: RunContext;
-}
-
-/** What `prepare` returns: the bound prompt, optionally with its own session. */
-export type Prepared<Out> =
-  | EvaluablePrompt<Out>
-  | { readonly prompt: EvaluablePrompt<Out>; readonly session?: Session };
-
-/** Options of {@link MainLoop.execute}. */
-export interface ExecuteOptions {
-  readonly requestId?: string;
-  readonly runContext?: RunContext;
-  readonly deadline?: Deadline;
-  readonly budget?: Omit<BudgetLimits, "deadline">;
-  readonly signal?: AbortSignal;
-  /** Called on every step of the evaluation (default: the loop's heartbeat). */
-  readonly heartbeat?: () => void;
-}
-
-/** A queue worker that evaluates one agent definition per request. Subclass and implement `prepare`. */
-export abstract class MainLoop<Req, Out> implements Runnable {
+/**
+ * A queue worker that evaluates one agent definition per request. Pass `prepare` in the options,
+ * or subclass and implement it.
+ */
+export class MainLoop<Req, Out> implements Runnable {
   readonly name: string;
   readonly adapter: ProviderAdapter;
-  readonly requests: Mailbox<unknown, import("./types.js").MainLoopResult<Out>>;
+  readonly requests: Mailbox<unknown, MainLoopResult<Out>>;
   readonly config: MainLoopConfig;
   readonly workerId: string;
   readonly heartbeat: Heartbeat;
@@ -133,8 +70,10 @@ export abstract class MainLoop<Req, Out> implements Runnable {
   /** Zod schema of the whole envelope. */
   readonly envelopeSchema: z.ZodType<MainLoopRequest<Req>>;
   private active = false;
-  private readonly handler: MessageHandler<Req, Out>;
+  private readonly handling: MessageHandling<Req, Out>;
   private readonly lease: LeaseExtender | undefined;
+  private readonly prepareFn: PrepareFn<Req, Out> | undefined;
+  private readonly finalizeFn: FinalizeFn<Out> | undefined;
 
   constructor(options: MainLoopOptions<Req, Out>) {
     this.name = options.name ?? this.constructor.name;
@@ -167,18 +106,49 @@ export abstract class MainLoop<Req, Out> implements Runnable {
         ? undefined
         : new LeaseExtender(this.config.leaseExtender ?? {}, this.clock);
     this.lease = lease;
-    this.handler = new MessageHandler(this);
+    this.prepareFn = options.prepare;
+    this.finalizeFn = options.finalize;
+    if (this.prepareFn === undefined && this.prepare === MainLoop.prototype.prepare) {
+      throw new WinkError(
+        "invalid_config",
+        `MainLoop "${this.name}" has no prepare: pass prepare: (request) => prompt in its options, or subclass MainLoop and implement prepare().`,
+      );
+    }
+    this.handling = {
+      loop: this.name,
+      mailbox: this.requests.name,
+      clock: this.clock,
+      dlq: this.config.dlq,
+      dispatcher: this.config.dispatcher,
+      envelopeSchema: this.envelopeSchema,
+      workerId: this.workerId,
+      beat: () => this.heartbeat.beat(),
+      execute: (request, executeOptions) => this.execute(request, executeOptions),
+      debugBundle: this.config.debugBundle,
+      resources: this.config.resources,
+    };
   }
 
-  /** Build the prompt for one request (bind its params, add resources). */
-  abstract prepare(request: Req, context: PrepareContext): Prepared<Out> | Promise<Prepared<Out>>;
+  /**
+   * Build the prompt for one request (bind its params, add resources). Calls the `prepare`
+   * option; a subclass may override it instead.
+   */
+  prepare(request: Req, context: PrepareContext): Prepared<Out> | Promise<Prepared<Out>> {
+    // The constructor makes sure one of the two exists.
+    return (this.prepareFn as PrepareFn<Req, Out>)(request, context);
+  }
 
-  /** Runs after a successful evaluation, before the reply (e.g. to persist results). */
+  /**
+   * Runs after a successful evaluation, before the reply (e.g. to persist results). Calls the
+   * `finalize` option when given; a subclass may override it instead.
+   */
   finalize(
-    _prompt: EvaluablePrompt<Out>,
-    _session: Session,
-    _response: PromptResponse<Out>,
-  ): void | Promise<void> {}
+    prompt: EvaluablePrompt<Out>,
+    session: Session,
+    response: PromptResponse<Out>,
+  ): void | Promise<void> {
+    return this.finalizeFn?.(prompt, session, response);
+  }
 
   /** True while {@link MainLoop.run} is running. */
   get running(): boolean {
@@ -271,7 +241,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
     const wakeup = new Wakeup(signal);
     const start = (item: Buffered<Out>): void => {
       item.detachFromLoop();
-      const task: Promise<void> = this.handler.handle(item.message, item.lease).finally(() => {
+      const task: Promise<void> = handleMessage(this.handling, item.message, item.lease).finally(() => {
         inflight.delete(task);
         this.heartbeat.beat();
         wakeup.wake();
@@ -318,7 +288,7 @@ export abstract class MainLoop<Req, Out> implements Runnable {
       for (const item of buffer.splice(0)) {
         item.detachFromLoop();
         item.lease.release();
-        await this.handler.returnUnstarted(item.message);
+        await returnUnstarted(this.handling, item.message);
       }
       await Promise.all(inflight);
     } finally {
@@ -383,36 +353,4 @@ interface Buffered<Out> {
   readonly message: Message<unknown, MainLoopResult<Out>>;
   readonly lease: MessageLease;
   readonly detachFromLoop: () => void;
-}
-
-/**
- * One pending wake-up at a time, resolved by a finished task or by abort. (Racing the in-flight
- * tasks against a never-settling abort promise would add a reaction per iteration and leak.)
- */
-class Wakeup {
-  private resolve: (() => void) | undefined;
-  private readonly onAbort = (): void => this.wake();
-
-  constructor(private readonly signal: AbortSignal | undefined) {
-    signal?.addEventListener("abort", this.onAbort, { once: true });
-  }
-
-  /** Resolves at the next wake (at once when already aborted). */
-  next(): Promise<void> {
-    if (this.signal?.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      this.resolve = resolve;
-    });
-  }
-
-  wake(): void {
-    const resolve = this.resolve;
-    this.resolve = undefined;
-    resolve?.();
-  }
-
-  dispose(): void {
-    this.signal?.removeEventListener("abort", this.onAbort);
-    this.wake();
-  }
 }

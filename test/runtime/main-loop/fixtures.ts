@@ -44,7 +44,7 @@ export const template = new PromptTemplate({
 
 /** A loop that binds the question into the template. */
 export class QALoop extends MainLoop<z.infer<typeof Question>, AnswerT> {
-  prepare(request: z.infer<typeof Question>) {
+  override prepare(request: z.infer<typeof Question>) {
     return new Prompt(template).bind({ question: request });
   }
 }
