@@ -9,6 +9,7 @@ export default defineConfig({
     "adapters/anthropic/index": "src/adapters/anthropic/index.ts",
     "adapters/claude-agent-sdk/index": "src/adapters/claude-agent-sdk/index.ts",
     "config/index": "src/config/index.ts",
+    "worker/index": "src/worker/index.ts",
     "debug/index": "src/debug/index.ts",
     "filesystem/index": "src/filesystem/index.ts",
     "contrib/mailbox/index": "src/contrib/mailbox/index.ts",

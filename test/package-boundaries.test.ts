@@ -82,3 +82,50 @@ describe("package boundaries", () => {
     expect(offenders).toEqual([]);
   });
 });
+
+/**
+ * Where code may read `process.env`. The worker's settings are read once, by `config/`; the rest
+ * are library defaults that must work without any configuration object.
+ */
+const ENVIRONMENT_READERS: Readonly<Record<string, string>> = {
+  "src/runtime/logging/config.ts": "logging configures itself from its variables when never configured",
+  "src/adapters/anthropic/adapter.ts":
+    "an adapter built without `env` selects its backend as Claude Code does",
+  "src/adapters/anthropic/backend.ts": "the backend helpers' default `env`",
+  "src/adapters/claude-agent-sdk/adapter.ts":
+    "Claude Code's process inherits the host's environment, filtered",
+};
+
+/** Source text without comments, so doc examples that mention `process.env` do not count. */
+function code(file: string): string {
+  return readFileSync(file, "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+describe("configuration", () => {
+  const ROOT = join(SRC, "..");
+  const scripts = (dir: string): string[] =>
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((name) => /\.(ts|mts|mjs|js)$/.test(name))
+      .map((name) => join(dir, name));
+
+  it("reads the environment only in src/config/ (and the library defaults listed here)", () => {
+    const readers = [
+      ...sourceFiles(SRC),
+      ...scripts(join(ROOT, "examples")),
+      ...scripts(join(ROOT, "deploy")),
+    ]
+      .filter((file) => /\bprocess\.env\b/.test(code(file)))
+      .map((file) => relative(ROOT, file))
+      .filter((file) => !file.startsWith("src/config/"));
+    expect(readers.sort()).toEqual(Object.keys(ENVIRONMENT_READERS).sort());
+  });
+
+  it("keeps deploy/ free of imports from examples/ (the image serves an agent module by path)", () => {
+    const offenders = scripts(join(ROOT, "deploy")).filter((file) =>
+      /from\s+["'][^"']*examples\//.test(code(file)),
+    );
+    expect(offenders).toEqual([]);
+  });
+});

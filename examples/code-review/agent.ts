@@ -1,17 +1,27 @@
 /**
- * The code-review agent definition used by the quick start: a guide, summarized reference
- * docs, workspace tools guarded by a read-before-write policy, and the request.
+ * The code-review agent used by the quick start: a guide, summarized reference docs, workspace
+ * tools guarded by a read-before-write policy, and the request. Its default export is the loop a
+ * worker serves: `wink worker examples/code-review/agent.ts` (the image runs the compiled `.js`).
  */
 
 import {
   defineType,
   MarkdownSection,
+  Prompt,
   PromptTemplate,
   ReadBeforeWritePolicy,
   Tool,
   ToolResult,
 } from "weakincentives";
+import { defineLoop } from "weakincentives/worker";
 import { z } from "zod";
+
+/** What clients send. */
+export const ReviewRequest = z.object({
+  change: z.string().min(1).describe("What changed, in a sentence"),
+  files: z.array(z.string()).min(1).describe("Files the change touches"),
+});
+export type ReviewRequest = z.infer<typeof ReviewRequest>;
 
 /** What the agent must answer with. */
 export const ReviewOutput = z.object({
@@ -89,3 +99,13 @@ export const reviewTemplate = new PromptTemplate({
     }),
   ],
 });
+
+/** The worker's loop: one request, one change to review. */
+const reviews = defineLoop({
+  name: "reviews",
+  requestSchema: ReviewRequest,
+  prepare: (request) =>
+    new Prompt(reviewTemplate).bind({ request: { change: request.change, files: request.files } }),
+});
+
+export default reviews;

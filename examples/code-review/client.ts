@@ -1,7 +1,7 @@
 /** Submits review requests to a mailbox and prints the typed replies as they arrive. */
 import { randomUUID } from "node:crypto";
 import type { Mailbox, MainLoopRequest, MainLoopResult } from "weakincentives/runtime";
-import type { ReviewRequest } from "./loop.js";
+import type { ReviewRequest } from "./agent.js";
 
 /** Sample changes for the demo. */
 export const SAMPLE_REQUESTS: readonly ReviewRequest[] = [

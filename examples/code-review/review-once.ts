@@ -13,7 +13,8 @@ import { turn } from "weakincentives/testing";
 import { FileRead, reviewTemplate } from "./agent.js";
 import { chooseModel } from "./model.js";
 
-configureLogging({ level: process.env.WEAKINCENTIVES_LOG_LEVEL ?? "WARNING" });
+// Quiet by default so the review reads clearly; WEAKINCENTIVES_LOG_LEVEL still raises it.
+configureLogging({ defaultLevel: "warning" });
 
 const SCRIPT = [
   turn.toolCalls([{ id: "call_1", name: "read_file", arguments: { path: 42 } }]),
@@ -29,8 +30,8 @@ const SCRIPT = [
 ];
 
 async function main(): Promise<void> {
-  const config = AgentConfig.fromEnv(process.env, { calibration: "off" });
-  const model = await chooseModel(config, process.env, SCRIPT);
+  const config = AgentConfig.fromEnv(undefined, { calibration: "off" });
+  const model = await chooseModel(config, SCRIPT);
   console.log(`Model: ${model.description}\n`);
   try {
     const dispatcher = new InProcessDispatcher();

@@ -1,11 +1,12 @@
 /**
- * The `wink` command: `wink submit` sends a request to a worker's queue (and waits for its
- * result); `--version` and `--help` describe the tool.
+ * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
+ * worker's queue (and waits for its result); `--version` and `--help` describe the tool.
  */
 
 import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { addSubmitCommand } from "./submit.js";
+import { addWorkerCommand } from "./worker.js";
 
 /** Build the `wink` program (exported so tests can run it without a child process). */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description("WINK: agent definitions and a production runtime for unattended background agents.")
     .version(pkg.version, "-v, --version", "print the version of weakincentives")
     .addHelpText("after", "\nDocs: README.md and docs/ in the package.");
+  addWorkerCommand(program);
   addSubmitCommand(program);
   return program;
 }

@@ -36,6 +36,21 @@ import {
   loadConfig,
 } from "./load.js";
 
+/** Values of `AGENT_ADAPTER`: the HTTP adapters (default), or Claude Code through the Claude Agent SDK. */
+export const AGENT_ADAPTERS = ["http", "claude-agent-sdk"] as const;
+
+/** A domain (`pypi.org`) or a wildcard over subdomains (`*.example.com`); no scheme, port or path. */
+const DOMAIN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/** Parse `AGENT_NETWORK_ALLOW`: comma-separated domains, blanks ignored; `undefined` if any is bad. */
+export function parseDomainList(raw: string): readonly string[] | undefined {
+  const domains = raw
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "");
+  return domains.every((d) => DOMAIN.test(d)) ? [...new Set(domains.map((d) => d.toLowerCase()))] : undefined;
+}
+
 /** The model the deployment guide runs by default. */
 export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-6";
 
@@ -105,8 +120,11 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   maxProcessingSeconds: env.number("MAX_PROCESSING_SECONDS", { default: 600, greaterThan: 0 }),
   /** `WORKER_CONCURRENCY`: requests each MainLoop processes at once, 1 to 64. */
   concurrency: env.int("WORKER_CONCURRENCY", { default: 1, min: 1, max: 64 }),
-  /** `DEBUG_BUNDLE_PATH`: where debug bundles are written; pass it as `MainLoopConfig.debugBundle.target`. */
-  debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { default: "/debug" }),
+  /**
+   * `DEBUG_BUNDLE_PATH`: where a worker writes one debug bundle per request
+   * (`MainLoopConfig.debugBundle.target`). Unset: no bundles. The image sets `/debug`.
+   */
+  debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { optional: true }),
   /** `WINK_MAILBOX`: the request mailbox, as a URL (shape checked, not connected). */
   mailbox: env.custom("WINK_MAILBOX", {
     optional: true,
@@ -118,6 +136,26 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   anthropicApiKey: env.secret("ANTHROPIC_API_KEY", { optional: true }),
   /** `OPENAI_API_KEY` or `OPENAI_API_KEY_FILE`. */
   openaiApiKey: env.secret("OPENAI_API_KEY", { optional: true }),
+  /** `AGENT_MAX_TOTAL_TOKENS`: most tokens (input + output, all turns) one request of a worker may use. */
+  maxTotalTokens: env.int("AGENT_MAX_TOTAL_TOKENS", { default: 500_000, min: 1 }),
+  /** `AGENT_ADAPTER`: `http` (Bedrock, Anthropic or OpenAI over HTTP) or `claude-agent-sdk` (Claude Code). */
+  adapter: env.string("AGENT_ADAPTER", { choices: AGENT_ADAPTERS, default: "http" }),
+  /**
+   * `AGENT_NETWORK_ALLOW`: domains Claude Code's sandboxed commands may reach, comma-separated
+   * (`pypi.org,*.github.com`). Unset or empty: no network. Used with `AGENT_ADAPTER=claude-agent-sdk`.
+   */
+  networkAllow: env.custom("AGENT_NETWORK_ALLOW", {
+    default: [],
+    parse: parseDomainList,
+    expected: "comma-separated domain names such as pypi.org,*.github.com",
+    fix: "Set it to domain names separated by commas (no scheme, port or path), or leave it empty for no network.",
+  }),
+  /** `CLAUDE_CODE_USE_BEDROCK`: run Claude on Amazon Bedrock (with `AWS_REGION`) instead of the Anthropic API. */
+  useBedrock: env.boolean("CLAUDE_CODE_USE_BEDROCK", { default: false }),
+  /** `AWS_REGION`: the Bedrock region. */
+  awsRegion: env.string("AWS_REGION", { optional: true }),
+  /** `ANTHROPIC_BASE_URL`: another endpoint for the Anthropic API (a proxy or gateway). */
+  anthropicBaseUrl: env.url("ANTHROPIC_BASE_URL", { optional: true }),
 });
 
 /** The worker configuration: typed from {@link AGENT_CONFIG_SPEC}, frozen. */

@@ -29,11 +29,13 @@
  */
 
 export {
+  AGENT_ADAPTERS,
   AGENT_CONFIG_SPEC,
   AgentConfig,
   type AgentConfigOptions,
   type CalibrationMode,
   DEFAULT_AGENT_MODEL,
+  parseDomainList,
 } from "./agent.js";
 export {
   ConfigField,

@@ -47,10 +47,16 @@ describe("AgentConfig.fromEnv", () => {
       shutdownTimeout: 30,
       maxProcessingSeconds: 600,
       concurrency: 1,
-      debugBundlePath: "/debug",
+      debugBundlePath: undefined,
       mailbox: undefined,
       anthropicApiKey: undefined,
       openaiApiKey: undefined,
+      maxTotalTokens: 500_000,
+      adapter: "http",
+      networkAllow: [],
+      useBedrock: false,
+      awsRegion: undefined,
+      anthropicBaseUrl: undefined,
     });
     expect(DEFAULT_AGENT_MODEL).toBe("claude-sonnet-4-6");
   });
@@ -72,6 +78,12 @@ describe("AgentConfig.fromEnv", () => {
       WINK_MAILBOX: "redis://redis:6379/0",
       ANTHROPIC_API_KEY: "anthropic-key-value-1",
       OPENAI_API_KEY: "openai-key-value-2",
+      AGENT_MAX_TOTAL_TOKENS: "9000",
+      AGENT_ADAPTER: "claude-agent-sdk",
+      AGENT_NETWORK_ALLOW: "pypi.org",
+      CLAUDE_CODE_USE_BEDROCK: "1",
+      AWS_REGION: "eu-west-1",
+      ANTHROPIC_BASE_URL: "https://gateway.example.com/anthropic",
     });
     expect(describeConfig(config)).toEqual({
       model: "claude-opus-4",
@@ -89,6 +101,12 @@ describe("AgentConfig.fromEnv", () => {
       mailbox: "redis://redis:6379/0",
       anthropicApiKey: "[REDACTED]",
       openaiApiKey: "[REDACTED]",
+      maxTotalTokens: 9000,
+      adapter: "claude-agent-sdk",
+      networkAllow: ["pypi.org"],
+      useBedrock: true,
+      awsRegion: "eu-west-1",
+      anthropicBaseUrl: "https://gateway.example.com/anthropic",
     });
     expect(config.anthropicApiKey).toBeInstanceOf(Secret);
     expect(config.anthropicApiKey?.reveal()).toBe("anthropic-key-value-1");

@@ -43,6 +43,11 @@ export interface LoggingOptions {
    */
   level?: string;
   /**
+   * The threshold when neither `level` nor `WEAKINCENTIVES_LOG_LEVEL` sets one (a quiet demo
+   * passes `"warning"` and still lets the variable raise it). Default `info`.
+   */
+  defaultLevel?: string;
+  /**
    * True for one JSON object per line, false for text. Default: `WEAKINCENTIVES_LOG_FORMAT`
    * (`json`|`text`), else `WEAKINCENTIVES_LOG_JSON` (`true`/`1`/`false`/`0`), else text.
    */
@@ -92,12 +97,17 @@ function read(env: LogEnvironment, name: string): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
+/** The `level` argument, else the variable, else `defaultLevel`, else INFO. */
+function resolveLevel(options: LoggingOptions, env: LogEnvironment): LogLevel {
+  if (options.level !== undefined) return parseLogLevel(options.level, "configureLogging({ level })");
+  const variable = read(env, LOG_ENV.level);
+  if (variable !== undefined) return parseLogLevel(variable, LOG_ENV.level);
+  return parseLogLevel(options.defaultLevel ?? "info", "configureLogging({ defaultLevel })");
+}
+
 function resolve(options: LoggingOptions): ResolvedLogging {
   const env = options.env ?? process.env;
-  const level =
-    options.level !== undefined
-      ? parseLogLevel(options.level, "configureLogging({ level })")
-      : parseLogLevel(read(env, LOG_ENV.level) ?? "info", LOG_ENV.level);
+  const level = resolveLevel(options, env);
   let format: LogFormat;
   const formatVar = read(env, LOG_ENV.format);
   const jsonVar = read(env, LOG_ENV.json);

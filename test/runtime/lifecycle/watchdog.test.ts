@@ -32,7 +32,6 @@ function setup() {
 }
 
 describe("findStalledLoops (the stall rule)", () => {
-
   it("reports nothing while every beat is within the threshold", () => {
     const { clock, board, slots } = setup();
     clock.advance(720_000);

@@ -99,6 +99,18 @@ describe("environment", () => {
     expect(configureLogging({ level: "error", env, destination: sink }).level).toBe("error");
   });
 
+  it("uses defaultLevel only when neither the argument nor WEAKINCENTIVES_LOG_LEVEL sets one", () => {
+    expect(configureLogging({ defaultLevel: "warning", env: {}, destination: sink }).level).toBe("warning");
+    const env = { WEAKINCENTIVES_LOG_LEVEL: "debug" };
+    expect(configureLogging({ defaultLevel: "warning", env, destination: sink }).level).toBe("debug");
+    expect(configureLogging({ defaultLevel: "warning", level: "error", env, destination: sink }).level).toBe(
+      "error",
+    );
+    expect(
+      configError(() => configureLogging({ defaultLevel: "loud", env: {}, destination: sink })).message,
+    ).toContain("configureLogging({ defaultLevel })");
+  });
+
   it("ignores blank variables", () => {
     const env = { WEAKINCENTIVES_LOG_LEVEL: " ", WEAKINCENTIVES_LOG_FORMAT: "" };
     expect(configureLogging({ env, destination: sink })).toEqual({ level: "info", format: "text" });

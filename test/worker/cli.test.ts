@@ -1,18 +1,14 @@
 /**
- * The image's entry point (deploy/worker/main.ts) as a real process: it refuses to start without a
- * queue or a model, naming the variable to set, and with both it serves a shared Redis queue
- * through the Anthropic adapter (key from a mounted file), answers the probes, and exits 0 on
- * SIGTERM. The model is the scripted server; Redis runs on 127.0.0.1.
- *
- * Its config.ts and model.ts are also checked as modules (AGENT_ADAPTER, AGENT_NETWORK_ALLOW, and
- * the options the Claude Agent SDK adapter gets), in a child process run like the entry point:
- * under vitest their `weakincentives/*` imports would resolve to dist/, which may not be built.
+ * `wink worker examples/code-review/agent.ts` as a real process, the way the image runs it: it
+ * refuses to start without a queue or a model (or with broken timeouts), naming the variable to
+ * set, and with both it serves a shared Redis queue through the Anthropic adapter (key from a
+ * mounted file), answers the probes, writes debug bundles, and exits 0 on SIGTERM. The model is
+ * the scripted server; Redis runs on 127.0.0.1.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
@@ -21,8 +17,8 @@ import type { MainLoopRequest, MainLoopResult } from "../../src/runtime/index.js
 import { ScriptedModelServer } from "../../src/testing/model-server/index.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const ENTRY = join(ROOT, "deploy", "worker", "main.ts");
-const WORKER_DIR = join(ROOT, "deploy", "worker");
+const BIN = join(ROOT, "src", "cli", "bin.ts");
+const AGENT = join("examples", "code-review", "agent.ts");
 const queue = `wink-test-deploy-${process.pid}-${Date.now()}`;
 let redisUp = false;
 let child: ChildProcess | undefined;
@@ -61,9 +57,9 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Start the entry point with exactly `env` (plus PATH), JSON logs on stderr. */
-function start(env: Record<string, string>) {
-  child = spawn(process.execPath, ["--conditions=wink-source", "--import", "tsx", ENTRY], {
+/** Start `wink worker <agent>` with exactly `env` (plus PATH), JSON logs on stderr. */
+function start(env: Record<string, string>, agent = AGENT) {
+  child = spawn(process.execPath, ["--conditions=wink-source", "--import", "tsx", BIN, "worker", agent], {
     cwd: ROOT,
     // Bundles go to the test's temp dir, never to the image's /debug on the machine running tests.
     env: {
@@ -114,14 +110,14 @@ function start(env: Record<string, string>) {
   return { records, waitFor, exited };
 }
 
-async function refusal(env: Record<string, string>) {
-  const worker = start(env);
+async function refusal(env: Record<string, string>, agent = AGENT) {
+  const worker = start(env, agent);
   const code = await worker.exited;
   const record = worker.records.find((r) => r.event === "worker.config_invalid");
   return { code, record, issues: (record?.context.issues ?? []) as { variable: string }[] };
 }
 
-describe("the image's worker entry point", () => {
+describe("wink worker", () => {
   it("refuses to start without WINK_MAILBOX, saying what to set", async () => {
     const { code, record, issues } = await refusal({ ANTHROPIC_API_KEY: "sk-test-0123456789" });
     expect(code).toBe(1);
@@ -134,6 +130,20 @@ describe("the image's worker entry point", () => {
     expect(code).toBe(1);
     expect(issues.map((i) => i.variable)).toEqual(["ANTHROPIC_API_KEY"]);
     expect(record?.message).toContain("CLAUDE_CODE_USE_BEDROCK=1 with AWS_REGION");
+  });
+
+  it("refuses a module that does not exist or exports no loop, naming it and what to export", async () => {
+    const env = { WINK_MAILBOX: "memory://reviews", ANTHROPIC_API_KEY: "sk-test-0123456789" };
+    for (const [agent, says] of [
+      ["examples/code-review/nope.ts", "Could not import the agent module examples/code-review/nope.ts"],
+      ["examples/code-review/client.ts", "exports no agent loop. Export defineLoop("],
+    ] as const) {
+      const worker = start(env, agent);
+      expect(await worker.exited).toBe(1);
+      const record = worker.records.find((r) => r.event === "worker.module_invalid");
+      expect(record?.level).toBe("CRITICAL");
+      expect(record?.message).toContain(says);
+    }
   });
 
   it("refuses timeouts that break a calibration rule", async () => {
@@ -212,125 +222,5 @@ describe("the image's worker entry point", () => {
       client.disconnect();
       await model.close();
     }
-  });
-});
-
-/**
- * Run `body` (an async function body, with `config` and `model` bound to deploy/worker/config.ts
- * and model.ts) in a child process resolving `weakincentives/*` to src/, and return what it returns.
- */
-async function inWorker(body: string): Promise<unknown> {
-  const script = `
-    const config = await import(${JSON.stringify(`${join(WORKER_DIR, "config.ts")}`)});
-    const model = await import(${JSON.stringify(`${join(WORKER_DIR, "model.ts")}`)});
-    const issues = (fn) => { try { fn(); return null; } catch (e) { return e.issues ?? String(e); } };
-    const result = await (async () => { ${body} })();
-    process.stdout.write(JSON.stringify(result));`;
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--conditions=wink-source", "--import", "tsx", "--input-type=module", "-e", script],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? "", WEAKINCENTIVES_LOG_LEVEL: "critical" } },
-  );
-  return JSON.parse(stdout);
-}
-
-interface Issue {
-  readonly variable: string;
-  readonly message: string;
-}
-
-describe("the worker's configuration", () => {
-  it("reads AGENT_ADAPTER (default http) and AGENT_NETWORK_ALLOW (default none), refusing bad values clearly", async () => {
-    const result = (await inWorker(`
-      const load = (extra) => config.loadWorkerConfig({ WINK_MAILBOX: "memory://reviews", ...extra });
-      const pick = (c) => ({ adapter: c.adapter, networkAllow: c.networkAllow });
-      return {
-        defaults: pick(load({})),
-        sdk: pick(load({ AGENT_ADAPTER: "Claude-Agent-SDK", AGENT_NETWORK_ALLOW: " pypi.org, *.GitHub.com ,, pypi.org" })),
-        empty: pick(load({ AGENT_NETWORK_ALLOW: "  " })),
-        badAdapter: issues(() => load({ AGENT_ADAPTER: "claude" })),
-        badDomains: issues(() => load({ AGENT_NETWORK_ALLOW: "pypi.org,https://github.com/x" })),
-      };
-    `)) as Record<string, unknown>;
-    expect(result.defaults).toEqual({ adapter: "http", networkAllow: [] });
-    expect(result.sdk).toEqual({ adapter: "claude-agent-sdk", networkAllow: ["pypi.org", "*.github.com"] });
-    expect(result.empty).toEqual({ adapter: "http", networkAllow: [] });
-    const [adapter] = result.badAdapter as Issue[];
-    expect(adapter?.variable).toBe("AGENT_ADAPTER");
-    expect(adapter?.message).toContain('"http", "claude-agent-sdk"');
-    const [domains] = result.badDomains as Issue[];
-    expect(domains?.variable).toBe("AGENT_NETWORK_ALLOW");
-    expect(domains?.message).toContain("comma-separated domain names");
-  });
-});
-
-describe("AGENT_ADAPTER=claude-agent-sdk", () => {
-  it("gives ClaudeAgentSDKAdapter the turn and dollar limits, the network allowlist and the credentials", async () => {
-    const result = (await inWorker(`
-      const sdk = await import("weakincentives/adapters/claude-agent-sdk");
-      const load = (extra) => config.loadWorkerConfig({
-        WINK_MAILBOX: "memory://reviews", AGENT_ADAPTER: "claude-agent-sdk", ...extra,
-      });
-      const show = (o) => ({ ...o, isolation: o.isolation && {
-        allowedDomains: o.isolation.network.allowedDomains,
-        sandbox: o.isolation.sandbox,
-        bedrock: o.isolation.bedrock,
-      } });
-      const anthropic = { ANTHROPIC_API_KEY: "sk-ant-test-0123456789" };
-      const bedrock = { CLAUDE_CODE_USE_BEDROCK: "1", AWS_REGION: "eu-west-1" };
-      const built = await model.productionModel(load({ ...anthropic, AGENT_NETWORK_ALLOW: "pypi.org" }), anthropic);
-      return {
-        api: show(model.claudeAdapterOptions(load({ ...anthropic, AGENT_NETWORK_ALLOW: "pypi.org" }), anthropic, sdk)),
-        noNetwork: show(model.claudeAdapterOptions(load({ ...anthropic, AGENT_MAX_TURNS: "7", AGENT_MAX_BUDGET_USD: "0.5" }), anthropic, sdk)),
-        bedrock: show(model.claudeAdapterOptions(load(bedrock), bedrock, sdk)),
-        openaiOnly: issues(() => model.claudeAdapterOptions(load({ OPENAI_API_KEY: "sk-test-0123456789" }), {}, sdk)),
-        built: {
-          isClaude: built.adapter instanceof sdk.ClaudeAgentSDKAdapter,
-          name: built.adapter.name,
-          model: built.adapter.model,
-          description: built.description,
-          childKey: built.adapter.childEnv("/tmp/home").ANTHROPIC_API_KEY,
-        },
-        missingSdk: await model.productionModel(load(anthropic), anthropic, { canImport: () => false }).then(
-          () => null,
-          (e) => e.issues,
-        ),
-      };
-    `)) as Record<string, Record<string, unknown>>;
-    expect(result.api).toEqual({
-      model: "claude-sonnet-4-6",
-      maxTurns: 25,
-      maxBudgetUsd: 5,
-      isolation: {
-        allowedDomains: ["pypi.org"],
-        sandbox: { enabled: true, allowUnsandboxedCommands: false },
-        bedrock: false,
-      },
-      env: { ANTHROPIC_API_KEY: "sk-ant-test-0123456789" },
-      description: "Claude Code on the Anthropic API, claude-sonnet-4-6",
-    });
-    expect(result.noNetwork).toMatchObject({
-      maxTurns: 7,
-      maxBudgetUsd: 0.5,
-      isolation: { allowedDomains: [] },
-    });
-    expect(result.bedrock).toMatchObject({
-      maxTurns: 25,
-      maxBudgetUsd: 5,
-      isolation: { allowedDomains: [], bedrock: { region: "eu-west-1" } },
-    });
-    expect(result.bedrock?.env).toBeUndefined();
-    expect(String(result.bedrock?.model)).toContain("claude-sonnet-4-6");
-    expect((result.openaiOnly as unknown as Issue[]).map((i) => i.variable)).toEqual(["ANTHROPIC_API_KEY"]);
-    expect(result.built).toEqual({
-      isClaude: true,
-      name: "claude_agent_sdk",
-      model: "claude-sonnet-4-6",
-      description: "Claude Code on the Anthropic API, claude-sonnet-4-6",
-      childKey: "sk-ant-test-0123456789",
-    });
-    const [missing] = result.missingSdk as unknown as Issue[];
-    expect(missing?.variable).toBe("AGENT_ADAPTER");
-    expect(missing?.message).toContain("@anthropic-ai/claude-agent-sdk");
   });
 });
