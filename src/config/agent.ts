@@ -23,7 +23,11 @@
  * ```
  */
 
-import { type CalibrationIssue, checkCalibration } from "../runtime/lifecycle/calibration.js";
+import {
+  type CalibrationSetting,
+  checkCalibration,
+  formatCalibrationIssue,
+} from "../runtime/lifecycle/calibration.js";
 import { getLogger, type Logger } from "../runtime/logging/index.js";
 import { registerSecret } from "../secrets/index.js";
 import { env } from "./fields.js";
@@ -186,68 +190,35 @@ type Timeouts = Pick<
   | "shutdownTimeout"
 >;
 
-/** Thirds of a threshold rarely come out whole; three decimals say enough. */
-function seconds(value: number): string {
-  return `${Math.round(value * 1000) / 1000} s`;
-}
-
-/** The rule as the operator meets it: the settings, their values and the variables to change. */
-function describeViolation(issue: CalibrationIssue, t: Timeouts): ConfigIssue {
-  const bound = seconds(issue.bound);
-  switch (issue.rule) {
-    case "visibility_timeout":
-      return {
-        variable: "VISIBILITY_TIMEOUT",
-        problem: "calibration",
-        rule: issue.rule,
-        message:
-          `visibilityTimeout ${seconds(t.visibilityTimeout)} must exceed watchdogThreshold ${seconds(t.watchdogThreshold)} ` +
-          `+ maxProcessingSeconds ${seconds(t.maxProcessingSeconds)} = ${bound}. Raise VISIBILITY_TIMEOUT or lower the others.`,
-      };
-    case "watchdog_threshold":
-      return {
-        variable: "WATCHDOG_THRESHOLD",
-        problem: "calibration",
-        rule: issue.rule,
-        message:
-          `watchdogThreshold ${seconds(t.watchdogThreshold)} must exceed waitTimeSeconds ${seconds(t.waitTimeSeconds)} ` +
-          `+ maxProcessingSeconds ${seconds(t.maxProcessingSeconds)} = ${bound}. Raise WATCHDOG_THRESHOLD or lower the others.`,
-      };
-    case "watchdog_interval":
-      return {
-        variable: "WATCHDOG_INTERVAL",
-        problem: "calibration",
-        rule: issue.rule,
-        message:
-          `watchdogInterval ${seconds(t.watchdogInterval)} must be less than watchdogThreshold ${seconds(t.watchdogThreshold)} ` +
-          `/ 3 = ${bound}. Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.`,
-      };
-    case "shutdown_timeout":
-      return {
-        variable: "SHUTDOWN_TIMEOUT",
-        problem: "calibration",
-        rule: issue.rule,
-        message:
-          `shutdownTimeout ${seconds(t.shutdownTimeout)} must be at least waitTimeSeconds ${seconds(t.waitTimeSeconds)}, ` +
-          "because a worker notices shutdown only when its long poll returns. Raise SHUTDOWN_TIMEOUT or lower WAIT_TIME_SECONDS.",
-      };
-  }
-}
+/** The variable an operator edits for each calibrated setting. */
+const CALIBRATION_VARIABLES: Readonly<Record<CalibrationSetting, string>> = {
+  visibilityTimeout: AGENT_CONFIG_SPEC.visibilityTimeout.variable,
+  watchdogThreshold: AGENT_CONFIG_SPEC.watchdogThreshold.variable,
+  watchdogInterval: AGENT_CONFIG_SPEC.watchdogInterval.variable,
+  waitTimeSeconds: AGENT_CONFIG_SPEC.waitTimeSeconds.variable,
+  maxProcessingSeconds: AGENT_CONFIG_SPEC.maxProcessingSeconds.variable,
+  shutdownTimeout: AGENT_CONFIG_SPEC.shutdownTimeout.variable,
+};
 
 /**
  * The calibration rules `config` breaks, each as a {@link ConfigIssue} naming the variable to
  * change and the numbers involved; empty when the timeouts are consistent.
  */
 function calibrationIssues(config: Timeouts): ConfigIssue[] {
-  const violations = checkCalibration({
+  const input = {
     visibilityTimeout: config.visibilityTimeout,
     watchdogThreshold: config.watchdogThreshold,
     watchdogInterval: config.watchdogInterval,
     waitTimeSeconds: config.waitTimeSeconds,
     maxProcessingSeconds: config.maxProcessingSeconds,
     shutdownTimeout: config.shutdownTimeout,
-  });
-  return violations.map((issue) => describeViolation(issue, config));
+  };
+  return checkCalibration(input).map((issue) => ({
+    variable: CALIBRATION_VARIABLES[issue.setting],
+    problem: "calibration",
+    rule: issue.rule,
+    message: formatCalibrationIssue(issue, input, (setting) => CALIBRATION_VARIABLES[setting]),
+  }));
 }
 
 function fromEnv(

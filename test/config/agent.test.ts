@@ -200,14 +200,14 @@ describe("timeout calibration", () => {
     SHUTDOWN_TIMEOUT: "10",
   };
   const expected = [
-    "visibilityTimeout 900 s must exceed watchdogThreshold 600 s + maxProcessingSeconds 600 s = 1200 s. " +
-      "Raise VISIBILITY_TIMEOUT or lower the others.",
-    "watchdogThreshold 600 s must exceed waitTimeSeconds 20 s + maxProcessingSeconds 600 s = 620 s. " +
-      "Raise WATCHDOG_THRESHOLD or lower the others.",
-    "watchdogInterval 300 s must be less than watchdogThreshold 600 s / 3 = 200 s. " +
-      "Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
-    "shutdownTimeout 10 s must be at least waitTimeSeconds 20 s, because a worker notices shutdown only " +
-      "when its long poll returns. Raise SHUTDOWN_TIMEOUT or lower WAIT_TIME_SECONDS.",
+    "VISIBILITY_TIMEOUT (900 s) must be greater than WATCHDOG_THRESHOLD + MAX_PROCESSING_SECONDS (600 + 600 = 1200 s), " +
+      "or a message is redelivered while a stalled worker still holds it. Raise VISIBILITY_TIMEOUT or lower WATCHDOG_THRESHOLD.",
+    "WATCHDOG_THRESHOLD (600 s) must be greater than WAIT_TIME_SECONDS + MAX_PROCESSING_SECONDS (20 + 600 = 620 s), " +
+      "or the watchdog kills healthy workers. Raise WATCHDOG_THRESHOLD.",
+    "WATCHDOG_INTERVAL (300 s) must be less than WATCHDOG_THRESHOLD / 3 (600 / 3 = 200 s), " +
+      "so a stall is acted on promptly. Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
+    "SHUTDOWN_TIMEOUT (10 s) must be at least WAIT_TIME_SECONDS (20 s): a loop notices shutdown only " +
+      "when its long poll returns. Raise SHUTDOWN_TIMEOUT or shorten WAIT_TIME_SECONDS.",
   ];
 
   it("finds nothing wrong with the defaults", () => {
@@ -232,8 +232,8 @@ describe("timeout calibration", () => {
         problem: "calibration",
         rule: "visibility_timeout",
         message:
-          "visibilityTimeout 900 s must exceed watchdogThreshold 720 s + maxProcessingSeconds 600 s = 1320 s. " +
-          "Raise VISIBILITY_TIMEOUT or lower the others.",
+          "VISIBILITY_TIMEOUT (900 s) must be greater than WATCHDOG_THRESHOLD + MAX_PROCESSING_SECONDS (720 + 600 = 1320 s), " +
+          "or a message is redelivered while a stalled worker still holds it. Raise VISIBILITY_TIMEOUT or lower WATCHDOG_THRESHOLD.",
       },
     ]);
   });
@@ -288,8 +288,8 @@ describe("timeout calibration", () => {
       AgentConfig.fromEnv({ WATCHDOG_THRESHOLD: "700", WATCHDOG_INTERVAL: "240" }, { calibration: "off" }),
     );
     expect(issues.map((i) => i.message)).toEqual([
-      "watchdogInterval 240 s must be less than watchdogThreshold 700 s / 3 = 233.333 s. " +
-        "Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
+      "WATCHDOG_INTERVAL (240 s) must be less than WATCHDOG_THRESHOLD / 3 (700 / 3 = 233.333 s), " +
+        "so a stall is acted on promptly. Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
     ]);
   });
 

@@ -49,10 +49,15 @@ export type CalibrationRule =
   | "watchdog_interval"
   | "shutdown_timeout";
 
+/** The names of the settings {@link checkCalibration} relates. */
+export type CalibrationSetting = keyof CalibrationInput;
+
 /** One broken rule, with the numbers that break it. */
 export interface CalibrationIssue {
   readonly rule: CalibrationRule;
-  /** The relation as text with the values filled in, and what to change. */
+  /** The setting the rule checks, and the one to change first. */
+  readonly setting: CalibrationSetting;
+  /** The relation as text with the values filled in, and what to change ({@link formatCalibrationIssue}). */
   readonly message: string;
   /** The left side of the relation (the setting being checked). */
   readonly actual: number;
@@ -70,61 +75,36 @@ function checkSeconds(name: string, value: number): void {
   }
 }
 
-/** Every calibration rule `input` breaks, in rule order; empty when the settings are consistent. */
-export function checkCalibration(input: CalibrationInput): CalibrationIssue[] {
+type Found = Omit<CalibrationIssue, "message">;
+
+function broken(input: CalibrationInput): Found[] {
   const { visibilityTimeout, watchdogThreshold, watchdogInterval, waitTimeSeconds, maxProcessingSeconds } =
     input;
-  checkSeconds("visibilityTimeout", visibilityTimeout);
-  checkSeconds("watchdogInterval", watchdogInterval);
-  checkSeconds("waitTimeSeconds", waitTimeSeconds);
-  checkSeconds("maxProcessingSeconds", maxProcessingSeconds);
-  if (watchdogThreshold !== null) checkSeconds("watchdogThreshold", watchdogThreshold);
-  if (input.shutdownTimeout !== undefined) checkSeconds("shutdownTimeout", input.shutdownTimeout);
-
-  const issues: CalibrationIssue[] = [];
-  if (watchdogThreshold === null) {
-    if (!(visibilityTimeout > maxProcessingSeconds)) {
-      issues.push({
-        rule: "visibility_timeout",
-        message:
-          `visibilityTimeout (${visibilityTimeout}s) must be greater than maxProcessingSeconds ` +
-          `(${maxProcessingSeconds}s), or messages are redelivered while still being processed. Raise visibilityTimeout.`,
-        actual: visibilityTimeout,
-        bound: maxProcessingSeconds,
-      });
-    }
-  } else {
-    const visibilityBound = watchdogThreshold + maxProcessingSeconds;
-    if (!(visibilityTimeout > visibilityBound)) {
-      issues.push({
-        rule: "visibility_timeout",
-        message:
-          `visibilityTimeout (${visibilityTimeout}s) must be greater than watchdogThreshold + maxProcessingSeconds ` +
-          `(${watchdogThreshold} + ${maxProcessingSeconds} = ${visibilityBound}s), or a message is redelivered ` +
-          `while a stalled worker still holds it. Raise visibilityTimeout or lower watchdogThreshold.`,
-        actual: visibilityTimeout,
-        bound: visibilityBound,
-      });
-    }
+  const found: Found[] = [];
+  const visibilityBound = (watchdogThreshold ?? 0) + maxProcessingSeconds;
+  if (!(visibilityTimeout > visibilityBound)) {
+    found.push({
+      rule: "visibility_timeout",
+      setting: "visibilityTimeout",
+      actual: visibilityTimeout,
+      bound: visibilityBound,
+    });
+  }
+  if (watchdogThreshold !== null) {
     const thresholdBound = waitTimeSeconds + maxProcessingSeconds;
     if (!(watchdogThreshold > thresholdBound)) {
-      issues.push({
+      found.push({
         rule: "watchdog_threshold",
-        message:
-          `watchdogThreshold (${watchdogThreshold}s) must be greater than waitTimeSeconds + maxProcessingSeconds ` +
-          `(${waitTimeSeconds} + ${maxProcessingSeconds} = ${thresholdBound}s), or the watchdog kills healthy ` +
-          `workers. Raise watchdogThreshold.`,
+        setting: "watchdogThreshold",
         actual: watchdogThreshold,
         bound: thresholdBound,
       });
     }
     const intervalBound = watchdogThreshold / 3;
     if (!(watchdogInterval < intervalBound)) {
-      issues.push({
+      found.push({
         rule: "watchdog_interval",
-        message:
-          `watchdogInterval (${watchdogInterval}s) must be less than watchdogThreshold / 3 ` +
-          `(${watchdogThreshold} / 3 = ${round(intervalBound)}s), so a stall is acted on promptly. Lower watchdogInterval.`,
+        setting: "watchdogInterval",
         actual: watchdogInterval,
         bound: intervalBound,
       });
@@ -132,18 +112,77 @@ export function checkCalibration(input: CalibrationInput): CalibrationIssue[] {
   }
   const { shutdownTimeout } = input;
   if (shutdownTimeout !== undefined && !(shutdownTimeout >= waitTimeSeconds)) {
-    issues.push({
+    found.push({
       rule: "shutdown_timeout",
-      message:
-        `shutdownTimeout (${shutdownTimeout}s) must be at least waitTimeSeconds (${waitTimeSeconds}s): a loop ` +
-        `notices shutdown only when its long poll returns. Raise shutdownTimeout or shorten waitTimeSeconds.`,
+      setting: "shutdownTimeout",
       actual: shutdownTimeout,
       bound: waitTimeSeconds,
     });
   }
-  return issues;
+  return found;
 }
 
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+/** Every calibration rule `input` breaks, in rule order; empty when the settings are consistent. */
+export function checkCalibration(input: CalibrationInput): CalibrationIssue[] {
+  checkSeconds("visibilityTimeout", input.visibilityTimeout);
+  checkSeconds("watchdogInterval", input.watchdogInterval);
+  checkSeconds("waitTimeSeconds", input.waitTimeSeconds);
+  checkSeconds("maxProcessingSeconds", input.maxProcessingSeconds);
+  if (input.watchdogThreshold !== null) checkSeconds("watchdogThreshold", input.watchdogThreshold);
+  if (input.shutdownTimeout !== undefined) checkSeconds("shutdownTimeout", input.shutdownTimeout);
+  return broken(input).map((issue) => ({ ...issue, message: formatCalibrationIssue(issue, input) }));
+}
+
+/**
+ * The one wording of a broken rule: the relation with its values, why it matters and what to
+ * change. `name` turns a setting into what the reader edits (default the setting's own name;
+ * `AgentConfig` passes the environment variable).
+ */
+export function formatCalibrationIssue(
+  issue: Pick<CalibrationIssue, "rule" | "bound">,
+  input: CalibrationInput,
+  name: (setting: CalibrationSetting) => string = (setting) => setting,
+): string {
+  const [V, T, I, W, P, S] = (
+    [
+      "visibilityTimeout",
+      "watchdogThreshold",
+      "watchdogInterval",
+      "waitTimeSeconds",
+      "maxProcessingSeconds",
+      "shutdownTimeout",
+    ] as const
+  ).map(name);
+  const t = input.watchdogThreshold;
+  const bound = seconds(issue.bound);
+  switch (issue.rule) {
+    case "visibility_timeout":
+      return t === null
+        ? `${V} (${seconds(input.visibilityTimeout)}) must be greater than ${P} (${seconds(input.maxProcessingSeconds)}), ` +
+            `or messages are redelivered while still being processed. Raise ${V}.`
+        : `${V} (${seconds(input.visibilityTimeout)}) must be greater than ${T} + ${P} ` +
+            `(${t} + ${input.maxProcessingSeconds} = ${bound}), or a message is redelivered while a stalled ` +
+            `worker still holds it. Raise ${V} or lower ${T}.`;
+    case "watchdog_threshold":
+      return (
+        `${T} (${seconds(t ?? 0)}) must be greater than ${W} + ${P} ` +
+        `(${input.waitTimeSeconds} + ${input.maxProcessingSeconds} = ${bound}), or the watchdog kills healthy ` +
+        `workers. Raise ${T}.`
+      );
+    case "watchdog_interval":
+      return (
+        `${I} (${seconds(input.watchdogInterval)}) must be less than ${T} / 3 (${t} / 3 = ${bound}), ` +
+        `so a stall is acted on promptly. Lower ${I} or raise ${T}.`
+      );
+    case "shutdown_timeout":
+      return (
+        `${S} (${seconds(input.shutdownTimeout ?? 0)}) must be at least ${W} (${seconds(input.waitTimeSeconds)}): ` +
+        `a loop notices shutdown only when its long poll returns. Raise ${S} or shorten ${W}.`
+      );
+  }
+}
+
+/** Thirds of a threshold rarely come out whole; three decimals say enough. */
+function seconds(value: number): string {
+  return `${Math.round(value * 1000) / 1000} s`;
 }

@@ -22,7 +22,9 @@ export {
   type CalibrationInput,
   type CalibrationIssue,
   type CalibrationRule,
+  type CalibrationSetting,
   checkCalibration,
+  formatCalibrationIssue,
 } from "./calibration.js";
 export { type HealthAddress, HealthServer, type HealthServerOptions } from "./health-server.js";
 export { Heartbeat, HeartbeatBoard, type HeartbeatOptions } from "./heartbeat.js";
