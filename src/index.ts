@@ -25,7 +25,6 @@ export {
   type BudgetLimits,
   BudgetTracker,
   type TokenUsage,
-  TokenUsageSchema,
   totalTokens,
 } from "./budget.js";
 export {
@@ -43,8 +42,6 @@ export {
   type BudgetDimension,
   BudgetExceededError,
   DeadlineExceededError,
-  describeThrown,
-  errorTypeName,
   isWinkError,
   OutputParseError,
   PromptError,
@@ -71,7 +68,6 @@ export {
   PromptTemplate,
   type PromptTemplateOptions,
   parseStructuredOutput,
-  parseTemplateText,
   ReadBeforeWritePolicy,
   type RenderedPrompt,
   type RenderedTool,
@@ -86,16 +82,7 @@ export {
   type ToolPolicy,
   ToolResult,
 } from "./prompt/index.js";
-export { createRunContext, type RunContext, RunContextSchema, runContextLogFields } from "./run-context.js";
+export { createRunContext, type RunContext } from "./run-context.js";
 export { InProcessDispatcher, PromptExecuted, PromptRendered, ToolInvoked } from "./runtime/events/index.js";
 export { Session, type SessionOptions } from "./runtime/session/index.js";
-export {
-  deepFreeze,
-  formatIssues,
-  type JsonSchema,
-  parseWith,
-  type SchemaIssue,
-  SchemaValidationError,
-  schemaIssues,
-  toJsonSchema,
-} from "./schema.js";
+export { SchemaValidationError } from "./schema.js";

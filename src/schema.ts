@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { z } from "zod";
- * import { parseWith, toJsonSchema } from "weakincentives";
+ * import { parseWith, toJsonSchema } from "weakincentives/prompt";
  *
  * const Review = z.object({ summary: z.string() });
  * toJsonSchema(Review); // { type: "object", properties: { summary: { type: "string" } }, ... }

@@ -56,3 +56,12 @@ export {
   type ToolOptions,
   ToolResult,
 } from "./tool.js";
+// The zod helpers structured output and tool arguments are checked with.
+export {
+  formatIssues,
+  type JsonSchema,
+  parseWith,
+  type SchemaIssue,
+  schemaIssues,
+  toJsonSchema,
+} from "../schema.js";

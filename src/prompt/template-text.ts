@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { parseTemplateText } from "weakincentives";
+ * import { parseTemplateText } from "weakincentives/prompt";
  *
  * const parsed = parseTemplateText("Review ${file} for $${literal}.");
  * parsed.placeholders; // ["file"]

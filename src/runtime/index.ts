@@ -19,3 +19,9 @@ export * from "./logging/index.js";
 export * from "./mailbox/index.js";
 export * from "./main-loop/index.js";
 export * from "./session/index.js";
+// Helpers for what runs around agents: error names for metrics and dead letters, run context
+// for logs and queues, frozen session state, the token-usage schema.
+export { TokenUsageSchema } from "../budget.js";
+export { describeThrown, errorTypeName } from "../errors.js";
+export { RunContextSchema, runContextLogFields } from "../run-context.js";
+export { deepFreeze } from "../schema.js";
