@@ -56,6 +56,7 @@ export {
   type WinkErrorCode,
   type WinkErrorOptions,
 } from "./errors.js";
+export { InProcessDispatcher, PromptExecuted, PromptRendered, ToolInvoked } from "./events/index.js";
 export {
   type AnySection,
   type AnyTool,
@@ -83,6 +84,5 @@ export {
   ToolResult,
 } from "./prompt/index.js";
 export { createRunContext, type RunContext } from "./run-context.js";
-export { InProcessDispatcher, PromptExecuted, PromptRendered, ToolInvoked } from "./runtime/events/index.js";
-export { Session, type SessionOptions } from "./runtime/session/index.js";
 export { SchemaValidationError } from "./schema.js";
+export { Session, type SessionOptions } from "./session/index.js";

@@ -12,7 +12,7 @@ import {
   ToolResult,
 } from "../src/prompt/index.js";
 import { Binding, ResourceRegistry } from "../src/resources/index.js";
-import { Session } from "../src/runtime/session/index.js";
+import { Session } from "../src/session/index.js";
 
 describe("workspace paths", () => {
   it("normalizes separators, dots and inner ..", () => {

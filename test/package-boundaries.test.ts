@@ -1,7 +1,8 @@
 /**
- * Module boundaries the package promises: the root entry loads no provider SDK (they are
- * optional peers, loaded only by their adapter's subpath), and runtime code never imports the
- * test kit.
+ * Module boundaries the package promises: the folders of src/ form one stack (no import from a
+ * lower layer to a higher one, no cycle between folders), the root entry loads no provider SDK
+ * (they are optional peers, loaded only by their adapter's subpath), runtime code never imports
+ * the test kit, and only config/ reads the environment.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -88,7 +89,7 @@ describe("package boundaries", () => {
  * are library defaults that must work without any configuration object.
  */
 const ENVIRONMENT_READERS: Readonly<Record<string, string>> = {
-  "src/runtime/logging/config.ts": "logging configures itself from its variables when never configured",
+  "src/logging/config.ts": "logging configures itself from its variables when never configured",
   "src/adapters/anthropic/adapter.ts":
     "an adapter built without `env` selects its backend as Claude Code does",
   "src/adapters/anthropic/backend.ts": "the backend helpers' default `env`",
@@ -127,5 +128,90 @@ describe("configuration", () => {
       /from\s+["'][^"']*examples\//.test(code(file)),
     );
     expect(offenders).toEqual([]);
+  });
+});
+
+/**
+ * The layers of src/, from the ground up: a module imports (values or types) only from its own
+ * layer or those below. Units of one layer may import each other, but never in a cycle.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ["errors.ts", "secrets"],
+  ["clock.ts", "schema.ts", "data-type.ts"],
+  ["deadline.ts", "budget.ts", "run-context.ts"],
+  ["logging"],
+  ["resources"],
+  ["filesystem"],
+  ["events"],
+  ["session"],
+  ["prompt"],
+  ["adapters"],
+  // MainLoop writes a debug bundle per request, so the bundle writer sits below the runtime.
+  ["debug"],
+  ["runtime"],
+  ["config"],
+  ["contrib"],
+  ["worker"],
+  ["testing"],
+  ["cli"],
+];
+
+/** The top-level unit of src/ a path belongs to (`session`, `clock.ts`…); `.js` specifiers map to `.ts`. */
+function unitOf(path: string): string {
+  return (relative(SRC, path).split(/[\\/]/)[0] ?? "").replace(/\.js$/, ".ts");
+}
+
+/** Every import between units of src/ (type-only included), as `from -> to` with one example file. */
+function unitImports(): Map<string, string> {
+  const edges = new Map<string, string>();
+  for (const file of sourceFiles(SRC)) {
+    const from = unitOf(file);
+    if (from === "index.ts") continue; // the root entry re-exports from everywhere
+    for (const match of readFileSync(file, "utf8").matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2] ?? "";
+      if (!spec.startsWith(".")) continue;
+      const target = resolve(dirname(file), spec);
+      if (!target.startsWith(SRC)) continue; // package.json
+      const to = unitOf(target);
+      if (to !== from && !edges.has(`${from} -> ${to}`)) edges.set(`${from} -> ${to}`, relative(SRC, file));
+    }
+  }
+  return edges;
+}
+
+describe("the layer stack", () => {
+  const layerOf = (unit: string): number => LAYERS.findIndex((layer) => layer.includes(unit));
+  const edges = unitImports();
+
+  it("places every folder and top-level module of src/ in a layer", () => {
+    const units = new Set(readdirSync(SRC).filter((name) => name !== "index.ts" && !name.endsWith(".d.ts")));
+    expect([...units].filter((unit) => layerOf(unit) === -1)).toEqual([]);
+  });
+
+  it("has no import from a lower layer to a higher one", () => {
+    const upward = [...edges]
+      .filter(([edge]) => {
+        const [from = "", to = ""] = edge.split(" -> ");
+        return layerOf(to) > layerOf(from);
+      })
+      .map(([edge, file]) => `${edge} (${file})`);
+    expect(upward).toEqual([]);
+  });
+
+  it("has no import cycle between folders", () => {
+    const next = new Map<string, string[]>();
+    for (const edge of edges.keys()) {
+      const [from = "", to = ""] = edge.split(" -> ");
+      next.set(from, [...(next.get(from) ?? []), to]);
+    }
+    const cycles: string[] = [];
+    const visit = (unit: string, path: readonly string[]): void => {
+      for (const to of next.get(unit) ?? []) {
+        if (to === path[0]) cycles.push([...path, to].join(" -> "));
+        else if (!path.includes(to) && to > (path[0] ?? "")) visit(to, [...path, to]);
+      }
+    };
+    for (const unit of next.keys()) visit(unit, [unit]);
+    expect(cycles).toEqual([]);
   });
 });

@@ -8,9 +8,9 @@ import { randomUUID } from "node:crypto";
 import type { BudgetTracker, TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
 import type { Deadline } from "../deadline.js";
+import { PromptExecuted, PromptRendered } from "../events/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
 import type { ResourceRegistry } from "../resources/index.js";
-import { PromptExecuted, PromptRendered } from "../runtime/events/index.js";
 import type { EvaluateOptions } from "./types.js";
 
 /** The fields every adapter event starts with: a fresh id, the time, who and which session. */

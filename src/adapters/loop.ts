@@ -7,11 +7,11 @@
  * every batch of tool calls; the number of turns is capped.
  */
 
-import { randomUUID } from "node:crypto";
-import { addUsage, BudgetTracker, type TokenUsage } from "../budget.js";
-import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { addUsage, type TokenUsage } from "../budget.js";
+import type { Clock } from "../clock.js";
 import { type Deadline, linkSignal } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
+import type { Logger } from "../logging/index.js";
 import {
   type EvaluablePrompt,
   executeToolCall,
@@ -20,16 +20,9 @@ import {
   type ToolExecutionContext,
   validateOutput,
 } from "../prompt/index.js";
-import { runContextLogFields } from "../run-context.js";
-import { getLogger, type Logger } from "../runtime/logging/index.js";
 import { formatIssues } from "../schema.js";
 import { PromptEvaluationError } from "./errors.js";
-import {
-  dispatchPromptExecuted,
-  dispatchPromptRendered,
-  evaluationResources,
-  toolExecutionContext,
-} from "./evaluation.js";
+import { openEvaluation } from "./frame.js";
 import { type ThrottleOptions, throttlePolicy, withThrottle } from "./throttle.js";
 import type {
   EvaluateOptions,
@@ -41,8 +34,6 @@ import type {
   ToolOutcome,
 } from "./types.js";
 
-const baseLog = getLogger("weakincentives.adapters");
-
 /** Evaluate `prompt` with `driver` through the shared loop. */
 export async function runEvaluation<Output>(
   driver: ProviderDriver,
@@ -50,77 +41,22 @@ export async function runEvaluation<Output>(
   options: EvaluateOptions,
   loop: LoopOptions = {},
 ): Promise<PromptResponse<Output>> {
-  const clock = loop.clock ?? options.session.clock ?? SYSTEM_CLOCK;
-  const deadline = options.deadline ?? options.budget?.deadline;
-  // One timer per evaluation, cancelled when it ends (a Deadline's own signal() would keep a
-  // timer and its closure alive until the deadline, long after the evaluation finished).
-  const limit = deadline ? deadlineAbort(deadline, clock) : undefined;
-  // The evaluation's own signal: the caller's signal may outlive thousands of evaluations, so
-  // nothing below attaches to it directly, and this link is removed when the evaluation ends.
-  const scope = linkSignal(options.signal, limit?.signal);
-  try {
-    return await evaluate(driver, prompt, options, loop, clock, scope.signal);
-  } finally {
-    scope.release();
-    limit?.cancel();
-  }
-}
-
-function deadlineAbort(deadline: Deadline, clock: Clock): { signal: AbortSignal; cancel: () => void } {
-  const controller = new AbortController();
-  const remaining = deadline.remaining();
-  if (remaining <= 0) {
-    controller.abort(deadline.error("the evaluation"));
-    return { signal: controller.signal, cancel: () => {} };
-  }
-  const timer = clock.setTimer(remaining, () => controller.abort(deadline.error("the evaluation")));
-  return { signal: controller.signal, cancel: () => timer.cancel() };
-}
-
-async function evaluate<Output>(
-  driver: ProviderDriver,
-  prompt: EvaluablePrompt<Output>,
-  options: EvaluateOptions,
-  loop: LoopOptions,
-  clock: Clock,
-  signal: AbortSignal,
-): Promise<PromptResponse<Output>> {
-  const log = evaluationLog(driver, prompt, options);
-  const beat = options.heartbeat ?? (() => {});
-  const deadline = options.deadline ?? options.budget?.deadline;
-  const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
-  beat();
-  if (log.isEnabled("debug")) {
-    log.debug("adapter.evaluate.start", "Evaluation started.", { model: driver.model });
-  }
-  if (signal.aborted) throw signal.reason;
-
-  const rendered = render(driver, prompt, options, clock, log);
-
-  await using resources = evaluationResources(prompt, options).open();
-  resources.start();
-  const toolContext = toolExecutionContext({
+  await using frame = await openEvaluation(prompt, options, {
     adapter: driver.name,
-    prompt,
-    rendered,
-    options,
-    resources,
-    signal,
-    clock,
-    beat,
-    deadline,
-    tracker,
+    model: driver.model,
+    clock: loop.clock,
   });
+  const { signal, tracker, beat, rendered } = frame;
   const state: LoopState = {
     driver,
     rendered: rendered as RenderedPrompt<unknown>,
     conversation: driver.start(rendered as RenderedPrompt<unknown>),
-    evaluationId: randomUUID(),
+    evaluationId: frame.evaluationId,
     usage: {},
     repairs: 0,
-    log,
+    log: frame.log,
   };
-  const throttle = throttleOptions(driver, loop, clock, deadline, signal);
+  const throttle = throttleOptions(driver, loop, frame.clock, frame.deadline, signal);
   const maxTurns = loop.maxTurns ?? 32;
   const maxRepairs = loop.maxRepairs ?? 1;
 
@@ -133,50 +69,22 @@ async function evaluate<Output>(
     tracker?.check();
 
     if (turn.toolCalls.length > 0) {
-      await runToolCalls(state, turn, toolContext, turnNumber);
+      await runToolCalls(state, turn, frame.toolContext, turnNumber);
       tracker?.check();
       continue;
     }
     const answer = acceptAnswer(state, turn, maxRepairs);
     if (answer.repaired) continue;
-    return finish(state, options, prompt.name, turn, answer.output as Output, clock);
+    const text = turn.text === "" ? undefined : turn.text;
+    return frame.complete(
+      { text, output: answer.output as Output, usage: state.usage },
+      { repairs: state.repairs },
+    );
   }
   throw new PromptEvaluationError(
     `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
     { phase: "response", promptName: prompt.name },
   );
-}
-
-function evaluationLog(
-  driver: ProviderDriver,
-  prompt: EvaluablePrompt<unknown>,
-  options: EvaluateOptions,
-): Logger {
-  return baseLog.bind({
-    prompt: prompt.name,
-    adapter: driver.name,
-    sessionId: options.session.sessionId,
-    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
-  });
-}
-
-/** Render the prompt for this evaluation and publish `PromptRendered`. */
-function render<Output>(
-  driver: ProviderDriver,
-  prompt: EvaluablePrompt<Output>,
-  options: EvaluateOptions,
-  clock: Clock,
-  log: Logger,
-): RenderedPrompt<Output> {
-  const rendered = prompt.render({ session: options.session });
-  dispatchPromptRendered(driver.name, prompt, rendered, options, clock);
-  if (log.isEnabled("debug")) {
-    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
-      chars: rendered.text.length,
-      tools: rendered.tools.length,
-    });
-  }
-  return rendered;
 }
 
 /** The retry settings of every request of one evaluation, built once rather than per turn. */
@@ -305,22 +213,4 @@ function finalOutput(rendered: RenderedPrompt<unknown>, turn: ModelTurn): unknow
 
 function repairMessage(err: OutputParseError): string {
   return `Your final answer did not match the required output schema:\n${formatIssues(err.issues)}\nReply again with only the corrected JSON.`;
-}
-
-function finish<Output>(
-  state: LoopState,
-  options: EvaluateOptions,
-  promptName: string,
-  turn: ModelTurn,
-  output: Output,
-  clock: Clock,
-): PromptResponse<Output> {
-  const text = turn.text === "" ? undefined : turn.text;
-  dispatchPromptExecuted(state.driver.name, promptName, { text, output, usage: state.usage }, options, clock);
-  state.log.info("adapter.evaluate.complete", "Evaluation finished.", {
-    inputTokens: state.usage.inputTokens,
-    outputTokens: state.usage.outputTokens,
-    repairs: state.repairs,
-  });
-  return { promptName, text, output, usage: state.usage };
 }

@@ -16,7 +16,7 @@
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import type { Deadline } from "../deadline.js";
 import { describeThrown, WinkError } from "../errors.js";
-import { getLogger } from "../runtime/logging/index.js";
+import { getLogger } from "../logging/index.js";
 import { ThrottleError, type ThrottleKind } from "./errors.js";
 
 const log = getLogger("weakincentives.adapters.throttle");

@@ -12,7 +12,7 @@ import type { Deadline } from "../deadline.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
 import type { ResourceRegistry } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
-import type { Session } from "../runtime/session/index.js";
+import type { Session } from "../session/index.js";
 import type { ErrorClass, ThrottlePolicy } from "./throttle.js";
 
 /** What one evaluation may use and must respect. */

@@ -16,7 +16,7 @@ import { AgentConfig, type AgentConfigOptions } from "../config/agent.js";
 import { ConfigError, describeConfig } from "../config/load.js";
 import { mailboxKind } from "../contrib/mailbox/index.js";
 import { WinkError } from "../errors.js";
-import { configureLogging, getLogger } from "../runtime/logging/index.js";
+import { configureLogging, getLogger } from "../logging/index.js";
 import { type AgentModule, agentLoopsOf } from "../worker/agent.js";
 import { createWorker } from "../worker/create.js";
 

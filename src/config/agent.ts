@@ -23,12 +23,12 @@
  * ```
  */
 
+import { getLogger, type Logger } from "../logging/index.js";
 import {
   type CalibrationSetting,
   checkCalibration,
   formatCalibrationIssue,
 } from "../runtime/lifecycle/calibration.js";
-import { getLogger, type Logger } from "../runtime/logging/index.js";
 import { registerSecret } from "../secrets/index.js";
 import { env } from "./fields.js";
 import {

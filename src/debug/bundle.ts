@@ -37,9 +37,9 @@ import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { WinkError } from "../errors.js";
 import type { Filesystem } from "../filesystem/index.js";
 import { normalizeWorkspacePath } from "../filesystem/index.js";
-import type { Session } from "../runtime/session/index.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redact, redactText } from "../secrets/index.js";
+import type { Session } from "../session/index.js";
 
 /** Where and how bundles are written. */
 export interface BundleConfig {

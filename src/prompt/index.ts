@@ -3,6 +3,16 @@
  * tools; typed tools and structured output; progressive disclosure; tool policies; and the tool
  * executor every adapter shares.
  */
+
+// The zod helpers structured output and tool arguments are checked with.
+export {
+  formatIssues,
+  type JsonSchema,
+  parseWith,
+  type SchemaIssue,
+  schemaIssues,
+  toJsonSchema,
+} from "../schema.js";
 export { executeToolCall, type ToolCall, type ToolExecution, type ToolExecutionContext } from "./executor.js";
 export { MarkdownSection, type MarkdownSectionOptions } from "./markdown-section.js";
 export * from "./overrides/index.js";
@@ -56,12 +66,3 @@ export {
   type ToolOptions,
   ToolResult,
 } from "./tool.js";
-// The zod helpers structured output and tool arguments are checked with.
-export {
-  formatIssues,
-  type JsonSchema,
-  parseWith,
-  type SchemaIssue,
-  schemaIssues,
-  toJsonSchema,
-} from "../schema.js";

@@ -17,7 +17,7 @@
 import { z } from "zod";
 import { defineType } from "../data-type.js";
 import { WinkError } from "../errors.js";
-import type { Session } from "../runtime/session/index.js";
+import type { Session } from "../session/index.js";
 import type { AnyTool, ToolContext, ToolResult } from "./tool.js";
 
 /** The outcome of a policy check. */

@@ -18,7 +18,7 @@
 import { z } from "zod";
 import { defineType } from "../data-type.js";
 import { VisibilityExpansionRequired } from "../errors.js";
-import type { Session } from "../runtime/session/index.js";
+import type { Session } from "../session/index.js";
 import type { SectionVisibility } from "./section.js";
 import { type AnyTool, Tool, ToolResult } from "./tool.js";
 

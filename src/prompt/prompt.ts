@@ -27,7 +27,7 @@
 import type { z } from "zod";
 import { PromptValidationError } from "../errors.js";
 import { ResourceRegistry } from "../resources/index.js";
-import type { Session } from "../runtime/session/index.js";
+import type { Session } from "../session/index.js";
 import type { PromptDescriptor, PromptOverridesStore } from "./overrides/types.js";
 import { type RenderedPrompt, renderPrompt } from "./render.js";
 import type { AnySection, Section } from "./section.js";

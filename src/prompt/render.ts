@@ -5,9 +5,9 @@
  */
 
 import { PromptRenderError, PromptValidationError, WinkError } from "../errors.js";
-import { getLogger } from "../runtime/logging/index.js";
-import type { Session } from "../runtime/session/index.js";
+import { getLogger } from "../logging/index.js";
 import { formatIssues, type JsonSchema, schemaIssues } from "../schema.js";
+import type { Session } from "../session/index.js";
 import type { PromptDescriptor, PromptOverride } from "./overrides/types.js";
 import type { ToolPolicy } from "./policies.js";
 import { openSectionsTool, readSectionTool, visibilityOverrides } from "./progressive-disclosure.js";

@@ -6,6 +6,7 @@
 
 import type { z } from "zod";
 import { PromptValidationError } from "../errors.js";
+import type { Session } from "../session/index.js";
 import type { ToolPolicy } from "./policies.js";
 import type { AnyTool } from "./tool.js";
 
@@ -15,7 +16,7 @@ export type SectionVisibility = "full" | "summary";
 /** What `enabled` predicates and section renderers can look at. */
 export interface SectionRenderContext {
   /** The session the prompt renders for, when one was given. */
-  readonly session?: import("../runtime/session/index.js").Session;
+  readonly session?: Session;
 }
 
 /** Options every section accepts. */

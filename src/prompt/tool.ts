@@ -21,8 +21,11 @@ import { z } from "zod";
 import type { BudgetTracker } from "../budget.js";
 import type { Deadline } from "../deadline.js";
 import { PromptValidationError } from "../errors.js";
+import type { Filesystem } from "../filesystem/index.js";
+import type { ResourceContext } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import { formatIssues, type JsonSchema, schemaIssues, toJsonSchema } from "../schema.js";
+import type { Session } from "../session/index.js";
 
 /** What a tool handler returns: a message for the model, an optional typed value, and success. */
 export class ToolResult<T = unknown> {
@@ -72,11 +75,11 @@ export class ToolResult<T = unknown> {
  */
 export interface ToolContext {
   /** The session of the evaluation; dispatch events to change state. */
-  readonly session: import("../runtime/session/index.js").Session;
+  readonly session: Session;
   /** The prompt's open resource context. */
-  readonly resources: import("../resources/index.js").ResourceContext;
+  readonly resources: ResourceContext;
   /** The workspace bound under `FilesystemKey`, when there is one. */
-  readonly filesystem: import("../filesystem/index.js").Filesystem | undefined;
+  readonly filesystem: Filesystem | undefined;
   /** The bound prompt being evaluated. */
   readonly prompt: unknown;
   /**

@@ -25,7 +25,7 @@
 
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describeThrown } from "../errors.js";
-import { getLogger } from "../runtime/logging/index.js";
+import { getLogger } from "../logging/index.js";
 import type { Binding, Scope } from "./binding.js";
 import {
   CircularDependencyError,

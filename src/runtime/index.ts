@@ -12,16 +12,17 @@
  * getLogger("my.agent").info("agent.start", "Agent started", { sessionId: session.sessionId });
  * ```
  */
-export * from "./events/index.js";
-export * from "./lease-extender.js";
-export * from "./lifecycle/index.js";
-export * from "./logging/index.js";
-export * from "./mailbox/index.js";
-export * from "./main-loop/index.js";
-export * from "./session/index.js";
+
 // Helpers for what runs around agents: error names for metrics and dead letters, run context
 // for logs and queues, frozen session state, the token-usage schema.
 export { TokenUsageSchema } from "../budget.js";
 export { describeThrown, errorTypeName } from "../errors.js";
+export * from "../events/index.js";
+export * from "../logging/index.js";
 export { RunContextSchema, runContextLogFields } from "../run-context.js";
 export { deepFreeze } from "../schema.js";
+export * from "../session/index.js";
+export * from "./lifecycle/index.js";
+export * from "./mailbox/index.js";
+export * from "./main-loop/index.js";
+export * from "./main-loop/lease-extender.js";

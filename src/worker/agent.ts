@@ -31,7 +31,7 @@ import type { PromptResponse } from "../adapters/types.js";
 import { WinkError } from "../errors.js";
 import type { EvaluablePrompt } from "../prompt/index.js";
 import type { MainLoopConfig, PrepareContext, Prepared } from "../runtime/main-loop/index.js";
-import type { Session } from "../runtime/session/index.js";
+import type { Session } from "../session/index.js";
 
 /** Loop settings an agent may set; the worker sets the rest (dispatcher, DLQ, deadline, budget). */
 export type AgentLoopConfig = Pick<

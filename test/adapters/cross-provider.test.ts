@@ -7,9 +7,9 @@ import { z } from "zod";
 import { AnthropicAdapter } from "../../src/adapters/anthropic/index.js";
 import { OpenAIAdapter } from "../../src/adapters/openai/index.js";
 import type { ProviderAdapter } from "../../src/adapters/types.js";
+import { ToolInvoked } from "../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../src/prompt/index.js";
-import { ToolInvoked } from "../../src/runtime/events/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 import { ScriptedModelServer, type ScriptedTurn, turn } from "../../src/testing/index.js";
 
 const Verdict = z.object({ service: z.string(), healthy: z.boolean(), checks: z.array(z.string()) });

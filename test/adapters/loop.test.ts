@@ -5,9 +5,9 @@ import { Budget } from "../../src/budget.js";
 import { FakeClock } from "../../src/clock.js";
 import { Deadline } from "../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, OutputParseError } from "../../src/errors.js";
+import { PromptExecuted, PromptRendered, ToolInvoked } from "../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../src/prompt/index.js";
-import { PromptExecuted, PromptRendered, ToolInvoked } from "../../src/runtime/events/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/index.js";
 
 const Answer = z.object({ answer: z.string(), confidence: z.number().min(0).max(1) });

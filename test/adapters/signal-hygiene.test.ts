@@ -17,7 +17,7 @@ import { OpenAIAdapter } from "../../src/adapters/openai/index.js";
 import type { ProviderAdapter } from "../../src/adapters/types.js";
 import { Deadline } from "../../src/deadline.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../src/prompt/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/in-process-model.js";
 import { ScriptedModelServer, type ScriptedTurn, turn } from "../../src/testing/model-server/index.js";
 import { lookup, reviewPrompt, validReview } from "./openai/fixtures.js";

@@ -9,7 +9,7 @@ import {
   loadConfig,
   Secret,
 } from "../../src/config/index.js";
-import { configureLogging, getLogger, resetLogging } from "../../src/runtime/logging/index.js";
+import { configureLogging, getLogger, resetLogging } from "../../src/logging/index.js";
 import { clearRegisteredSecrets } from "../../src/secrets/index.js";
 
 afterEach(() => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ConfigError, describeConfig, env, loadConfig, Secret } from "../../src/config/index.js";
-import { configureLogging, getLogger, resetLogging } from "../../src/runtime/logging/index.js";
+import { configureLogging, getLogger, resetLogging } from "../../src/logging/index.js";
 import { clearRegisteredSecrets, redactText } from "../../src/secrets/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "wink-config-"));

@@ -6,7 +6,7 @@ import { FakeClock } from "../../src/clock.js";
 import { DebugBundle, resolveBundleConfig, writeBundle } from "../../src/debug/index.js";
 import { WinkError } from "../../src/errors.js";
 import { InMemoryFilesystem } from "../../src/filesystem/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 
 let dir: string;
 beforeEach(async () => {

@@ -5,9 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DebugBundle } from "../../src/debug/index.js";
 import { BudgetExceededError, WinkError } from "../../src/errors.js";
 import { FilesystemKey, InMemoryFilesystem } from "../../src/filesystem/index.js";
+import { resetLogging } from "../../src/logging/index.js";
 import { Binding, ResourceRegistry } from "../../src/resources/index.js";
-import { resetLogging } from "../../src/runtime/logging/index.js";
-import { captureLogs } from "../runtime/logging/capture.js";
+import { captureLogs } from "../logging/capture.js";
 import { envelope, failing, scripted, setup } from "../runtime/main-loop/fixtures.js";
 
 let dir: string;

@@ -4,6 +4,7 @@ import { FakeClock } from "../../src/clock.js";
 import { defineType } from "../../src/data-type.js";
 import { Deadline } from "../../src/deadline.js";
 import { DeadlineExceededError, ToolValidationError, VisibilityExpansionRequired } from "../../src/errors.js";
+import { ToolInvoked } from "../../src/events/index.js";
 import {
   executeToolCall,
   MarkdownSection,
@@ -16,8 +17,7 @@ import {
   ToolResult,
 } from "../../src/prompt/index.js";
 import { Binding, ResourceRegistry, resourceKey, type Snapshotable } from "../../src/resources/index.js";
-import { ToolInvoked } from "../../src/runtime/events/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 
 const Note = defineType("Note", z.object({ text: z.string() }));
 

@@ -10,7 +10,7 @@ import {
   Tool,
   ToolResult,
 } from "../../src/prompt/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 import { codeReviewTemplate, readFile } from "./fixtures.js";
 
 const request = { repository: "acme/api", change: "Add retries to the HTTP client." };

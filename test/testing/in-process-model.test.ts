@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isWinkError } from "../../src/errors.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../src/prompt/index.js";
-import { Session } from "../../src/runtime/session/index.js";
+import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel, type InProcessTurn } from "../../src/testing/index.js";
 
 const lookup = new Tool({

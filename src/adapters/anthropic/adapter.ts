@@ -16,8 +16,8 @@
  */
 
 import { WinkError } from "../../errors.js";
+import { getLogger } from "../../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt } from "../../prompt/index.js";
-import { getLogger } from "../../runtime/logging/index.js";
 import { runEvaluation } from "../loop.js";
 import type { ErrorClass } from "../throttle.js";
 import type {

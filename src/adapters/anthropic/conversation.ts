@@ -23,9 +23,9 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { TokenUsage } from "../../budget.js";
 import { PromptValidationError } from "../../errors.js";
+import type { Logger } from "../../logging/index.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
-import type { Logger } from "../../runtime/logging/index.js";
-import type { JsonSchema } from "../../schema.js";
+import { inputSchema, outputObjectSchema } from "../json-schema.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { AnthropicMessagesClient } from "./client.js";
 
@@ -93,8 +93,7 @@ export class AnthropicConversation implements ProviderConversation {
         description:
           "Submit your final answer. Call this tool exactly once, when the task is complete, with the answer as its input; " +
           "it must match the input schema. Do not call it together with other tools.",
-        input_schema:
-          output.container === "array" ? wrapArraySchema(output.jsonSchema) : inputSchema(output.jsonSchema),
+        input_schema: outputObjectSchema(output),
       });
     }
     this.messages = [
@@ -233,28 +232,6 @@ function toolResult(id: string, output: string, isError: boolean): Anthropic.Too
     tool_use_id: id,
     ...(output === "" ? {} : { content: output }),
     is_error: isError,
-  };
-}
-
-/** A tool's JSON Schema as the Messages API wants it: an object schema without `$schema`. */
-export function inputSchema(schema: JsonSchema): Anthropic.Tool.InputSchema {
-  const { $schema: _dialect, ...rest } = schema;
-  return { ...rest, type: "object" };
-}
-
-/**
- * Wrap a top-level array schema as `{ "items": [...] }` (tool inputs must be objects). Shared
- * definitions move to the wrapper's root so `#/$defs/...` references still resolve.
- */
-export function wrapArraySchema(schema: JsonSchema): Anthropic.Tool.InputSchema {
-  const { $schema: _dialect, $defs, definitions, ...items } = schema;
-  return {
-    type: "object",
-    properties: { items },
-    required: ["items"],
-    additionalProperties: false,
-    ...($defs === undefined ? {} : { $defs }),
-    ...(definitions === undefined ? {} : { definitions }),
   };
 }
 

@@ -24,82 +24,29 @@
  * ```
  */
 
-import { randomUUID } from "node:crypto";
-import {
-  createSdkMcpServer,
-  type McpSdkServerConfigWithInstance,
-  type Options,
-  query,
-  type SDKResultMessage,
-  tool,
-} from "@anthropic-ai/claude-agent-sdk";
-import type { z } from "zod";
-import { addUsage, BudgetTracker, type TokenUsage } from "../../budget.js";
-import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
-import { anySignal, type Deadline } from "../../deadline.js";
+import { query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import { addUsage, type TokenUsage } from "../../budget.js";
 import { describeThrown, WinkError } from "../../errors.js";
 import {
   type EvaluablePrompt,
-  executeToolCall,
   parseStructuredOutput,
   type RenderedPrompt,
-  type ToolExecutionContext,
   validateOutput,
 } from "../../prompt/index.js";
-import { runContextLogFields } from "../../run-context.js";
-import { getLogger } from "../../runtime/logging/index.js";
 import { isSecretKey, registerSecret } from "../../secrets/index.js";
 import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.js";
-import { inputSchema, wrapArraySchema } from "../anthropic/conversation.js";
 import { PromptEvaluationError } from "../errors.js";
-import {
-  dispatchPromptExecuted,
-  dispatchPromptRendered,
-  evaluationResources,
-  toolExecutionContext,
-} from "../evaluation.js";
+import { type EvaluationFrame, openEvaluation } from "../frame.js";
 import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../types.js";
-import { confinement } from "./confinement.js";
-import { MCP_PREFIX, MCP_SERVER_NAME, nativeToolRecorder, toolHooks } from "./hooks.js";
-import { buildChildEnv, commandHiddenEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
+import { nativeToolRecorder, toolHooks } from "./hooks.js";
+import { buildChildEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
+import { winkMcpServer } from "./mcp.js";
+import { type ClaudeAgentSDKAdapterOptions, DEFAULT_MAX_TURNS, sdkOptions } from "./options.js";
 import { type RunState, recordMessage, resultError, resultUsage } from "./results.js";
 import { createEvaluationDirs, type EvaluationDirs } from "./workdirs.js";
 
 export { MCP_SERVER_NAME, STRUCTURED_OUTPUT_TOOL } from "./hooks.js";
-
-const baseLog = getLogger("weakincentives.adapters");
-
-/** Options of {@link ClaudeAgentSDKAdapter}. */
-export interface ClaudeAgentSDKAdapterOptions {
-  /** Model id. Default: the backend's default (Anthropic API or Bedrock). */
-  model?: string;
-  /** Most agent turns (default 25). */
-  maxTurns?: number;
-  /** Stop when the SDK's cost estimate passes this many US dollars. */
-  maxBudgetUsd?: number;
-  /** End the run as soon as the structured output arrives (default true). */
-  stopOnStructuredOutput?: boolean;
-  /** Sandbox, network and environment isolation (default {@link IsolationConfig.create}). */
-  isolation?: IsolationConfig;
-  /** Claude Code's built-in tools to enable and allow, e.g. `["Read", "Bash"]` (default none). */
-  nativeTools?: readonly string[];
-  /**
-   * Working directory of Claude Code (default: an empty temporary directory, removed afterwards).
-   * The agent may read and write here; the directories beside it stay hidden.
-   */
-  cwd?: string;
-  /**
-   * Explicit variables for the Claude Code process: credentials, `ANTHROPIC_BASE_URL`… They win
-   * over everything. The commands it runs see none of them, and secret-named ones
-   * (`*_API_KEY`, `*_TOKEN`…) are registered for redaction.
-   */
-  env?: Readonly<Record<string, string | undefined>>;
-  clock?: Clock;
-  /** Path of the Claude Code executable (default: the SDK's bundled binary). */
-  pathToClaudeCodeExecutable?: string;
-  /** Receives the child's stderr (debugging). */
-  stderr?: (data: string) => void;
-}
+export type { ClaudeAgentSDKAdapterOptions } from "./options.js";
 
 /** Evaluates prompts with Claude Code through the Claude Agent SDK. */
 export class ClaudeAgentSDKAdapter implements ProviderAdapter {
@@ -147,95 +94,27 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>> {
-    const clock = this.options.clock ?? options.session.clock ?? SYSTEM_CLOCK;
-    const deadline = options.deadline ?? options.budget?.deadline;
-    const controller = new AbortController();
-    const onCallerAbort = (): void => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) throw options.signal.reason;
-    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    let timer: { cancel(): void } | undefined;
-    if (deadline) {
-      const remaining = deadline.remaining();
-      if (remaining <= 0) throw deadline.error("the evaluation");
-      timer = clock.setTimer(remaining, () => controller.abort(deadline.error("the evaluation")));
-    }
-    let dirs: EvaluationDirs | undefined;
-    try {
-      dirs = await createEvaluationDirs(this.options.cwd);
-      return await this.run(prompt, options, clock, deadline, controller, dirs);
-    } finally {
-      timer?.cancel();
-      options.signal?.removeEventListener("abort", onCallerAbort);
-      await dirs?.remove();
-    }
-  }
-
-  /**
-   * Where Claude Code runs and what it and its commands may see: the working directory, the child
-   * environment, the sandbox (network, reads, credentials hidden from commands) and the read
-   * rules of Claude Code's own file tools.
-   */
-  private isolationOptions(dirs: EvaluationDirs): Pick<Options, "cwd" | "env" | "sandbox" | "settings"> {
-    const env = this.childEnv(dirs.home, dirs.tmp);
-    const rules = confinement({
-      isolation: this.isolation,
-      cwd: dirs.cwd,
-      evaluationDir: dirs.root,
-      hostEnv: process.env,
+    await using frame = await openEvaluation(prompt, options, {
+      adapter: this.name,
+      model: this.model,
+      clock: this.options.clock,
+      // Claude Code gets an AbortController, and a failing tool or budget aborts the run.
+      abortable: true,
     });
-    return {
-      cwd: dirs.cwd,
-      env,
-      sandbox: {
-        ...this.isolation.sandboxSettings(),
-        filesystem: rules.sandboxFilesystem,
-        credentials: {
-          envVars: commandHiddenEnv(env, this.isolation).map((name) => ({ name, mode: "deny" })),
-        },
-      },
-      // The flag-settings layer: the only one read, since settingSources is empty.
-      settings: { permissions: rules.permissions },
-    };
+    const dirs = await createEvaluationDirs(this.options.cwd);
+    try {
+      return await this.run(frame, options, dirs);
+    } finally {
+      await dirs.remove();
+    }
   }
 
   private async run<Output>(
-    prompt: EvaluablePrompt<Output>,
-    options: EvaluateOptions,
-    clock: Clock,
-    deadline: Deadline | undefined,
-    controller: AbortController,
+    frame: EvaluationFrame<Output>,
+    evaluateOptions: EvaluateOptions,
     dirs: EvaluationDirs,
   ): Promise<PromptResponse<Output>> {
-    const log = baseLog.bind({
-      prompt: prompt.name,
-      adapter: this.name,
-      sessionId: options.session.sessionId,
-      ...(options.runContext ? runContextLogFields(options.runContext) : {}),
-    });
-    const beat = options.heartbeat ?? (() => {});
-    const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
-    const signal = anySignal(controller.signal);
-    beat();
-
-    const rendered = prompt.render({ session: options.session });
-    dispatchPromptRendered(this.name, prompt, rendered, options, clock);
-
-    await using resources = evaluationResources(prompt, options).open();
-    resources.start();
-    const toolContext = toolExecutionContext({
-      adapter: this.name,
-      prompt,
-      rendered,
-      options,
-      resources,
-      signal,
-      clock,
-      beat,
-      deadline,
-      tracker,
-    });
-
-    const evaluationId = randomUUID();
+    const { log, beat, tracker, rendered, evaluationId } = frame;
     const state: RunState = { fatal: undefined, callIds: new Map(), usageByMessage: new Map() };
     const usageSoFar = (): TokenUsage => {
       let total: TokenUsage = {};
@@ -244,58 +123,40 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     };
     const fail = (error: unknown): void => {
       state.fatal ??= error;
-      controller.abort(error);
+      frame.abort(error);
     };
-
-    const hooks = toolHooks({
-      log,
-      beat,
-      state,
-      deadline,
-      tracker,
-      evaluationId,
-      usageSoFar,
-      recordNative: nativeToolRecorder({ adapter: this.name, promptName: rendered.name, options, clock }),
-    });
-    const nativeTools = [...(this.options.nativeTools ?? [])];
-    const output = rendered.output;
-    const sdkOptions: Options = {
-      abortController: controller,
-      ...this.isolationOptions(dirs),
+    const options = sdkOptions({
+      options: this.options,
       model: this.model,
-      maxTurns: this.options.maxTurns ?? 25,
-      ...(this.options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: this.options.maxBudgetUsd }),
-      settingSources: [],
-      persistSession: false,
-      permissionMode: "default",
-      tools: nativeTools,
-      allowedTools: [...rendered.tools.map((t) => `${MCP_PREFIX}${t.name}`), ...nativeTools],
-      mcpServers: { [MCP_SERVER_NAME]: winkMcpServer(rendered, state, toolContext, fail) },
-      strictMcpConfig: true,
-      hooks,
-      ...(output
-        ? {
-            outputFormat: {
-              type: "json_schema" as const,
-              schema:
-                output.container === "array"
-                  ? wrapArraySchema(output.jsonSchema)
-                  : inputSchema(output.jsonSchema),
-            },
-          }
-        : {}),
-      ...(this.options.pathToClaudeCodeExecutable
-        ? { pathToClaudeCodeExecutable: this.options.pathToClaudeCodeExecutable }
-        : {}),
-      ...(this.options.stderr ? { stderr: this.options.stderr } : {}),
-    };
+      isolation: this.isolation,
+      dirs,
+      env: this.childEnv(dirs.home, dirs.tmp),
+      hostEnv: process.env,
+      controller: frame.controller ?? new AbortController(),
+      rendered: rendered as RenderedPrompt<unknown>,
+      mcp: winkMcpServer(rendered, state, frame.toolContext, fail),
+      hooks: toolHooks({
+        log,
+        beat,
+        state,
+        deadline: frame.deadline,
+        tracker,
+        evaluationId,
+        usageSoFar,
+        recordNative: nativeToolRecorder({
+          adapter: this.name,
+          promptName: rendered.name,
+          options: evaluateOptions,
+          clock: frame.clock,
+        }),
+      }),
+    });
 
-    log.debug("adapter.evaluate.start", "Evaluation started.", { model: this.model });
     let result: SDKResultMessage | undefined;
     let lastText = "";
     const stopOnStructured = this.options.stopOnStructuredOutput ?? true;
     try {
-      for await (const message of query({ prompt: rendered.text, options: sdkOptions })) {
+      for await (const message of query({ prompt: rendered.text, options })) {
         beat();
         lastText = recordMessage(message, state, lastText);
         if (message.type === "assistant" && tracker) {
@@ -315,7 +176,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         }
       }
     } catch (error) {
-      throw this.failure(error, state, controller, options.signal, result, rendered, deadline);
+      throw this.failure(error, state, frame, evaluateOptions.signal, result);
     }
     if (state.fatal !== undefined) throw state.fatal;
     if (!result) {
@@ -327,10 +188,11 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     const usage = resultUsage(result) ?? usageSoFar();
     tracker?.recordCumulative(evaluationId, usage);
     if (result.subtype !== "success" || result.is_error)
-      throw resultError(result, rendered.name, this.options.maxTurns ?? 25);
+      throw resultError(result, rendered.name, this.maxTurns);
     tracker?.check();
 
     const text = result.result === "" ? (lastText === "" ? undefined : lastText) : result.result;
+    const output = rendered.output;
     let value: unknown;
     if (output) {
       value =
@@ -338,67 +200,32 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
           ? validateOutput(result.structured_output, output)
           : parseStructuredOutput(text ?? "", output);
     }
-    dispatchPromptExecuted(this.name, rendered.name, { text, output: value, usage }, options, clock);
-    log.info("adapter.evaluate.complete", "Evaluation finished.", {
-      inputTokens: usage.inputTokens,
-      outputTokens: usage.outputTokens,
-      turns: result.num_turns,
-    });
-    return { promptName: rendered.name, text, output: value as Output, usage };
+    return frame.complete({ text, output: value as Output, usage }, { turns: result.num_turns });
+  }
+
+  private get maxTurns(): number {
+    return this.options.maxTurns ?? DEFAULT_MAX_TURNS;
   }
 
   private failure(
     error: unknown,
     state: RunState,
-    controller: AbortController,
+    frame: EvaluationFrame<unknown>,
     callerSignal: AbortSignal | undefined,
     result: SDKResultMessage | undefined,
-    rendered: RenderedPrompt<unknown>,
-    deadline: Deadline | undefined,
   ): unknown {
     if (state.fatal !== undefined) return state.fatal;
     if (callerSignal?.aborted) return callerSignal.reason;
-    if (controller.signal.aborted) return controller.signal.reason ?? deadline?.error("the evaluation");
+    if (frame.signal.aborted) return frame.signal.reason ?? frame.deadline?.error("the evaluation");
+    const name = frame.rendered.name;
     if (result && (result.subtype !== "success" || result.is_error)) {
-      return resultError(result, rendered.name, this.options.maxTurns ?? 25, error);
+      return resultError(result, name, this.maxTurns, error);
     }
     if (error instanceof WinkError) return error;
     return new PromptEvaluationError(
-      `Claude Code failed for prompt "${rendered.name}": ${describeThrown(error)}`,
-      { phase: "request", promptName: rendered.name },
+      `Claude Code failed for prompt "${name}": ${describeThrown(error)}`,
+      { phase: "request", promptName: name },
       { cause: error },
     );
   }
-}
-
-/** The prompt's tools as the in-process MCP server `wink`, each call through the shared executor. */
-function winkMcpServer(
-  rendered: RenderedPrompt<unknown>,
-  state: RunState,
-  toolContext: ToolExecutionContext,
-  fail: (error: unknown) => void,
-): McpSdkServerConfigWithInstance {
-  return createSdkMcpServer({
-    name: MCP_SERVER_NAME,
-    version: "1.0.0",
-    alwaysLoad: true,
-    tools: rendered.tools.map((rt) =>
-      tool(rt.name, rt.description, rt.tool.params.shape as z.ZodRawShape, async (args) => {
-        const id = state.callIds.get(rt.name)?.shift();
-        try {
-          const execution = await executeToolCall(
-            { ...(id ? { id } : {}), name: rt.name, arguments: args as Record<string, unknown> },
-            toolContext,
-          );
-          return {
-            content: [{ type: "text" as const, text: execution.output }],
-            isError: !execution.result.success,
-          };
-        } catch (error) {
-          fail(error);
-          return { content: [{ type: "text" as const, text: describeThrown(error) }], isError: true };
-        }
-      }),
-    ),
-  });
 }

@@ -15,7 +15,7 @@
  * ```
  */
 
-import { getLogger } from "../../runtime/logging/index.js";
+import { getLogger } from "../../logging/index.js";
 import { parseTemplateText } from "../template-text.js";
 import { freezeOverride } from "./file-format.js";
 import type { PromptDescriptor, PromptOverride, SectionOverride, ToolOverride } from "./types.js";

@@ -23,7 +23,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { getLogger } from "../../runtime/logging/index.js";
+import { getLogger } from "../../logging/index.js";
 import {
   checkOverrideForPrompt,
   defaultTagOf,

@@ -31,7 +31,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WinkError } from "../../errors.js";
-import { getLogger } from "../logging/index.js";
+import { getLogger } from "../../logging/index.js";
 
 const log = getLogger("weakincentives.runtime.lifecycle.health");
 

@@ -16,7 +16,7 @@
 
 import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
 import { WinkError } from "../../errors.js";
-import { getLogger } from "../logging/index.js";
+import { getLogger } from "../../logging/index.js";
 
 const log = getLogger("weakincentives.runtime.lifecycle");
 

@@ -31,8 +31,8 @@
 
 import { type Clock, SYSTEM_CLOCK, SystemClock } from "../../clock.js";
 import { describeThrown, WinkError } from "../../errors.js";
-import type { Dispatcher } from "../events/dispatcher.js";
-import { getLogger } from "../logging/index.js";
+import type { Dispatcher } from "../../events/dispatcher.js";
+import { getLogger } from "../../logging/index.js";
 import { checkCalibration } from "./calibration.js";
 import { type HealthAddress, HealthServer } from "./health-server.js";
 import { deferred } from "./internal/deferred.js";

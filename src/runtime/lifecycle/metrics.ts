@@ -35,9 +35,9 @@
  */
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Dispatcher } from "../events/dispatcher.js";
-import { MessageHandled, PromptExecuted, ToolInvoked } from "../events/types.js";
-import { getLogger } from "../logging/index.js";
+import type { Dispatcher } from "../../events/dispatcher.js";
+import { MessageHandled, PromptExecuted, ToolInvoked } from "../../events/types.js";
+import { getLogger } from "../../logging/index.js";
 import type { Mailbox } from "../mailbox/types.js";
 import type { Runnable } from "./runnable.js";
 

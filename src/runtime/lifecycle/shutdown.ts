@@ -19,7 +19,7 @@
  * ```
  */
 
-import { getLogger } from "../logging/index.js";
+import { getLogger } from "../../logging/index.js";
 
 const log = getLogger("weakincentives.runtime.lifecycle");
 

@@ -33,8 +33,8 @@
 
 import { Worker } from "node:worker_threads";
 import { WinkError } from "../../errors.js";
-import { currentLogState } from "../logging/config.js";
-import { getLogger, type LogFormat } from "../logging/index.js";
+import { currentLogState } from "../../logging/config.js";
+import { getLogger, type LogFormat } from "../../logging/index.js";
 import type { Heartbeat, HeartbeatBoard } from "./heartbeat.js";
 import { WATCHDOG_WORKER_SOURCE } from "./internal/watchdog-worker.js";
 

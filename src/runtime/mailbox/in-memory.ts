@@ -26,7 +26,7 @@
 import { randomUUID } from "node:crypto";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../../clock.js";
 import { WinkError } from "../../errors.js";
-import { getLogger } from "../logging/index.js";
+import { getLogger } from "../../logging/index.js";
 import {
   MailboxClosedError,
   MailboxFullError,

@@ -10,14 +10,14 @@ import { Deadline } from "../../deadline.js";
 import { type BundleConfig, writeBundle } from "../../debug/bundle.js";
 import { DeadlineExceededError } from "../../errors.js";
 import { FilesystemKey } from "../../filesystem/index.js";
+import { getLogger } from "../../logging/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
-import type { MessageLease } from "../lease-extender.js";
-import { getLogger } from "../logging/index.js";
+import type { Session } from "../../session/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
-import type { Session } from "../session/index.js";
+import type { MessageLease } from "./lease-extender.js";
 import type { ExecuteOptions } from "./options.js";
 import {
   type Attempt,

@@ -30,17 +30,17 @@ import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
 import { Deadline } from "../../deadline.js";
 import { resolveBundleConfig } from "../../debug/bundle.js";
 import { VisibilityExpansionRequired, WinkError } from "../../errors.js";
+import { getLogger } from "../../logging/index.js";
 import { applyVisibilityExpansion, type EvaluablePrompt } from "../../prompt/index.js";
 import { createRunContext } from "../../run-context.js";
-import { LeaseExtender, type MessageLease } from "../lease-extender.js";
+import { Session } from "../../session/index.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
-import { getLogger } from "../logging/index.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
-import { Session } from "../session/index.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
 import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
+import { LeaseExtender, type MessageLease } from "./lease-extender.js";
 import type {
   ExecuteOptions,
   FinalizeFn,

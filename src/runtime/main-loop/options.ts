@@ -6,15 +6,15 @@ import type { BudgetLimits } from "../../budget.js";
 import type { Clock } from "../../clock.js";
 import type { Deadline } from "../../deadline.js";
 import type { BundleConfig } from "../../debug/bundle.js";
+import type { Dispatcher } from "../../events/index.js";
 import type { EvaluablePrompt } from "../../prompt/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import type { RunContext } from "../../run-context.js";
-import type { Dispatcher } from "../events/index.js";
-import type { LeaseExtenderConfig } from "../lease-extender.js";
+import type { Session } from "../../session/index.js";
 import type { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { DLQPolicy } from "../mailbox/dlq.js";
 import type { Mailbox } from "../mailbox/types.js";
-import type { Session } from "../session/index.js";
+import type { LeaseExtenderConfig } from "./lease-extender.js";
 import type { MainLoopResult } from "./types.js";
 
 /** Defaults every request of a loop inherits (a request's own fields win). */

@@ -13,10 +13,10 @@
 
 import type { Clock } from "../../clock.js";
 import { describeThrown, errorTypeName, WinkError } from "../../errors.js";
+import { type Dispatcher, MessageHandled } from "../../events/index.js";
+import { getLogger } from "../../logging/index.js";
 import type { RunContext } from "../../run-context.js";
 import { redactText } from "../../secrets/index.js";
-import { type Dispatcher, MessageHandled } from "../events/index.js";
-import { getLogger } from "../logging/index.js";
 import { type DLQPolicy, deadLetterFor } from "../mailbox/dlq.js";
 import {
   MailboxResolutionError,

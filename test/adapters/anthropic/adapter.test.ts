@@ -9,8 +9,8 @@ import { Budget } from "../../../src/budget.js";
 import { FakeClock } from "../../../src/clock.js";
 import { Deadline } from "../../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, OutputParseError } from "../../../src/errors.js";
-import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/runtime/events/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/events/index.js";
+import { Session } from "../../../src/session/index.js";
 import {
   ScriptedModelServer,
   type ScriptedModelServer as Server,

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { BEDROCK_SDK, createAnthropicClient } from "../../../src/adapters/anthropic/client.js";
 import { AnthropicAdapter } from "../../../src/adapters/anthropic/index.js";
 import { WinkError } from "../../../src/errors.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import { API_KEY, message, textPrompt } from "./fixtures.js";
 
 const BEDROCK = { kind: "bedrock", region: "us-east-1" } as const;

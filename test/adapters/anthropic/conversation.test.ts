@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { inputSchema, usageOf, wrapArraySchema } from "../../../src/adapters/anthropic/conversation.js";
+import { usageOf } from "../../../src/adapters/anthropic/conversation.js";
 import {
   AnthropicAdapter,
   type AnthropicAdapterOptions,
   AnthropicDriver,
   FINAL_ANSWER_TOOL,
 } from "../../../src/adapters/anthropic/index.js";
+import { inputSchema, wrapArraySchema } from "../../../src/adapters/json-schema.js";
 import { PromptValidationError } from "../../../src/errors.js";
+import { ToolInvoked } from "../../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../../src/prompt/index.js";
-import { ToolInvoked } from "../../../src/runtime/events/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import {
   answerPrompt,
   blocksOf,

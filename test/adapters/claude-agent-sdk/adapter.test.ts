@@ -8,8 +8,8 @@ import { PromptEvaluationError } from "../../../src/adapters/errors.js";
 import { Budget } from "../../../src/budget.js";
 import { Deadline } from "../../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, WinkError } from "../../../src/errors.js";
-import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/runtime/events/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/events/index.js";
+import { Session } from "../../../src/session/index.js";
 import { turn } from "../../../src/testing/model-server/index.js";
 import {
   API_KEY,

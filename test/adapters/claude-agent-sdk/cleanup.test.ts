@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { ClaudeAgentSDKAdapter, IsolationConfig } from "../../../src/adapters/claude-agent-sdk/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../../src/prompt/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import { ScriptedModelServer, turn } from "../../../src/testing/model-server/index.js";
 import { API_KEY, describeClaudeCode } from "./support.js";
 

@@ -18,7 +18,7 @@ import {
 } from "../../../src/adapters/claude-agent-sdk/index.js";
 import { WinkError } from "../../../src/errors.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../../src/prompt/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import { type ScriptedToolCall, turn } from "../../../src/testing/model-server/index.js";
 import { closeServersAfterEach, describeClaudeCode, resultFor, setup } from "./support.js";
 

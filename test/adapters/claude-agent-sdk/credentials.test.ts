@@ -12,10 +12,10 @@ import {
   commandHiddenEnv,
   IsolationConfig,
 } from "../../../src/adapters/claude-agent-sdk/index.js";
+import { configureLogging, getLogger, resetLogging } from "../../../src/logging/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../../src/prompt/index.js";
-import { configureLogging, getLogger, resetLogging } from "../../../src/runtime/logging/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
 import { REDACTED, redactText } from "../../../src/secrets/index.js";
+import { Session } from "../../../src/session/index.js";
 import { turn } from "../../../src/testing/model-server/index.js";
 import { closeServersAfterEach, describeClaudeCode, resultFor, setup } from "./support.js";
 

@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PromptEvaluationError, ThrottleError } from "../../../src/adapters/index.js";
 import { OpenAIAdapter, type OpenAIApi } from "../../../src/adapters/openai/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import { ScriptedModelServer, turn } from "../../../src/testing/model-server/index.js";
 import {
   API_KEY,

@@ -7,13 +7,13 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isWinkError } from "../../../src/errors.js";
+import { resetLogging } from "../../../src/logging/index.js";
 import {
   filterOverrideForDescriptor,
   LocalPromptOverridesStore,
   PromptOverridesError,
 } from "../../../src/prompt/overrides/index.js";
-import { resetLogging } from "../../../src/runtime/logging/index.js";
-import { captureLogs } from "../../runtime/logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { editJson, entry, overridesError, reviewTemplate, tempDir } from "./helpers.js";
 
 afterEach(() => resetLogging());

@@ -4,10 +4,10 @@
  */
 
 import { afterEach, describe, expect, it } from "vitest";
+import { resetLogging } from "../../../src/logging/index.js";
 import { LocalPromptOverridesStore } from "../../../src/prompt/overrides/index.js";
 import { Prompt } from "../../../src/prompt/prompt.js";
-import { resetLogging } from "../../../src/runtime/logging/index.js";
-import { captureLogs } from "../../runtime/logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { editJson, entry, reviewTemplate, tempDir } from "./helpers.js";
 
 afterEach(() => resetLogging());

@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { resetLogging } from "../../../src/logging/index.js";
 import {
   LocalPromptOverridesStore,
   type PromptOverride,
@@ -13,8 +14,7 @@ import {
   type ToolOverride,
 } from "../../../src/prompt/overrides/index.js";
 import { Prompt } from "../../../src/prompt/prompt.js";
-import { resetLogging } from "../../../src/runtime/logging/index.js";
-import { captureLogs } from "../../runtime/logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { editJson, entry, overridesError, reviewTemplate, tempDir } from "./helpers.js";
 
 afterEach(() => resetLogging());

@@ -2,7 +2,7 @@ import { Agent } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HealthServer } from "../../../src/runtime/lifecycle/health-server.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { http } from "./helpers.js";
 
 const servers: HealthServer[] = [];

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { isWinkError } from "../../../src/errors.js";
-import { InProcessDispatcher } from "../../../src/runtime/events/dispatcher.js";
-import { PromptExecuted } from "../../../src/runtime/events/types.js";
+import { InProcessDispatcher } from "../../../src/events/dispatcher.js";
+import { PromptExecuted } from "../../../src/events/types.js";
 import { HealthServer } from "../../../src/runtime/lifecycle/health-server.js";
 import { LoopGroup, type LoopGroupOptions } from "../../../src/runtime/lifecycle/loop-group.js";
 import { WinkMetrics } from "../../../src/runtime/lifecycle/metrics.js";
 import { ShutdownCoordinator } from "../../../src/runtime/lifecycle/shutdown.js";
-import { type Captured, captureLogs } from "../logging/capture.js";
+import { type Captured, captureLogs } from "../../logging/capture.js";
 import { aborted, FakeLoop, http } from "./helpers.js";
 
 let logs: Captured;

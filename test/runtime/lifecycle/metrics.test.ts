@@ -1,11 +1,11 @@
 import { Registry } from "prom-client";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
-import { InProcessDispatcher } from "../../../src/runtime/events/dispatcher.js";
-import { MessageHandled, PromptExecuted, ToolInvoked } from "../../../src/runtime/events/types.js";
+import { InProcessDispatcher } from "../../../src/events/dispatcher.js";
+import { MessageHandled, PromptExecuted, ToolInvoked } from "../../../src/events/types.js";
 import { WinkMetrics } from "../../../src/runtime/lifecycle/metrics.js";
 import type { Mailbox } from "../../../src/runtime/mailbox/types.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { FakeLoop } from "./helpers.js";
 
 const common = { eventId: "e-1", createdAt: "2025-01-01T00:00:00.000Z", adapter: "openai" };

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { LoopGroup } from "../../../src/runtime/lifecycle/loop-group.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 import { FakeLoop } from "./helpers.js";
 
 beforeEach(() => {

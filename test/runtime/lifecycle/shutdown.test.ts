@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_SHUTDOWN_SIGNALS, ShutdownCoordinator } from "../../../src/runtime/lifecycle/shutdown.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 
 beforeEach(() => {
   captureLogs();

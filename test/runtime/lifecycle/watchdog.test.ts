@@ -9,7 +9,7 @@ import {
   stallMessage,
   Watchdog,
 } from "../../../src/runtime/lifecycle/watchdog.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./fixtures/watchdog.ts", import.meta.url));

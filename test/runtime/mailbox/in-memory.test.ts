@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { WinkError } from "../../../src/errors.js";
-import { resetLogging } from "../../../src/runtime/logging/index.js";
+import { resetLogging } from "../../../src/logging/index.js";
 import {
   CompositeResolver,
   InMemoryMailbox,
@@ -19,7 +19,7 @@ import {
   type MailboxConformanceBody,
   mailboxConformanceCases,
 } from "../../../src/testing/mailbox-conformance.js";
-import { captureLogs } from "../logging/capture.js";
+import { captureLogs } from "../../logging/capture.js";
 
 let serial = 0;
 

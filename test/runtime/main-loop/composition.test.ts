@@ -5,8 +5,8 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { isWinkError } from "../../../src/errors.js";
+import { InProcessDispatcher, MessageHandled } from "../../../src/events/index.js";
 import { Prompt } from "../../../src/prompt/index.js";
-import { InProcessDispatcher, MessageHandled } from "../../../src/runtime/events/index.js";
 import { type DeadLetter, DLQPolicy } from "../../../src/runtime/mailbox/dlq.js";
 import { InMemoryMailbox } from "../../../src/runtime/mailbox/index.js";
 import {
@@ -16,7 +16,7 @@ import {
   type SettleTarget,
   settleFailure,
 } from "../../../src/runtime/main-loop/index.js";
-import { Session } from "../../../src/runtime/session/index.js";
+import { Session } from "../../../src/session/index.js";
 import { type AnswerT, envelope, Question, scripted, template, uniqueName } from "./fixtures.js";
 
 function queues(clock: FakeClock) {

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import type { ProviderAdapter } from "../../../src/adapters/types.js";
 import { FakeClock } from "../../../src/clock.js";
+import { InProcessDispatcher } from "../../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../../src/prompt/index.js";
-import { InProcessDispatcher } from "../../../src/runtime/events/index.js";
 import { type DeadLetter, DLQPolicy, type DLQPolicyOptions } from "../../../src/runtime/mailbox/dlq.js";
 import { InMemoryMailbox } from "../../../src/runtime/mailbox/index.js";
 import { MainLoop, type MainLoopConfig, type MainLoopResult } from "../../../src/runtime/main-loop/index.js";

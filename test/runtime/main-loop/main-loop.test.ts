@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BudgetExceededError, DeadlineExceededError } from "../../../src/errors.js";
-import { MessageHandled } from "../../../src/runtime/events/index.js";
+import { MessageHandled } from "../../../src/events/index.js";
 import { type DeadLetter, DLQPolicy } from "../../../src/runtime/mailbox/dlq.js";
 import { InMemoryMailbox } from "../../../src/runtime/mailbox/index.js";
 import { envelope, failing, scripted, setup, uniqueName } from "./fixtures.js";

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { WinkError } from "../../../errors.js";
-import { getLogger } from "../../../runtime/logging/index.js";
+import { getLogger } from "../../../logging/index.js";
 import {
   InvalidParameterError,
   MailboxClosedError,

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { FakeClock } from "../../../../src/clock.js";
 import { RedisMailbox, type RedisMailboxOptions } from "../../../../src/contrib/mailbox/redis/index.js";
 import { WinkError } from "../../../../src/errors.js";
-import { resetLogging } from "../../../../src/runtime/logging/index.js";
+import { resetLogging } from "../../../../src/logging/index.js";
 import {
   InMemoryMailbox,
   InvalidParameterError,
@@ -16,7 +16,7 @@ import {
   MessageFinalizedError,
   ReceiptHandleExpiredError,
 } from "../../../../src/runtime/mailbox/index.js";
-import { captureLogs } from "../../../runtime/logging/capture.js";
+import { captureLogs } from "../../../logging/capture.js";
 import { cleanup, closedPort, describeRedis, newClient, sleep, uniqueName } from "./helpers.js";
 
 afterAll(cleanup);

@@ -1,8 +1,8 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SQSMailbox } from "../../../../src/contrib/mailbox/sqs/index.js";
-import { resetLogging } from "../../../../src/runtime/logging/index.js";
-import { captureLogs } from "../../../runtime/logging/capture.js";
+import { resetLogging } from "../../../../src/logging/index.js";
+import { captureLogs } from "../../../logging/capture.js";
 import { startSqs, type TestSqs } from "./fauxqs.js";
 
 let sqs: TestSqs;

@@ -6,7 +6,7 @@
 
 import type { z } from "zod";
 import { describeThrown } from "../../../../errors.js";
-import { getLogger } from "../../../../runtime/logging/index.js";
+import { getLogger } from "../../../../logging/index.js";
 import { MailboxConnectionError, MailboxSerializationError } from "../../../../runtime/mailbox/errors.js";
 import { formatIssues, schemaIssues } from "../../../../schema.js";
 import type { Delivery } from "../message.js";

@@ -8,7 +8,7 @@
  */
 
 import type { Clock, TimerHandle } from "../../../../clock.js";
-import { getLogger } from "../../../../runtime/logging/index.js";
+import { getLogger } from "../../../../logging/index.js";
 import { deliveredHandles } from "./codec.js";
 import { REAP_BATCH, type RedisClient, SCRIPTS } from "./scripts.js";
 

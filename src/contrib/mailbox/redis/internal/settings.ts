@@ -7,7 +7,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { type Clock, SYSTEM_CLOCK } from "../../../../clock.js";
 import { WinkError } from "../../../../errors.js";
-import { getLogger } from "../../../../runtime/logging/index.js";
+import { getLogger } from "../../../../logging/index.js";
 import { WakeList } from "../../../../runtime/mailbox/internal/abort-fanout.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,

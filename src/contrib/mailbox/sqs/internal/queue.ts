@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { z } from "zod";
 import type { Clock } from "../../../../clock.js";
-import { getLogger } from "../../../../runtime/logging/index.js";
+import { getLogger } from "../../../../logging/index.js";
 import {
   MailboxResolutionError,
   MailboxSerializationError,

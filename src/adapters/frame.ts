@@ -1,0 +1,188 @@
+/**
+ * One evaluation frame for both agent loops (the shared HTTP loop and Claude Code): everything
+ * an evaluation opens before the model is asked and closes after, in one place.
+ *
+ * Opening: the clock, the deadline and a timer that aborts at it, a signal that also follows the
+ * caller's, the budget tracker, a logger bound to the prompt, session and run, the heartbeat,
+ * the rendered prompt (`PromptRendered` published), the tool resources opened, and the context
+ * the tool executor needs. Closing (`await using`): the timer cancelled, the caller's signal
+ * left without a listener, the resources closed. {@link EvaluationFrame.complete} publishes
+ * `PromptExecuted` and logs `adapter.evaluate.complete`.
+ */
+
+import { randomUUID } from "node:crypto";
+import { BudgetTracker, type TokenUsage } from "../budget.js";
+import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { type Deadline, linkSignal } from "../deadline.js";
+import { getLogger, type Logger } from "../logging/index.js";
+import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
+import { runContextLogFields } from "../run-context.js";
+import {
+  dispatchPromptExecuted,
+  dispatchPromptRendered,
+  evaluationResources,
+  toolExecutionContext,
+} from "./evaluation.js";
+import type { EvaluateOptions, PromptResponse } from "./types.js";
+
+const baseLog = getLogger("weakincentives.adapters");
+
+/** What an agent loop works with during one evaluation; dispose it when the evaluation ends. */
+export interface EvaluationFrame<Output> extends AsyncDisposable {
+  readonly adapter: string;
+  readonly clock: Clock;
+  readonly deadline: Deadline | undefined;
+  readonly tracker: BudgetTracker | undefined;
+  /**
+   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
+   * deadline, or `abortable: true`).
+   */
+  readonly controller: AbortController | undefined;
+  /**
+   * Aborted by the caller's signal, at the deadline, or by {@link EvaluationFrame.abort}. When
+   * nothing can abort it, a shared signal that never aborts and keeps no listeners (creating an
+   * `AbortSignal` costs about 3 µs on Node 20).
+   */
+  readonly signal: AbortSignal;
+  /** Bound to the prompt, adapter, session and run context. */
+  readonly log: Logger;
+  /** The caller's heartbeat (or nothing). */
+  readonly beat: () => void;
+  /** Keys this evaluation's usage in a shared budget tracker. */
+  readonly evaluationId: string;
+  readonly rendered: RenderedPrompt<Output>;
+  readonly toolContext: ToolExecutionContext;
+  /** End the evaluation's signal with `reason`; does nothing without a {@link EvaluationFrame.controller}. */
+  abort(reason: unknown): void;
+  /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
+  complete(
+    result: { readonly text: string | undefined; readonly output: Output; readonly usage: TokenUsage },
+    fields?: Readonly<Record<string, unknown>>,
+  ): PromptResponse<Output>;
+}
+
+/** Settings of {@link openEvaluation}. */
+export interface FrameSettings {
+  /** The adapter's name, in events and logs. */
+  readonly adapter: string;
+  /** The model, in the start log. */
+  readonly model: string;
+  /** Default: the session's clock, else the system clock. */
+  readonly clock?: Clock | undefined;
+  /** Always give the frame a controller, for an agent loop that aborts itself. Default false. */
+  readonly abortable?: boolean;
+}
+
+/**
+ * Open an evaluation. Throws at once (opening nothing) when the caller's signal has already
+ * aborted or the deadline has already passed.
+ */
+export async function openEvaluation<Output>(
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  settings: FrameSettings,
+): Promise<EvaluationFrame<Output>> {
+  const clock = settings.clock ?? options.session.clock ?? SYSTEM_CLOCK;
+  const deadline = options.deadline ?? options.budget?.deadline;
+  const caller = options.signal;
+  if (caller?.aborted) throw caller.reason;
+  if (deadline && deadline.remaining() <= 0) throw deadline.error("the evaluation");
+  const cancellable = caller !== undefined || deadline !== undefined || settings.abortable === true;
+  const controller = cancellable ? new AbortController() : undefined;
+  // The caller's signal may outlive thousands of evaluations: it gets one listener, removed at
+  // the end, and nothing below attaches to it.
+  const onCallerAbort = (): void => controller?.abort(caller?.reason);
+  caller?.addEventListener("abort", onCallerAbort, { once: true });
+  // One timer per evaluation, cancelled when it ends (a Deadline's own signal() would keep a
+  // timer and its closure alive until the deadline, long after the evaluation finished).
+  const timer = deadline
+    ? clock.setTimer(deadline.remaining(), () => controller?.abort(deadline.error("the evaluation")))
+    : undefined;
+  const release = (): void => {
+    timer?.cancel();
+    caller?.removeEventListener("abort", onCallerAbort);
+  };
+  try {
+    return await open(prompt, options, settings, { clock, deadline, controller, release });
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function open<Output>(
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  settings: FrameSettings,
+  parts: {
+    readonly clock: Clock;
+    readonly deadline: Deadline | undefined;
+    readonly controller: AbortController | undefined;
+    readonly release: () => void;
+  },
+): Promise<EvaluationFrame<Output>> {
+  const { adapter } = settings;
+  const { clock, deadline, controller } = parts;
+  const signal = controller?.signal ?? linkSignal().signal;
+  const log = baseLog.bind({
+    prompt: prompt.name,
+    adapter,
+    sessionId: options.session.sessionId,
+    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
+  });
+  const beat = options.heartbeat ?? (() => {});
+  const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
+  beat();
+  if (log.isEnabled("debug"))
+    log.debug("adapter.evaluate.start", "Evaluation started.", { model: settings.model });
+
+  const rendered = prompt.render({ session: options.session });
+  dispatchPromptRendered(adapter, prompt, rendered, options, clock);
+  if (log.isEnabled("debug")) {
+    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
+      chars: rendered.text.length,
+      tools: rendered.tools.length,
+    });
+  }
+  const resources = evaluationResources(prompt, options).open();
+  resources.start();
+  const toolContext = toolExecutionContext({
+    adapter,
+    prompt,
+    rendered,
+    options,
+    resources,
+    signal,
+    clock,
+    beat,
+    deadline,
+    tracker,
+  });
+  return {
+    adapter,
+    clock,
+    deadline,
+    tracker,
+    controller,
+    signal,
+    log,
+    beat,
+    evaluationId: randomUUID(),
+    rendered,
+    toolContext,
+    abort: (reason) => controller?.abort(reason),
+    complete: (result, fields = {}) => {
+      dispatchPromptExecuted(adapter, rendered.name, result, options, clock);
+      log.info("adapter.evaluate.complete", "Evaluation finished.", {
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        ...fields,
+      });
+      return { promptName: rendered.name, text: result.text, output: result.output, usage: result.usage };
+    },
+    [Symbol.asyncDispose]: async () => {
+      parts.release();
+      await resources[Symbol.asyncDispose]();
+    },
+  };
+}
