@@ -15,8 +15,8 @@ import { parseAllDocuments } from "yaml";
 import { resolveAnthropicBackend } from "../../src/adapters/anthropic/index.js";
 import { AGENT_ADAPTERS, AGENT_CONFIG_SPEC, AgentConfig } from "../../src/config/index.js";
 import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
+import { LOG_ENV } from "../../src/logging/index.js";
 import { HealthServer } from "../../src/runtime/lifecycle/index.js";
-import { LOG_ENV } from "../../src/runtime/logging/index.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DEPLOY = join(ROOT, "deploy");
@@ -82,7 +82,7 @@ function dockerStages(): Instruction[][] {
     .filter((line) => !line.trimStart().startsWith("#"))
     .join("\n")
     .replace(/\\\n/g, " ");
-  const stages: Instruction[][] = [];
+  const stages: Instruction[][] = [[]]; // the first holds the global ARGs before the first FROM
   for (const line of text.split("\n")) {
     const match = /^\s*([A-Z]+)\s+(.*)$/.exec(line);
     if (!match) continue;
