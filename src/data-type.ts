@@ -87,8 +87,17 @@ function tag<T extends object>(type: DataType<T>, value: T): Data<T> {
   // One object belongs to one type; re-typing a shared value copies it instead of stealing it.
   const target = existing && existing !== type ? (Array.isArray(value) ? [...value] : { ...value }) : value;
   deepFreeze(target);
-  TYPE_OF.set(target, type as unknown as DataType);
+  TYPE_OF.set(target, erase(type));
   return target as Data<T>;
+}
+
+/**
+ * `type` as the untyped key that registries (slices, subscriptions, policies) store. The one
+ * place the type parameter is dropped: `DataType<T>` cannot widen to `DataType` on its own,
+ * because `create(value: T)` makes it invariant in `T`.
+ */
+export function erase<T extends object>(type: DataType<T>): DataType {
+  return type as unknown as DataType;
 }
 
 /** The {@link DataType} a value was created with, or undefined for untyped values. */

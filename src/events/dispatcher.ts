@@ -17,7 +17,7 @@
  * ```
  */
 
-import { type Data, type DataType, typeOf } from "../data-type.js";
+import { type Data, type DataType, erase, typeOf } from "../data-type.js";
 import { describeThrown, WinkError } from "../errors.js";
 import { getLogger } from "../logging/index.js";
 
@@ -79,9 +79,9 @@ export class InProcessDispatcher implements Dispatcher {
     if (typeof handler !== "function") {
       throw new WinkError("invalid_argument", `subscribe(${type.name}, handler) needs a function handler.`);
     }
-    const list = this.byType.get(type as unknown as DataType) ?? [];
+    const list = this.byType.get(erase(type)) ?? [];
     // Copy-on-write: a dispatch in progress keeps iterating its own snapshot.
-    this.byType.set(type as unknown as DataType, [...list, handler as unknown as StoredHandler]);
+    this.byType.set(erase(type), [...list, handler as unknown as StoredHandler]);
     return () => {
       this.unsubscribe(type, handler);
     };
@@ -95,7 +95,7 @@ export class InProcessDispatcher implements Dispatcher {
   }
 
   unsubscribe<T extends object>(type: DataType<T>, handler: EventHandler<T>): boolean {
-    const key = type as unknown as DataType;
+    const key = erase(type);
     const list = this.byType.get(key);
     const index = list?.indexOf(handler as unknown as StoredHandler) ?? -1;
     if (!list || index < 0) return false;

@@ -34,16 +34,22 @@ export interface Logger {
   debug(event: string, message: string, context?: LogContext): void;
   /** High-level lifecycle. */
   info(event: string, message: string, context?: LogContext): void;
-  /** A recoverable problem. */
+  /** A recoverable problem. Written as level `WARNING`; {@link Logger.warn} is the same. */
   warning(event: string, message: string, context?: LogContext): void;
+  /** {@link Logger.warning}, by the name pino and the console use. */
+  warn(event: string, message: string, context?: LogContext): void;
   /** A caught failure with a fallback; put the error itself in the context (`{ error }`). */
   error(event: string, message: string, context?: LogContext): void;
-  /** The process is exiting or degraded. */
+  /** The process is exiting or degraded. Written as level `CRITICAL`; {@link Logger.fatal} is the same. */
   critical(event: string, message: string, context?: LogContext): void;
+  /** {@link Logger.critical}, by pino's name. */
+  fatal(event: string, message: string, context?: LogContext): void;
   /** A logger with the same name whose bound context also holds `context` (it wins on clashes). */
+  child(context: LogContext): Logger;
+  /** {@link Logger.child}, by structlog's name. */
   bind(context: LogContext): Logger;
   /** Whether a record at `level` would be written; use it to skip building costly context. */
-  isEnabled(level: LogLevel): boolean;
+  isEnabled(level: LogLevel | "warn" | "fatal"): boolean;
 }
 
 const EMPTY: LogContext = Object.freeze({});
@@ -78,19 +84,34 @@ class StructuredLogger implements Logger {
   warning(event: string, message: string, context?: LogContext): void {
     this.write("warning", event, message, context);
   }
+  warn(event: string, message: string, context?: LogContext): void {
+    this.write("warning", event, message, context);
+  }
   error(event: string, message: string, context?: LogContext): void {
     this.write("error", event, message, context);
   }
   critical(event: string, message: string, context?: LogContext): void {
     this.write("critical", event, message, context);
   }
-
-  bind(context: LogContext): Logger {
-    return new StructuredLogger(this.name, Object.freeze({ ...this.bound, ...context }));
+  fatal(event: string, message: string, context?: LogContext): void {
+    this.write("critical", event, message, context);
   }
 
-  isEnabled(level: LogLevel): boolean {
-    return LOG_LEVEL_VALUES[level] >= currentLogState().threshold;
+  child(context: LogContext): Logger {
+    return new StructuredLogger(this.name, Object.freeze({ ...this.bound, ...context }));
+  }
+  bind(context: LogContext): Logger {
+    return this.child(context);
+  }
+
+  isEnabled(level: LogLevel | "warn" | "fatal"): boolean {
+    const value =
+      level === "warn"
+        ? LOG_LEVEL_VALUES.warning
+        : level === "fatal"
+          ? LOG_LEVEL_VALUES.critical
+          : LOG_LEVEL_VALUES[level];
+    return value >= currentLogState().threshold;
   }
 
   private write(level: LogLevel, event: string, message: string, context: LogContext | undefined): void {

@@ -17,7 +17,7 @@
  * ```
  */
 
-import type { Data, DataType } from "../data-type.js";
+import { type Data, type DataType, erase } from "../data-type.js";
 import { ClearSlice, InitializeSlice, type SessionDispatchResult } from "./events.js";
 import { type Reducer, type SlicePolicy, type SliceQuery, type SliceView, sliceView } from "./slice.js";
 
@@ -40,7 +40,7 @@ export class SliceAccessor<T extends object> implements SliceQuery<T> {
 
   /** The slice's policy (its default when the session has no such slice yet). */
   get policy(): SlicePolicy {
-    return this.host.policy(this.type as unknown as DataType);
+    return this.host.policy(erase(this.type));
   }
 
   /** The most recently added value, or undefined when the slice is empty. */
@@ -89,15 +89,11 @@ export class SliceAccessor<T extends object> implements SliceQuery<T> {
 
   /** Run `reducer` on this slice for every dispatched event of `eventType`. */
   register<E extends object>(eventType: DataType<E>, reducer: Reducer<T, E>): void {
-    this.host.register(
-      this.erased,
-      eventType as unknown as DataType,
-      reducer as unknown as Reducer<object, object>,
-    );
+    this.host.register(this.erased, erase(eventType), reducer as unknown as Reducer<object, object>);
   }
 
   private get erased(): DataType {
-    return this.type as unknown as DataType;
+    return erase(this.type);
   }
 
   private typed(value: T | Data<T>): Data<T> {

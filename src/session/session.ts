@@ -29,7 +29,7 @@
 
 import { randomUUID } from "node:crypto";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import { type Data, type DataType, typeOf } from "../data-type.js";
+import { type Data, type DataType, erase, typeOf } from "../data-type.js";
 import { WinkError } from "../errors.js";
 import { type Dispatcher, type HandlerFailure, InProcessDispatcher } from "../events/index.js";
 import { getLogger } from "../logging/index.js";
@@ -133,7 +133,7 @@ export class Session implements SessionView {
    * reducers. A slice is installed once; add reducers later with `slice(type).register(...)`.
    */
   install<T extends object>(type: DataType<T>, options: InstallOptions<T> = {}): SliceAccessor<T> {
-    const erased = type as unknown as DataType;
+    const erased = erase(type);
     if (this.store.get(erased)?.installed) {
       throw new WinkError(
         "invalid_argument",
@@ -288,7 +288,7 @@ export class Session implements SessionView {
   /** Apply one event (and the typed values it carries); returns how many reducers ran. */
   private route(event: object, type: DataType, failures: HandlerFailure[]): number {
     this.store.know(type);
-    if (type === (InitializeSlice as unknown as DataType)) {
+    if (type === erase(InitializeSlice)) {
       const { sliceType, items } = event as Data<{ sliceType: DataType; items: readonly object[] }>;
       this.store.ensure(sliceType).items = normalizeItems(sliceType, items, "InitializeSlice");
       log.debug("session.initialize_slice", "Slice initialized.", {
@@ -297,7 +297,7 @@ export class Session implements SessionView {
       });
       return 0;
     }
-    if (type === (ClearSlice as unknown as DataType)) {
+    if (type === erase(ClearSlice)) {
       const { sliceType, predicate } = event as Data<{
         sliceType: DataType;
         predicate?: (item: object) => boolean;

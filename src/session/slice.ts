@@ -21,7 +21,7 @@
  * ```
  */
 
-import type { Data, DataType } from "../data-type.js";
+import { type Data, type DataType, erase } from "../data-type.js";
 
 /**
  * How a slice behaves on rollback. `"state"` slices are working state: snapshotted by default
@@ -122,7 +122,7 @@ export function on<S extends object, E extends object>(
 ): ReducerBinding<S> {
   // The session only ever calls the reducer with values of `eventType`, so erasing E is safe.
   return Object.freeze({
-    eventType: eventType as unknown as DataType,
+    eventType: erase(eventType),
     reducer: reducer as Reducer<S, object>,
   });
 }

@@ -17,6 +17,21 @@ describe("bound context", () => {
     ]);
   });
 
+  it("offers pino's names: child for bind, warn for warning, fatal for critical, with the guide's levels", () => {
+    const logs = captureLogs({ level: "warn" });
+    const child = getLogger("tests.bind", { a: 1 }).child({ b: 2 });
+    expect(child.isEnabled("warn")).toBe(true);
+    expect(child.isEnabled("info")).toBe(false);
+    expect(child.isEnabled("fatal")).toBe(true);
+    child.info("bind.dropped", "below the threshold");
+    child.warn("bind.warn", "a problem");
+    child.fatal("bind.fatal", "going down");
+    expect(logs.records().map((r) => [r.level, r.event, r.context])).toEqual([
+      ["WARNING", "bind.warn", { a: 1, b: 2 }],
+      ["CRITICAL", "bind.fatal", { a: 1, b: 2 }],
+    ]);
+  });
+
   it("keeps the name of the parent", () => {
     expect(getLogger("tests.bind").bind({ x: 1 }).name).toBe("tests.bind");
   });

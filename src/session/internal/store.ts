@@ -3,7 +3,7 @@
  * name, and reducer registrations. Not exported from the package; `Session` is its only user.
  */
 
-import { type Data, type DataType, typeOf } from "../../data-type.js";
+import { type Data, type DataType, erase, typeOf } from "../../data-type.js";
 import { WinkError } from "../../errors.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../events/index.js";
 import type { Reducer, SliceOp, SlicePolicy } from "../slice.js";
@@ -33,9 +33,9 @@ export const EMPTY_ITEMS: readonly object[] = Object.freeze([]);
 const NO_REGISTRATIONS: readonly Registration[] = Object.freeze([]);
 
 const TELEMETRY: ReadonlySet<DataType> = new Set<DataType>([
-  PromptRendered as unknown as DataType,
-  PromptExecuted as unknown as DataType,
-  ToolInvoked as unknown as DataType,
+  erase(PromptRendered),
+  erase(PromptExecuted),
+  erase(ToolInvoked),
 ]);
 
 /** Telemetry types are history (`"log"`); everything else is working state. */

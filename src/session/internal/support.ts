@@ -3,7 +3,7 @@
  * the all-or-nothing plan a restore applies. Not exported from the package.
  */
 
-import { type DataType, typeOf } from "../../data-type.js";
+import { type DataType, erase, typeOf } from "../../data-type.js";
 import { SnapshotRestoreError } from "../../errors.js";
 import { PromptExecuted, ToolInvoked } from "../../events/index.js";
 import type { SlicePolicy } from "../slice.js";
@@ -35,13 +35,13 @@ export function describeUntyped(value: unknown): string {
  * and a `PromptExecuted` output (or each typed item of an output array).
  */
 export function carriedValues(event: object, type: DataType): readonly object[] {
-  if (type === (ToolInvoked as unknown as DataType)) {
+  if (type === erase(ToolInvoked)) {
     const { success, result } = event as { success: boolean; result: unknown };
     if (!success || typeof result !== "object" || result === null) return EMPTY_ITEMS;
     const value = (result as { value?: unknown }).value;
     return typeOf(value) ? [value as object] : EMPTY_ITEMS;
   }
-  if (type === (PromptExecuted as unknown as DataType)) {
+  if (type === erase(PromptExecuted)) {
     const output = (event as { result: { output?: unknown } }).result.output;
     if (typeOf(output)) return [output as object];
     if (Array.isArray(output)) return output.filter((item): item is object => typeOf(item) !== undefined);
