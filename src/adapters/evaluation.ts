@@ -13,27 +13,6 @@ import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../p
 import type { ResourceRegistry } from "../resources/index.js";
 import type { EvaluateOptions } from "./types.js";
 
-/** The fields every adapter event starts with: a fresh id, the time, who and which session. */
-export function eventHeader(
-  adapter: string,
-  options: EvaluateOptions,
-  clock: Clock,
-): {
-  readonly eventId: string;
-  readonly createdAt: string;
-  readonly adapter: string;
-  readonly sessionId: string;
-  readonly runContext?: NonNullable<EvaluateOptions["runContext"]>;
-} {
-  return {
-    eventId: randomUUID(),
-    createdAt: clock.now().toISOString(),
-    adapter,
-    sessionId: options.session.sessionId,
-    ...(options.runContext ? { runContext: options.runContext } : {}),
-  };
-}
-
 /** Publish `PromptRendered` for `rendered` on the evaluation's session. */
 export function dispatchPromptRendered<Output>(
   adapter: string,
@@ -44,7 +23,14 @@ export function dispatchPromptRendered<Output>(
 ): void {
   options.session.dispatch(
     PromptRendered.create({
-      ...eventHeader(adapter, options, clock),
+      // Spelled out, not spread from a helper: these objects are built on every evaluation, and
+      // a leading spread makes V8 build them field by field (~8 µs per evaluation in
+      // bench/turn-overhead).
+      eventId: randomUUID(),
+      createdAt: clock.now().toISOString(),
+      adapter,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
       promptNs: rendered.ns,
       promptKey: rendered.key,
       promptName: rendered.name,
@@ -65,7 +51,14 @@ export function dispatchPromptExecuted(
 ): void {
   options.session.dispatch(
     PromptExecuted.create({
-      ...eventHeader(adapter, options, clock),
+      // Spelled out, not spread from a helper: these objects are built on every evaluation, and
+      // a leading spread makes V8 build them field by field (~8 µs per evaluation in
+      // bench/turn-overhead).
+      eventId: randomUUID(),
+      createdAt: clock.now().toISOString(),
+      adapter,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? { runContext: options.runContext } : {}),
       promptName,
       result: {
         promptName,

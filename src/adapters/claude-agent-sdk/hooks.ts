@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 /**
  * The hooks the adapter gives Claude Code: `PreToolUse` denies every tool once the deadline passed
  * or the token budget is spent (and queues the ids of WINK tool calls for the MCP handlers), and
@@ -12,7 +13,6 @@ import type { Deadline } from "../../deadline.js";
 import { ToolInvoked } from "../../events/index.js";
 import type { Logger } from "../../logging/index.js";
 import { redact, redactText } from "../../secrets/index.js";
-import { eventHeader } from "../evaluation.js";
 import type { EvaluateOptions } from "../types.js";
 import { denialReason, type RunState, safeJson, truncate } from "./results.js";
 
@@ -47,7 +47,11 @@ export function nativeToolRecorder(
     const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
     options.session.dispatch(
       ToolInvoked.create({
-        ...eventHeader(adapter, options, clock),
+        eventId: randomUUID(),
+        createdAt: clock.now().toISOString(),
+        adapter,
+        sessionId: options.session.sessionId,
+        ...(options.runContext ? { runContext: options.runContext } : {}),
         promptName,
         name: call.name,
         // Commands see no credential, but a file the agent may read can still hold one.
