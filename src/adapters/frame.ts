@@ -74,14 +74,14 @@ export interface FrameSettings {
 }
 
 /**
- * Open an evaluation. Throws at once (opening nothing) when the caller's signal has already
- * aborted or the deadline has already passed.
+ * Open an evaluation; close it with `await using`. Throws at once (opening nothing) when the
+ * caller's signal has already aborted or the deadline has already passed.
  */
-export async function openEvaluation<Output>(
+export function openEvaluation<Output>(
   prompt: EvaluablePrompt<Output>,
   options: EvaluateOptions,
   settings: FrameSettings,
-): Promise<EvaluationFrame<Output>> {
+): EvaluationFrame<Output> {
   const clock = settings.clock ?? options.session.clock ?? SYSTEM_CLOCK;
   const deadline = options.deadline ?? options.budget?.deadline;
   const caller = options.signal;
@@ -103,14 +103,16 @@ export async function openEvaluation<Output>(
     caller?.removeEventListener("abort", onCallerAbort);
   };
   try {
-    return await open(prompt, options, settings, { clock, deadline, controller, release });
+    return open(prompt, options, settings, { clock, deadline, controller, release });
   } catch (error) {
     release();
     throw error;
   }
 }
 
-async function open<Output>(
+// Synchronous on purpose: the frame is opened once per evaluation, and every await costs a
+// promise and a microtask turn.
+function open<Output>(
   prompt: EvaluablePrompt<Output>,
   options: EvaluateOptions,
   settings: FrameSettings,
@@ -120,7 +122,7 @@ async function open<Output>(
     readonly controller: AbortController | undefined;
     readonly release: () => void;
   },
-): Promise<EvaluationFrame<Output>> {
+): EvaluationFrame<Output> {
   const { adapter } = settings;
   const { clock, deadline, controller } = parts;
   const signal = controller?.signal ?? linkSignal().signal;
@@ -180,9 +182,9 @@ async function open<Output>(
       });
       return { promptName: rendered.name, text: result.text, output: result.output, usage: result.usage };
     },
-    [Symbol.asyncDispose]: async () => {
+    [Symbol.asyncDispose]: () => {
       parts.release();
-      await resources[Symbol.asyncDispose]();
+      return resources[Symbol.asyncDispose]();
     },
   };
 }

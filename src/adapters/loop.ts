@@ -41,7 +41,7 @@ export async function runEvaluation<Output>(
   options: EvaluateOptions,
   loop: LoopOptions = {},
 ): Promise<PromptResponse<Output>> {
-  await using frame = await openEvaluation(prompt, options, {
+  await using frame = openEvaluation(prompt, options, {
     adapter: driver.name,
     model: driver.model,
     clock: loop.clock,

@@ -38,7 +38,7 @@ describe("openEvaluation", () => {
   it("renders and publishes PromptRendered, completes with PromptExecuted and the complete log", async () => {
     const logs = captureLogs({ level: "info" });
     const { session, events, prompt } = setup();
-    await using frame = await openEvaluation(prompt, { session }, settings);
+    await using frame = openEvaluation(prompt, { session }, settings);
     expect(frame.rendered.name).toBe(prompt.name);
     expect(events).toEqual(["rendered"]);
     const response = frame.complete(
@@ -67,11 +67,7 @@ describe("openEvaluation", () => {
     const caller = new AbortController();
     const deadline = Deadline.after(5_000, clock);
     {
-      await using frame = await openEvaluation(
-        prompt,
-        { session, signal: caller.signal, deadline },
-        settings,
-      );
+      await using frame = openEvaluation(prompt, { session, signal: caller.signal, deadline }, settings);
       expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);
       expect(clock.pendingTimers).toBe(1);
       clock.advance(5_000);
@@ -81,21 +77,19 @@ describe("openEvaluation", () => {
     expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
     expect(clock.pendingTimers).toBe(0);
 
-    await using second = await openEvaluation(prompt, { session, signal: caller.signal }, settings);
+    await using second = openEvaluation(prompt, { session, signal: caller.signal }, settings);
     caller.abort(new Error("shutting down"));
     expect(second.signal.reason).toEqual(new Error("shutting down"));
   });
 
   it("throws at once, opening nothing, when the caller already aborted or the deadline passed", async () => {
     const { clock, session, events, prompt } = setup();
-    await expect(
+    expect(() =>
       openEvaluation(prompt, { session, signal: AbortSignal.abort(new Error("gone")) }, settings),
-    ).rejects.toThrow("gone");
+    ).toThrow("gone");
     const passed = Deadline.after(1, clock);
     clock.advance(2);
-    await expect(openEvaluation(prompt, { session, deadline: passed }, settings)).rejects.toThrow(
-      /deadline/i,
-    );
+    expect(() => openEvaluation(prompt, { session, deadline: passed }, settings)).toThrow(/deadline/i);
     expect(events).toEqual([]);
     expect(clock.pendingTimers).toBe(0);
   });
@@ -103,13 +97,13 @@ describe("openEvaluation", () => {
   it("creates no signal when nothing can abort the evaluation, unless asked to be abortable", async () => {
     const { session, prompt } = setup();
     {
-      await using frame = await openEvaluation(prompt, { session }, settings);
+      await using frame = openEvaluation(prompt, { session }, settings);
       expect(frame.controller).toBeUndefined();
       frame.signal.addEventListener("abort", () => {});
       expect(getEventListeners(frame.signal, "abort")).toHaveLength(0);
       expect(frame.toolContext.signal).toBe(frame.signal);
     }
-    await using abortable = await openEvaluation(prompt, { session }, { ...settings, abortable: true });
+    await using abortable = openEvaluation(prompt, { session }, { ...settings, abortable: true });
     abortable.abort(new Error("tool failed"));
     expect(abortable.signal.reason).toEqual(new Error("tool failed"));
   });
@@ -124,7 +118,7 @@ describe("openEvaluation", () => {
     }
     const resources = ResourceRegistry.of(Binding.factory(Conn, () => new Conn()));
     {
-      await using frame = await openEvaluation(prompt, { session, resources }, settings);
+      await using frame = openEvaluation(prompt, { session, resources }, settings);
       expect(frame.toolContext.resources.get(Conn)).toBeInstanceOf(Conn);
       expect(closed).toEqual([]);
     }

@@ -94,7 +94,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
   ): Promise<PromptResponse<Output>> {
-    await using frame = await openEvaluation(prompt, options, {
+    await using frame = openEvaluation(prompt, options, {
       adapter: this.name,
       model: this.model,
       clock: this.options.clock,
