@@ -16,6 +16,7 @@ import type {
   ClaudeAgentSDKAdapterOptions,
   IsolationConfig,
   NetworkPolicy,
+  SandboxSelfTest,
 } from "../adapters/claude-agent-sdk/index.js";
 import type { ProviderAdapter } from "../adapters/types.js";
 import { type AgentConfig, DEFAULT_AGENT_MODEL } from "../config/agent.js";
@@ -55,6 +56,11 @@ export interface ChosenAdapter {
 export interface AdapterFromConfigOptions {
   /** True when a package can be imported. Default: `import.meta.resolve` succeeds. */
   readonly canImport?: (specifier: string) => boolean;
+  /**
+   * Whether Claude Code's OS sandbox can run here, asked once before a sandboxed Claude Code
+   * adapter is built. Default: `sandboxSelfTest()` (bubblewrap run as the sandbox runs it).
+   */
+  readonly sandboxSelfTest?: () => Promise<SandboxSelfTest>;
 }
 
 function resolvable(specifier: string): boolean {
@@ -112,7 +118,7 @@ export async function adapterFromConfig(
         "Install it (the default image has it in RUNTIME_PEERS), or set AGENT_ADAPTER=http.",
       );
     }
-    return claudeCode(config, region);
+    return claudeCode(config, region, options);
   }
   if (region !== undefined) {
     if (!canImport(BEDROCK_SDK)) {
@@ -170,9 +176,31 @@ export async function adapterFromConfig(
   ]);
 }
 
-async function claudeCode(config: ModelConfig, region: string | undefined): Promise<ChosenAdapter> {
+async function claudeCode(
+  config: ModelConfig,
+  region: string | undefined,
+  options: AdapterFromConfigOptions,
+): Promise<ChosenAdapter> {
   const sdk = await import("../adapters/claude-agent-sdk/index.js");
   const { description, ...adapterOptions } = claudeCodeOptions(config, region, sdk);
+  // Claude Code starts even where its sandbox cannot run, and then every command fails: a worker
+  // finds out once, here, and refuses to start.
+  if (adapterOptions.isolation?.sandbox.enabled !== false) {
+    const probe = await (options.sandboxSelfTest ?? (() => sdk.sandboxSelfTest()))();
+    if (!probe.ok) {
+      throw new ConfigError([
+        {
+          variable: "AGENT_ADAPTER",
+          problem: "invalid",
+          value: '"claude-agent-sdk"',
+          message:
+            `AGENT_ADAPTER="claude-agent-sdk" runs Claude Code in its OS sandbox, which cannot run here: ${probe.reason}. ` +
+            `Give the container the sandbox settings (docs/deployment.md, "Claude Code's sandbox in a container"), ` +
+            "or set AGENT_ADAPTER=http.",
+        },
+      ]);
+    }
+  }
   return { adapter: new sdk.ClaudeAgentSDKAdapter(adapterOptions), description };
 }
 

@@ -164,8 +164,21 @@ describe("AGENT_ADAPTER=claude-agent-sdk", () => {
     expect(openaiOnly.map((i) => i.variable)).toEqual(["ANTHROPIC_API_KEY"]);
   });
 
+  it("refuses to start when Claude Code's sandbox cannot run here, saying why and what to do", async () => {
+    const issues = await asyncIssuesOf(
+      adapterFromConfig(sdkConfig(ANTHROPIC), {
+        sandboxSelfTest: async () => ({ ok: false, reason: "bwrap exited with code 1: Can't mount proc" }),
+      }),
+    );
+    expect(issues.map((i) => i.variable)).toEqual(["AGENT_ADAPTER"]);
+    expect(issues[0]?.message).toContain("cannot run here: bwrap exited with code 1: Can't mount proc");
+    expect(issues[0]?.message).toContain("or set AGENT_ADAPTER=http");
+  });
+
   it("builds Claude Code with the key in its child's environment, or says the SDK is missing", async () => {
-    const built = await adapterFromConfig(sdkConfig(ANTHROPIC));
+    const built = await adapterFromConfig(sdkConfig(ANTHROPIC), {
+      sandboxSelfTest: async () => ({ ok: true }),
+    });
     expect(built.adapter).toBeInstanceOf(ClaudeAgentSDKAdapter);
     expect(built.description).toBe("Claude Code on the Anthropic API, claude-sonnet-4-6");
     expect((built.adapter as ClaudeAgentSDKAdapter).childEnv("/tmp/home").ANTHROPIC_API_KEY).toBe(

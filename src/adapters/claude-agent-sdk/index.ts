@@ -24,3 +24,4 @@ export {
   SENSITIVE_READ_PATHS,
   SYSTEM_READ_PATHS,
 } from "./isolation.js";
+export { type SandboxSelfTest, type SandboxSelfTestOptions, sandboxSelfTest } from "./self-test.js";
