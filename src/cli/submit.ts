@@ -8,10 +8,10 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SYSTEM_CLOCK } from "../clock.js";
 import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
-import { parseRedisMailboxUrl } from "../contrib/mailbox/redis/url.js";
-import { parseSqsMailboxUrl } from "../contrib/mailbox/sqs/url.js";
 import { WinkError } from "../errors.js";
 import type { Mailbox } from "../runtime/mailbox/types.js";
+import { parseRedisMailboxUrl } from "../runtime/mailbox/urls/redis.js";
+import { parseSqsMailboxUrl } from "../runtime/mailbox/urls/sqs.js";
 import type { MainLoopRequest, MainLoopResult } from "../runtime/main-loop/types.js";
 import { redactText } from "../secrets/index.js";
 

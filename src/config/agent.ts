@@ -29,6 +29,7 @@ import {
   checkCalibration,
   formatCalibrationIssue,
 } from "../runtime/lifecycle/calibration.js";
+import { checkMailboxUrl } from "../runtime/mailbox/urls/index.js";
 import { registerSecret } from "../secrets/index.js";
 import { env } from "./fields.js";
 import {
@@ -60,12 +61,10 @@ export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-6";
 
 const MAILBOX_EXAMPLES =
   "memory://NAME, redis://HOST[:PORT][/DB]?queue=NAME, sqs://HOST:PORT/ACCOUNT/QUEUE?region=REGION or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";
-// Account ids are 12 digits; queue names are up to 80 of [A-Za-z0-9_-], FIFO queues end in ".fifo".
-const SQS_QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_-]{1,80}(?:\.fifo)?\/?$/;
 
 /**
- * Accepts the shapes the mailbox backends understand; only the shape is checked here, the
- * connection is the backend's business.
+ * A mailbox URL the backends can read: checked by the same parsers that open it
+ * (`checkMailboxUrl`), without connecting.
  */
 function parseMailboxUrl(raw: string): string | undefined {
   if (!URL.canParse(raw)) return undefined;
@@ -75,16 +74,11 @@ function parseMailboxUrl(raw: string): string | undefined {
     registerSecret(url.password);
     registerSecret(safeDecode(url.password));
   }
-  switch (url.protocol) {
-    case "memory:":
-    case "sqs:":
-    case "redis:":
-    case "rediss:":
-      return url.hostname === "" ? undefined : raw;
-    case "https:":
-      return SQS_QUEUE_PATH.test(url.pathname) ? raw : undefined;
-    default:
-      return undefined;
+  try {
+    checkMailboxUrl(raw);
+    return raw;
+  } catch {
+    return undefined;
   }
 }
 

@@ -141,7 +141,7 @@ describe("AgentConfig.fromEnv", () => {
       "memory://reviews",
       "redis://redis:6379/0",
       "rediss://:pw-1234@cache.example.com:6380",
-      "sqs://reviews",
+      "sqs://127.0.0.1:4566/000000000000/reviews?region=us-east-1",
       "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews",
       "https://sqs.eu-west-1.amazonaws.com/123456789012/reviews.fifo",
     ]) {
@@ -149,10 +149,13 @@ describe("AgentConfig.fromEnv", () => {
     }
   });
 
-  it("refuses mailbox URLs of the wrong shape", () => {
+  it("refuses mailbox URLs of the wrong shape, by the parsers that open them", () => {
     for (const mailbox of [
       "memory://",
       "redis://",
+      // Accepted here once, then refused by the SQS mailbox at start: one check now.
+      "sqs://reviews",
+      "redis://redis:6379/db-one",
       "reviews",
       "https://example.com/queue",
       "https://sqs.eu-west-1.amazonaws.com/12345/reviews",

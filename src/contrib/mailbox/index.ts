@@ -16,4 +16,5 @@
  * const requests = await openMailbox(process.env.WINK_MAILBOX ?? "memory://reviews");
  * ```
  */
+export { checkMailboxUrl, type MailboxKind } from "../../runtime/mailbox/urls/index.js";
 export { mailboxKind, type OpenMailboxOptions, openMailbox } from "./open.js";

@@ -1,9 +1,10 @@
 /** Mailboxes from URLs; see the entry's module doc for the accepted forms. */
 
-import { WinkError } from "../../errors.js";
 import { InMemoryMailbox } from "../../runtime/mailbox/index.js";
 import type { Mailbox, MailboxResolver } from "../../runtime/mailbox/types.js";
-import { redactText } from "../../secrets/index.js";
+import { mailboxKind } from "../../runtime/mailbox/urls/index.js";
+
+export { mailboxKind };
 
 /** Options of {@link openMailbox}. */
 export interface OpenMailboxOptions {
@@ -13,21 +14,6 @@ export interface OpenMailboxOptions {
   readonly resolver?: MailboxResolver;
   /** Redis only: seconds idle keys live (default 3 days; 0 keeps them, e.g. for dead letters). */
   readonly ttlSeconds?: number;
-}
-
-/** Which backend a mailbox URL selects; throws naming the URL and the accepted forms. */
-export function mailboxKind(url: string): "memory" | "redis" | "sqs" {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === "memory") return "memory";
-  if (scheme === "redis" || scheme === "rediss") return "redis";
-  if (scheme === "sqs" || (scheme === "https" && /(^|\.)sqs[.-]/.test(hostOf(url)))) return "sqs";
-  throw new WinkError(
-    "invalid_config",
-    `Mailbox URL "${redactText(url)}" is not one this build opens. Use memory://NAME, ` +
-      "redis://host:6379/0?queue=NAME (or rediss://), https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE, " +
-      "or sqs://host:port/ACCOUNT/QUEUE?region=REGION.",
-    { details: { url: redactText(url) } },
-  );
 }
 
 /**
@@ -56,12 +42,4 @@ export async function openMailbox<Body = unknown, ReplyBody = unknown>(
     ...(options.name ? { name: options.name } : {}),
     ...resolver,
   });
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return "";
-  }
 }

@@ -46,6 +46,12 @@
  * ```
  */
 
+export {
+  DEFAULT_REDIS_PORT,
+  parseRedisMailboxUrl,
+  type RedisMailboxUrl,
+  redactRedisUrl,
+} from "../../../runtime/mailbox/urls/redis.js";
 export { RedisMailbox } from "./mailbox.js";
 export type { RedisMessage } from "./message.js";
 export {
@@ -58,4 +64,3 @@ export {
   type RedisMailboxOptions,
   type RedisMailboxUrlOptions,
 } from "./options.js";
-export { DEFAULT_REDIS_PORT, parseRedisMailboxUrl, type RedisMailboxUrl, redactRedisUrl } from "./url.js";

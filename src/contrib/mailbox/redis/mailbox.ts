@@ -23,6 +23,7 @@ import type {
   ReceiveOptions,
   SendOptions,
 } from "../../../runtime/mailbox/types.js";
+import { parseRedisMailboxUrl } from "../../../runtime/mailbox/urls/redis.js";
 import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js";
 import {
   closedClientError,
@@ -36,7 +37,6 @@ import { type LuaScript, REAP_BATCH, type RedisClient, SCRIPTS } from "./interna
 import { clientClosure, openClient, resolveSettings, type Settings } from "./internal/settings.js";
 import { type DeliveryOps, RedisMessage } from "./message.js";
 import type { RedisMailboxOptions, RedisMailboxUrlOptions } from "./options.js";
-import { parseRedisMailboxUrl } from "./url.js";
 
 const log = getLogger("weakincentives.contrib.mailbox.redis");
 

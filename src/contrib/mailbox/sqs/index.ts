@@ -18,6 +18,11 @@
  * ```
  */
 
+export {
+  DEFAULT_LOCAL_REGION,
+  parseSqsMailboxUrl,
+  type SqsMailboxUrl,
+} from "../../../runtime/mailbox/urls/sqs.js";
 export { DEFAULT_RESPONSE_TIMEOUT_MS } from "./internal/check-options.js";
 export { DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "./internal/codec.js";
 export { SQSMessage } from "./message.js";
@@ -29,4 +34,3 @@ export {
   SQSMailboxResolver,
   type SQSMailboxResolverOptions,
 } from "./sqs-mailbox.js";
-export { DEFAULT_LOCAL_REGION, parseSqsMailboxUrl, type SqsMailboxUrl } from "./url.js";

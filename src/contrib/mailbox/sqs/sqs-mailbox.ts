@@ -47,6 +47,7 @@ import type {
   ReceiveOptions,
   SendOptions,
 } from "../../../runtime/mailbox/types.js";
+import { isSqsQueueName, parseSqsMailboxUrl } from "../../../runtime/mailbox/urls/sqs.js";
 import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js";
 import { toMailboxError } from "./internal/aws-errors.js";
 import { checkOptions } from "./internal/check-options.js";
@@ -54,7 +55,6 @@ import { checkSize, encodeBody, messageBytes, validateOutgoing } from "./interna
 import { log, noAnswer, REPLY_TO_ATTRIBUTE, SqsQueue } from "./internal/queue.js";
 import type { SQSMessage } from "./message.js";
 import type { SQSMailboxOptions, SQSMailboxUrlOptions } from "./options.js";
-import { isSqsQueueName, parseSqsMailboxUrl } from "./url.js";
 
 export { REPLY_TO_ATTRIBUTE };
 

@@ -5,13 +5,13 @@ import {
   isStaleReceiptError,
   toMailboxError,
 } from "../../../../src/contrib/mailbox/sqs/internal/aws-errors.js";
-import { regionOfQueueUrl } from "../../../../src/contrib/mailbox/sqs/url.js";
 import { WinkError } from "../../../../src/errors.js";
 import {
   InvalidParameterError,
   MailboxConnectionError,
   MailboxSerializationError,
 } from "../../../../src/runtime/mailbox/index.js";
+import { regionOfQueueUrl } from "../../../../src/runtime/mailbox/urls/sqs.js";
 
 describe("parseSqsMailboxUrl", () => {
   it("reads an AWS queue URL: region, account and queue", () => {

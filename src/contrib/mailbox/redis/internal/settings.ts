@@ -9,6 +9,7 @@ import { type Clock, SYSTEM_CLOCK } from "../../../../clock.js";
 import { WinkError } from "../../../../errors.js";
 import { getLogger } from "../../../../logging/index.js";
 import { WakeList } from "../../../../runtime/mailbox/internal/abort-fanout.js";
+import type { RedisMailboxUrl } from "../../../../runtime/mailbox/urls/redis.js";
 import {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_MAX_MESSAGE_BYTES,
@@ -17,7 +18,6 @@ import {
   MAX_MESSAGE_BYTES_LIMIT,
   type RedisMailboxOptions,
 } from "../options.js";
-import type { RedisMailboxUrl } from "../url.js";
 import { connectionError } from "./codec.js";
 import type { RedisClient } from "./scripts.js";
 

@@ -1,8 +1,8 @@
 /** Checks of the {@link SQSMailboxOptions}, with the defaults they imply. */
 
 import { WinkError } from "../../../../errors.js";
+import { isSqsQueueName, regionOfQueueUrl } from "../../../../runtime/mailbox/urls/sqs.js";
 import type { SQSMailboxOptions } from "../options.js";
-import { isSqsQueueName, regionOfQueueUrl } from "../url.js";
 import { DEFAULT_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "./codec.js";
 
 /** How long one SQS call may go unanswered by default (a receive: beyond its long poll): 10 s. */
