@@ -186,7 +186,14 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ? { adapter: options.adapter, description: options.adapter.name }
     : await adapterFromConfig(config);
   const opened: Array<{ close(): Promise<void> }> = [];
-  const queues = await openQueues(options, opened);
+  let queues: Awaited<ReturnType<typeof openQueues>>;
+  try {
+    queues = await openQueues(options, opened);
+  } catch (error) {
+    // A queue that cannot be opened fails the start: close those that were, then say why.
+    await Promise.allSettled(opened.map((m) => m.close()));
+    throw error;
+  }
   const dispatcher = new InProcessDispatcher();
   const loops: WorkerLoop[] = options.loops.map((agentLoop, index) => {
     const { requests, deadLetters } = queues[index] as Omit<WorkerLoop, "loop">;
