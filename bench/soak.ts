@@ -15,7 +15,7 @@
  * - the per-turn time the adapter adds over the hand-written loop of `bench/soak/baselines.ts`
  *   (target ≤ 15 µs), measured in interleaved blocks so machine noise hits both alike: once on
  *   the plain path (a session only, as the hand-written loop has no cancellation either) and
- *   once on the worker path (which adds a cancellable signal per request).
+ *   once on the worker path (which adds a cancellable signal per request); both must meet it.
  *
  * Times are given as wall-clock and as process CPU time; targets are judged on CPU time, which
  * other processes on a shared machine disturb far less.
@@ -34,7 +34,7 @@ import type { EvaluateOptions, ProviderAdapter } from "weakincentives/adapters";
 import { AnthropicAdapter } from "weakincentives/adapters/anthropic";
 import { OpenAIAdapter } from "weakincentives/adapters/openai";
 import { configureLogging } from "weakincentives/runtime";
-import { InProcessAdapter, InProcessModel, type InProcessTurn } from "weakincentives/testing";
+import { InProcessAdapter, InProcessModel } from "weakincentives/testing";
 import {
   anthropicBaseline,
   type Baseline,
@@ -42,15 +42,7 @@ import {
   inProcessBaseline,
   responsesBaseline,
 } from "./soak/baselines.js";
-import {
-  FINAL_OUTPUT,
-  prompt,
-  staticRequest,
-  TOOL_TURNS,
-  TURN_USAGE,
-  TURNS,
-  toolCall,
-} from "./soak/scenario.js";
+import { FINAL_OUTPUT, inProcessScript, prompt, staticRequest, TURNS } from "./soak/scenario.js";
 import { inProcessFetch } from "./soak/wire.js";
 import { quantile, report } from "./stats.js";
 
@@ -125,15 +117,8 @@ function subject(name: AdapterName): Subject {
       baseline: anthropicBaseline(client, "claude-sonnet-4-6", request),
     };
   }
-  const script: InProcessTurn[] = [
-    ...Array.from({ length: TOOL_TURNS }, (_, t) => {
-      const call = toolCall(t);
-      return { toolCalls: [{ ...call, arguments: JSON.stringify(call.arguments) }], usage: TURN_USAGE };
-    }),
-    { text: JSON.stringify(FINAL_OUTPUT), usage: TURN_USAGE },
-  ];
   return {
-    adapter: new InProcessAdapter(new InProcessModel(script, { repeat: true })),
+    adapter: new InProcessAdapter(new InProcessModel(inProcessScript(), { repeat: true })),
     baseline: inProcessBaseline(),
   };
 }
@@ -291,13 +276,14 @@ function describe(f: SoakFigures): string[] {
     `  process warnings: ${f.warnings}${f.warnings > 0 ? ` (${f.warningKinds.join(" | ")})` : ""} (target 0)`,
     `  per turn, hand-written loop on the same client: ${both(f.baseline, " µs")}`,
     `    adapter, plain path: ${both(f.plain, " µs")} → adds ${both(f.addedPlain, " µs")} (target ≤ 15)`,
-    `    adapter, worker path (+ cancellable signal per request): ${both(f.worker, " µs")} → adds ${both(f.addedWorker, " µs")}`,
+    `    adapter, worker path (+ cancellable signal per request): ${both(f.worker, " µs")} → adds ${both(f.addedWorker, " µs")} (target ≤ 15)`,
   ];
 }
 
 /** Targets, judged on CPU time so that other processes on the machine do not decide them. */
 function meetsTargets(f: SoakFigures): boolean {
-  return f.heapGrowthMiB <= 2 && f.driftPct.cpu <= 10 && f.warnings === 0 && f.addedPlain.cpu <= 15;
+  const added = f.addedPlain.cpu <= 15 && f.addedWorker.cpu <= 15;
+  return f.heapGrowthMiB <= 2 && f.driftPct.cpu <= 10 && f.warnings === 0 && added;
 }
 
 function adapterName(value: string): AdapterName {

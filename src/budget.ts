@@ -40,14 +40,18 @@ export function totalTokens(usage: TokenUsage | undefined): number | undefined {
   return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
 }
 
+/** `x + y`, where a missing count is zero, unless both are missing (unknown + unknown stays unknown). */
+function sumCounts(x: number | undefined, y: number | undefined): number | undefined {
+  return x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
+}
+
 /** Add two usages field by field (unknown + unknown stays unknown). */
 export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): TokenUsage {
-  const sum = (x?: number, y?: number): number | undefined =>
-    x === undefined && y === undefined ? undefined : (x ?? 0) + (y ?? 0);
+  // Module-level helper, no closure: this runs on every model turn.
   const out: TokenUsage = {};
-  const input = sum(a?.inputTokens, b?.inputTokens);
-  const output = sum(a?.outputTokens, b?.outputTokens);
-  const cached = sum(a?.cachedTokens, b?.cachedTokens);
+  const input = sumCounts(a?.inputTokens, b?.inputTokens);
+  const output = sumCounts(a?.outputTokens, b?.outputTokens);
+  const cached = sumCounts(a?.cachedTokens, b?.cachedTokens);
   if (input !== undefined) out.inputTokens = input;
   if (output !== undefined) out.outputTokens = output;
   if (cached !== undefined) out.cachedTokens = cached;
@@ -113,14 +117,26 @@ export class BudgetTracker {
 
   /** Record the cumulative usage reported so far for one evaluation. */
   recordCumulative(evaluationId: string, usage: TokenUsage): void {
-    this.perEvaluation.set(evaluationId, { ...usage });
+    this.perEvaluation.set(evaluationId, addUsage(usage, undefined));
   }
 
   /** Usage summed across every evaluation recorded so far. */
   get consumed(): TokenUsage & { totalTokens: number } {
-    let usage: TokenUsage = {};
-    for (const u of this.perEvaluation.values()) usage = addUsage(usage, u);
-    return { ...usage, totalTokens: totalTokens(usage) ?? 0 };
+    // Summed into locals and assigned, not spread: the loop reads this after every model turn.
+    let input: number | undefined;
+    let output: number | undefined;
+    let cached: number | undefined;
+    for (const u of this.perEvaluation.values()) {
+      input = sumCounts(input, u.inputTokens);
+      output = sumCounts(output, u.outputTokens);
+      cached = sumCounts(cached, u.cachedTokens);
+    }
+    const usage: TokenUsage & { totalTokens?: number } = {};
+    if (input !== undefined) usage.inputTokens = input;
+    if (output !== undefined) usage.outputTokens = output;
+    if (cached !== undefined) usage.cachedTokens = cached;
+    usage.totalTokens = (input ?? 0) + (output ?? 0);
+    return usage as TokenUsage & { totalTokens: number };
   }
 
   /**
@@ -129,27 +145,34 @@ export class BudgetTracker {
    */
   check(): void {
     const { deadline, maxInputTokens, maxOutputTokens, maxTotalTokens } = this.budget;
-    const consumed = this.consumed;
     if (deadline?.expired()) {
       throw new BudgetExceededError(
         "deadline",
         `Budget exceeded: deadline ${deadline.expiresAt.toISOString()} has passed. Allow more time or do less work per request.`,
-        { details: { consumed } },
+        { details: { consumed: this.consumed } },
       );
     }
-    const checks = [
-      ["input_tokens", consumed.inputTokens ?? 0, maxInputTokens, "maxInputTokens"],
-      ["output_tokens", consumed.outputTokens ?? 0, maxOutputTokens, "maxOutputTokens"],
-      ["total_tokens", consumed.totalTokens, maxTotalTokens, "maxTotalTokens"],
-    ] as const;
-    for (const [dimension, used, limit, option] of checks) {
-      if (limit !== undefined && used > limit) {
-        throw new BudgetExceededError(
-          dimension,
-          `Budget exceeded: ${dimension} ${used} > ${option} ${limit}. Raise ${option} or shrink the prompt and tool output.`,
-          { details: { consumed, limit, used } },
-        );
-      }
-    }
+    // A budget with no token limit needs no sum.
+    if (maxInputTokens === undefined && maxOutputTokens === undefined && maxTotalTokens === undefined) return;
+    const consumed = this.consumed;
+    checkLimit("input_tokens", consumed.inputTokens ?? 0, maxInputTokens, "maxInputTokens", consumed);
+    checkLimit("output_tokens", consumed.outputTokens ?? 0, maxOutputTokens, "maxOutputTokens", consumed);
+    checkLimit("total_tokens", consumed.totalTokens, maxTotalTokens, "maxTotalTokens", consumed);
+  }
+}
+
+function checkLimit(
+  dimension: "input_tokens" | "output_tokens" | "total_tokens",
+  used: number,
+  limit: number | undefined,
+  option: string,
+  consumed: TokenUsage & { totalTokens: number },
+): void {
+  if (limit !== undefined && used > limit) {
+    throw new BudgetExceededError(
+      dimension,
+      `Budget exceeded: ${dimension} ${used} > ${option} ${limit}. Raise ${option} or shrink the prompt and tool output.`,
+      { details: { consumed, limit, used } },
+    );
   }
 }

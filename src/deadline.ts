@@ -163,6 +163,14 @@ export interface LinkedSignal extends Disposable {
   release(): void;
 }
 
+/**
+ * False for the shared signal of work nothing can cancel. An SDK given no signal does the same as
+ * one given that signal, with less work per request: adapters leave it out of their requests.
+ */
+export function canAbort(signal: AbortSignal): boolean {
+  return signal !== NEVER_ABORTS;
+}
+
 /** The link of work no parent can cancel: {@link NEVER_ABORTS}, nothing to release. */
 const UNLINKED: LinkedSignal = Object.freeze({
   signal: NEVER_ABORTS,
@@ -225,6 +233,89 @@ export function linkSignal(...parents: (AbortSignal | undefined)[]): LinkedSigna
     live.push(parent);
   }
   return live.length === 0 ? UNLINKED : new SignalLink(live);
+}
+
+/**
+ * A signal you own (one your code created, such as an evaluation's), lent to one short piece of
+ * work after another (the provider requests of one evaluation, one at a time). Listeners added
+ * to it during a loan are removed when the loan ends, so an SDK that adds an `abort` listener per
+ * request and never removes it (the `openai` client) leaves nothing behind, as with a
+ * {@link linkSignal} per request, but without creating a signal per request (about 3 µs each on
+ * Node 20). Listeners added outside a loan are left alone. Used by the shared adapter loop:
+ * `lend()` before a request, `reclaim()` once it settled.
+ */
+export interface SignalLender {
+  /** The signal, for one piece of work; listeners added to it are tracked until {@link SignalLender.reclaim}. */
+  lend(): AbortSignal;
+  /** End the current loan: remove every listener added to the signal since {@link SignalLender.lend}. */
+  reclaim(): void;
+}
+
+/** The lender of work nothing can cancel: it lends {@link NEVER_ABORTS}, which keeps no listeners. */
+const INERT_LENDER: SignalLender = Object.freeze({ lend: () => NEVER_ABORTS, reclaim: () => {} });
+
+// Listeners are added and removed through the prototype: the signal's own addEventListener is the tracker.
+const addListener = EventTarget.prototype.addEventListener;
+const removeListener = EventTarget.prototype.removeEventListener;
+type ListenerArgs = Parameters<EventTarget["addEventListener"]>;
+
+class TrackingLender implements SignalLender {
+  private lent = false;
+  /** Listeners added during the current loan, as (type, listener, capture) in `count * 3` slots. */
+  private readonly added: unknown[] = [];
+  private count = 0;
+
+  constructor(private readonly signal: AbortSignal) {
+    const lender = this;
+    Object.defineProperty(signal, "addEventListener", {
+      configurable: true,
+      writable: true,
+      value: function addEventListener(
+        type: ListenerArgs[0],
+        listener: ListenerArgs[1],
+        options?: ListenerArgs[2],
+      ) {
+        if (lender.lent) lender.track(type, listener, options);
+        addListener.call(signal, type, listener, options);
+      },
+    });
+  }
+
+  lend(): AbortSignal {
+    this.lent = true;
+    return this.signal;
+  }
+
+  reclaim(): void {
+    this.lent = false;
+    const added = this.added;
+    for (let i = 0; i < this.count * 3; i += 3) {
+      removeListener.call(
+        this.signal,
+        added[i] as ListenerArgs[0],
+        added[i + 1] as ListenerArgs[1],
+        added[i + 2] as boolean,
+      );
+      // Cleared rather than truncated: setting an array's length is a slow runtime call.
+      added[i + 1] = undefined;
+    }
+    this.count = 0;
+  }
+
+  private track(type: ListenerArgs[0], listener: ListenerArgs[1], options: ListenerArgs[2]): void {
+    const at = this.count++ * 3;
+    this.added[at] = type;
+    this.added[at + 1] = listener;
+    this.added[at + 2] = typeof options === "boolean" ? options : options?.capture === true;
+  }
+}
+
+/**
+ * A {@link SignalLender} for `signal`, which must be yours: its `addEventListener` is wrapped to
+ * track loans. The shared never-aborting signal (work nothing can cancel) needs no tracking.
+ */
+export function signalLender(signal: AbortSignal): SignalLender {
+  return signal === NEVER_ABORTS ? INERT_LENDER : new TrackingLender(signal);
 }
 
 function abortedLink(reason: unknown): LinkedSignal {

@@ -1,6 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { FakeClock, SYSTEM_CLOCK } from "../src/clock.js";
+import { FakeClock, isoNow, SYSTEM_CLOCK } from "../src/clock.js";
 import { isWinkError } from "../src/errors.js";
+
+describe("isoNow", () => {
+  it("formats the clock's time exactly like toISOString, millisecond after millisecond", async () => {
+    const clock = new FakeClock({ start: new Date("2030-01-01T00:00:00.000Z") });
+    const seen: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      expect(isoNow(clock)).toBe(clock.now().toISOString());
+      expect(isoNow(clock)).toBe(clock.now().toISOString());
+      seen.push(isoNow(clock));
+      await clock.tick(i % 2 === 0 ? 1 : 1_000);
+    }
+    expect(new Set(seen).size).toBe(5);
+  });
+});
 
 describe("FakeClock", () => {
   it("moves monotonic and wall time together on advance", () => {

@@ -1,7 +1,7 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
-import { anySignal, Deadline, linkSignal } from "../src/deadline.js";
+import { anySignal, Deadline, linkSignal, signalLender } from "../src/deadline.js";
 import { DeadlineExceededError, isWinkError } from "../src/errors.js";
 
 describe("Deadline", () => {
@@ -174,5 +174,55 @@ describe("linkSignal", () => {
       request.signal.addEventListener("abort", () => {}, { once: true });
     }
     expect(listeners(shutdown.signal)).toBe(0);
+  });
+});
+
+describe("signalLender", () => {
+  const listeners = (signal: AbortSignal): number => getEventListeners(signal, "abort").length;
+
+  it("removes the listeners added during a loan when the loan ends, as a leaky SDK never does", () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    for (let i = 0; i < 50; i++) {
+      const signal = requests.lend();
+      signal.addEventListener("abort", () => {}, { once: true });
+      signal.addEventListener("abort", { handleEvent: () => {} });
+      expect(listeners(owner.signal)).toBe(2);
+      requests.reclaim();
+    }
+    expect(listeners(owner.signal)).toBe(0);
+  });
+
+  it("leaves listeners added outside a loan alone", () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const kept = (): void => {};
+    owner.signal.addEventListener("abort", kept);
+    requests.lend().addEventListener("abort", () => {});
+    requests.reclaim();
+    expect(getEventListeners(owner.signal, "abort")).toEqual([kept]);
+  });
+
+  it("lends the owner's signal, so work on loan is aborted with the owner's reason", () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const signal = requests.lend();
+    let reason: unknown;
+    signal.addEventListener("abort", () => {
+      reason = signal.reason;
+    });
+    owner.abort(new Error("shutting down"));
+    expect(reason).toEqual(new Error("shutting down"));
+    requests.reclaim();
+  });
+
+  it("lends the shared never-aborting signal without tracking anything", () => {
+    const never = linkSignal().signal;
+    const requests = signalLender(never);
+    const signal = requests.lend();
+    expect(signal).toBe(never);
+    signal.addEventListener("abort", () => {});
+    requests.reclaim();
+    expect(listeners(signal)).toBe(0);
   });
 });

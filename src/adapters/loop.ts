@@ -9,7 +9,7 @@
 
 import { addUsage, type TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
-import { type Deadline, linkSignal } from "../deadline.js";
+import { type Deadline, type SignalLender, signalLender } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
 import type { Logger } from "../logging/index.js";
 import {
@@ -59,11 +59,16 @@ export async function runEvaluation<Output>(
   const throttle = throttleOptions(driver, loop, frame.clock, frame.deadline, signal);
   const maxTurns = loop.maxTurns ?? 32;
   const maxRepairs = loop.maxRepairs ?? 1;
+  // The evaluation's own signal, lent to one request at a time: SDKs add an abort listener per
+  // request to the signal they are given (the `openai` client never removes it), and the lender
+  // removes them when each request settles.
+  const requests = signalLender(signal);
+  const request = (): Promise<ModelTurn> => requestTurn(state.conversation, requests);
 
   for (let turnNumber = 1; turnNumber <= maxTurns; turnNumber++) {
     beat();
     if (signal.aborted) throw signal.reason;
-    const turn = await callProvider(state, signal, throttle);
+    const turn = await callProvider(state, signal, request, throttle);
     state.usage = addUsage(state.usage, turn.usage);
     tracker?.recordCumulative(state.evaluationId, state.usage);
     tracker?.check();
@@ -163,6 +168,7 @@ interface LoopState {
 async function callProvider(
   state: LoopState,
   signal: AbortSignal,
+  request: () => Promise<ModelTurn>,
   throttle: ThrottleOptions,
 ): Promise<ModelTurn> {
   const { driver, log } = state;
@@ -170,7 +176,7 @@ async function callProvider(
     log.debug("provider.request", "Calling the provider.", { model: driver.model });
   }
   try {
-    const turn = await withThrottle(() => requestTurn(state.conversation, signal), throttle);
+    const turn = await withThrottle(request, throttle);
     if (log.isEnabled("debug")) {
       log.debug("provider.response", "Provider answered.", {
         toolCalls: turn.toolCalls.length,
@@ -195,14 +201,13 @@ async function callProvider(
   }
 }
 
-/**
- * One provider request under its own child signal, released when the request settles: SDKs add
- * an abort listener per request to the signal they are given (the `openai` client never removes
- * it), so handing them the evaluation's signal would collect one listener per turn.
- */
-async function requestTurn(conversation: ProviderConversation, signal: AbortSignal): Promise<ModelTurn> {
-  using request = linkSignal(signal);
-  return await conversation.next(request.signal);
+/** One provider request under the lent signal, whose listeners are removed once it settles. */
+async function requestTurn(conversation: ProviderConversation, requests: SignalLender): Promise<ModelTurn> {
+  try {
+    return await conversation.next(requests.lend());
+  } finally {
+    requests.reclaim();
+  }
 }
 
 function finalOutput(rendered: RenderedPrompt<unknown>, turn: ModelTurn): unknown {

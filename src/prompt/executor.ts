@@ -15,7 +15,8 @@
 
 import { randomUUID } from "node:crypto";
 import type { BudgetTracker } from "../budget.js";
-import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { type Clock, isoNow, SYSTEM_CLOCK } from "../clock.js";
+import type { DataOf } from "../data-type.js";
 import { type Deadline, type LinkedSignal, linkSignal } from "../deadline.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
@@ -70,7 +71,7 @@ export interface ToolExecution {
 
 /** Execute one tool call. See the module doc for the guarantees. */
 export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext): Promise<ToolExecution> {
-  const beat = ctx.beat ?? (() => {});
+  const beat = ctx.beat ?? NOOP;
   beat();
   const rendered = ctx.rendered.toolsByName.get(call.name);
   if (!rendered) {
@@ -93,33 +94,59 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
   }
   const params = parsed.params;
   ctx.signal?.throwIfAborted();
-  ctx.deadline?.check(`tool "${call.name}"`);
-  using callSignal = new CallSignal(ctx.signal);
-  const toolContext = makeToolContext(call, ctx, beat, callSignal);
+  // The label is built only when the deadline has passed: this runs on every tool call.
+  if (ctx.deadline?.expired()) throw ctx.deadline.error(`tool "${call.name}"`);
+  // try/finally rather than `using`: the down-levelled `using` costs a disposal stack per call.
+  const callSignal = new CallSignal(ctx.signal);
+  try {
+    return await runCall(call, ctx, rendered, params, makeToolContext(call, ctx, beat, callSignal));
+  } finally {
+    callSignal.release();
+  }
+}
+
+/** State captured before a tool runs, put back if the call fails. */
+interface Checkpoint {
+  readonly session: ReturnType<Session["snapshot"]>;
+  readonly resources: ReturnType<ResourceContext["snapshotSingletons"]>;
+}
+
+function rollback(ctx: ToolExecutionContext, before: Checkpoint, tool: string, why: string): void {
+  ctx.session.restore(before.session);
+  ctx.resources.restoreSingletons(before.resources);
+  log.debug(`tool.${why}_restore`, "Rolled back state after a failed tool call.", { tool });
+}
+
+/** Policies, the handler and the result bookkeeping, rolled back on failure. */
+async function runCall(
+  call: ToolCall,
+  ctx: ToolExecutionContext,
+  rendered: RenderedTool,
+  params: Readonly<Record<string, unknown>>,
+  toolContext: ToolContext,
+): Promise<ToolExecution> {
   const policies = rendered.policies;
   if (log.isEnabled("debug")) {
     log.debug("tool.execution.start", "Executing tool.", { tool: call.name, callId: call.id });
   }
-  const before = { session: ctx.session.snapshot(), resources: ctx.resources.snapshotSingletons() };
-  const rollback = (why: string): void => {
-    ctx.session.restore(before.session);
-    ctx.resources.restoreSingletons(before.resources);
-    log.debug(`tool.${why}_restore`, "Rolled back state after a failed tool call.", { tool: call.name });
+  const before: Checkpoint = {
+    session: ctx.session.snapshot(),
+    resources: ctx.resources.snapshotSingletons(),
   };
   let outcome: Guarded;
   try {
     outcome = await runGuarded(rendered, params, policies, toolContext, ctx);
   } catch (error) {
-    rollback("exception");
+    rollback(ctx, before, call.name, "exception");
     throw error;
   }
   let { result } = outcome;
-  if (!result.success) rollback(outcome.denied ? "policy_denied" : "tool_failure");
+  if (!result.success) rollback(ctx, before, call.name, outcome.denied ? "policy_denied" : "tool_failure");
   else {
     try {
       for (const policy of policies) policy.onResult?.(rendered.tool, params, result, toolContext);
     } catch (error) {
-      rollback("policy_failure");
+      rollback(ctx, before, call.name, "policy_failure");
       log.error(
         "policy_on_result_failed",
         "A policy failed while recording a tool result; the call was rolled back.",
@@ -133,7 +160,7 @@ export async function executeToolCall(call: ToolCall, ctx: ToolExecutionContext)
       );
     }
   }
-  return finish(call, ctx, rendered, params, result, () => rollback("dispatch_failure"));
+  return finish(call, ctx, rendered, params, result, before);
 }
 
 interface Guarded {
@@ -239,7 +266,7 @@ function parseArguments(rendered: RenderedTool, raw: ToolCall["arguments"]): Par
  * nothing behind on the evaluation's signal. Made on first read: most handlers never read it,
  * and an `AbortSignal` costs microseconds to create.
  */
-class CallSignal implements Disposable {
+class CallSignal {
   private link: LinkedSignal | undefined;
   constructor(private readonly parent: AbortSignal | undefined) {}
 
@@ -248,7 +275,7 @@ class CallSignal implements Disposable {
     return this.link.signal;
   }
 
-  [Symbol.dispose](): void {
+  release(): void {
     this.link?.release();
   }
 }
@@ -259,7 +286,7 @@ function makeToolContext(
   beat: () => void,
   callSignal: CallSignal,
 ): ToolContext {
-  return {
+  const toolContext: { -readonly [K in keyof ToolContext]: ToolContext[K] } = {
     session: ctx.session,
     resources: ctx.resources,
     filesystem: ctx.resources.getOptional(FilesystemKey),
@@ -269,11 +296,14 @@ function makeToolContext(
     },
     adapter: ctx.adapter,
     beat,
-    ...(ctx.deadline ? { deadline: ctx.deadline } : {}),
-    ...(ctx.budgetTracker ? { budgetTracker: ctx.budgetTracker } : {}),
-    ...(ctx.runContext ? { runContext: ctx.runContext } : {}),
-    ...(call.id ? { callId: call.id } : {}),
   };
+  // Assigned, not spread in: trailing conditional spreads build a slow dictionary-mode object
+  // on every tool call.
+  if (ctx.deadline) toolContext.deadline = ctx.deadline;
+  if (ctx.budgetTracker) toolContext.budgetTracker = ctx.budgetTracker;
+  if (ctx.runContext) toolContext.runContext = ctx.runContext;
+  if (call.id) toolContext.callId = call.id;
+  return toolContext;
 }
 
 /** Publish ToolInvoked through the session; if its reducers fail, roll back and say so. */
@@ -283,32 +313,14 @@ function finish(
   rendered: RenderedTool | undefined,
   params: Readonly<Record<string, unknown>> | undefined,
   initial: ToolResult,
-  rollback?: () => void,
+  before?: Checkpoint,
 ): ToolExecution {
   let result = initial;
-  const clock = ctx.clock ?? SYSTEM_CLOCK;
   // Rendered once: the event and the provider get the same text.
   const output = result.render();
-  const dispatched = ctx.session.dispatch(
-    ToolInvoked.create({
-      eventId: randomUUID(),
-      createdAt: clock.now().toISOString(),
-      adapter: ctx.adapter,
-      promptName: ctx.rendered.name,
-      sessionId: ctx.session.sessionId,
-      ...(ctx.runContext ? { runContext: ctx.runContext } : {}),
-      name: call.name,
-      params: params ?? call.arguments ?? {},
-      result,
-      success: result.success,
-      isError: !result.success,
-      message: result.message,
-      renderedOutput: output,
-      ...(call.id ? { callId: call.id } : {}),
-    }),
-  );
-  if (dispatched.reducerErrors.length > 0 && rollback) {
-    rollback();
+  const dispatched = ctx.session.dispatch(ToolInvoked.create(toolInvoked(call, ctx, params, result, output)));
+  if (dispatched.reducerErrors.length > 0 && before) {
+    rollback(ctx, before, call.name, "dispatch_failure");
     const reasons = dispatched.reducerErrors
       .map((f) => `${f.handler}: ${describeThrown(f.error)}`)
       .join("; ");
@@ -333,3 +345,35 @@ function finish(
   ctx.beat?.();
   return { call, result, output: result === initial ? output : result.render(), params };
 }
+
+/**
+ * The `ToolInvoked` fields, in one literal with the optional ones assigned after: a conditional
+ * spread makes V8 build a slow dictionary-mode object, and this runs on every tool call.
+ */
+function toolInvoked(
+  call: ToolCall,
+  ctx: ToolExecutionContext,
+  params: Readonly<Record<string, unknown>> | undefined,
+  result: ToolResult,
+  output: string,
+): DataOf<typeof ToolInvoked> {
+  const event: { -readonly [K in keyof DataOf<typeof ToolInvoked>]: DataOf<typeof ToolInvoked>[K] } = {
+    eventId: randomUUID(),
+    createdAt: isoNow(ctx.clock ?? SYSTEM_CLOCK),
+    adapter: ctx.adapter,
+    promptName: ctx.rendered.name,
+    sessionId: ctx.session.sessionId,
+    name: call.name,
+    params: params ?? call.arguments ?? {},
+    result,
+    success: result.success,
+    isError: !result.success,
+    message: result.message,
+    renderedOutput: output,
+  };
+  if (ctx.runContext) event.runContext = ctx.runContext;
+  if (call.id) event.callId = call.id;
+  return event;
+}
+
+const NOOP = (): void => {};

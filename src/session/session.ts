@@ -28,7 +28,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { type Clock, isoNow, SYSTEM_CLOCK } from "../clock.js";
 import { type Data, type DataType, erase, typeOf } from "../data-type.js";
 import { WinkError } from "../errors.js";
 import { type Dispatcher, type HandlerFailure, InProcessDispatcher } from "../events/index.js";
@@ -52,12 +52,15 @@ import {
   type SlicePolicy,
   sliceView,
 } from "./slice.js";
-import { Snapshot } from "./snapshot.js";
+import { Snapshot, type SnapshotSlice } from "./snapshot.js";
 import { withTransaction } from "./transaction.js";
 
 const log = getLogger("weakincentives.runtime.session");
 
 const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([]);
+const NO_IDS: readonly string[] = Object.freeze([]);
+const STATE_ONLY: readonly SlicePolicy[] = Object.freeze(["state"]);
+const STATE_AND_LOG: readonly SlicePolicy[] = Object.freeze(["state", "log"]);
 
 /** A container of typed, immutable slices changed only through {@link Session.dispatch}. */
 export class Session implements SessionView {
@@ -201,22 +204,26 @@ export class Session implements SessionView {
 
   /** Capture the STATE slices (and LOG slices too with `includeLogs`). */
   snapshot(options: SnapshotOptions = {}): Snapshot {
-    const policies: SlicePolicy[] = options.includeLogs ? ["state", "log"] : ["state"];
-    const slices = [...this.store.all()]
-      .filter((record) => policies.includes(record.policy))
-      .map((record) => ({
-        type: record.type.name,
-        dataType: record.type,
-        policy: record.policy,
-        items: record.items,
-      }));
+    // A plain loop and shared frozen lists: the tool executor takes one before every tool call.
+    const includeLogs = options.includeLogs === true;
+    const slices: SnapshotSlice[] = [];
+    for (const record of this.store.all()) {
+      if (record.policy === "state" || (includeLogs && record.policy === "log")) {
+        slices.push({
+          type: record.type.name,
+          dataType: record.type,
+          policy: record.policy,
+          items: record.items,
+        });
+      }
+    }
     return new Snapshot({
-      createdAt: this.clock.now().toISOString(),
+      createdAt: isoNow(this.clock),
       sessionId: this.sessionId,
       parentId: this.parent?.sessionId,
-      childrenIds: this.childList.map((child) => child.sessionId),
+      childrenIds: this.childList.length === 0 ? NO_IDS : this.childList.map((child) => child.sessionId),
       tags: this.tags,
-      policies,
+      policies: includeLogs ? STATE_AND_LOG : STATE_ONLY,
       slices,
     });
   }

@@ -74,6 +74,13 @@ export interface SnapshotInit {
 }
 
 const PolicySchema = z.enum(["state", "log"]);
+const NO_IDS: readonly string[] = Object.freeze([]);
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+const STATE_ONLY: readonly SlicePolicy[] = Object.freeze(["state"]);
+
+function frozen<T>(list: readonly T[]): readonly T[] {
+  return Object.isFrozen(list) ? list : Object.freeze([...list]);
+}
 
 const SnapshotJsonSchema = z.object({
   version: z.string(),
@@ -110,10 +117,15 @@ export class Snapshot {
     this.createdAt = init.createdAt;
     this.sessionId = init.sessionId;
     this.parentId = init.parentId;
-    this.childrenIds = Object.freeze([...(init.childrenIds ?? [])]);
-    this.tags = Object.freeze({ ...(init.tags ?? {}) });
-    this.policies = Object.freeze([...(init.policies ?? ["state"])]);
-    this.slices = Object.freeze(init.slices.map((slice) => Object.freeze({ ...slice })));
+    // Frozen inputs are kept as they are (nobody can change them); others are copied.
+    this.childrenIds = frozen(init.childrenIds ?? NO_IDS);
+    const tags = init.tags ?? NO_TAGS;
+    this.tags = Object.isFrozen(tags) ? tags : Object.freeze({ ...tags });
+    this.policies = frozen(init.policies ?? STATE_ONLY);
+    const slices: SnapshotSlice[] = [];
+    for (const slice of init.slices)
+      slices.push(Object.isFrozen(slice) ? slice : Object.freeze({ ...slice }));
+    this.slices = Object.freeze(slices);
     Object.freeze(this);
   }
 

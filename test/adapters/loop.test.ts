@@ -7,6 +7,7 @@ import { Deadline } from "../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, OutputParseError } from "../../src/errors.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate, Tool, ToolResult } from "../../src/prompt/index.js";
+import { createRunContext } from "../../src/run-context.js";
 import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/index.js";
 
@@ -39,6 +40,33 @@ function prompt() {
 }
 
 describe("runEvaluation", () => {
+  it("stamps the run context on every event when given one, and leaves the field out otherwise", async () => {
+    const turns = () => [
+      { toolCalls: [{ id: "a", name: "lookup", arguments: '{"id":"42"}' }] },
+      { text: JSON.stringify({ answer: "entity 42", confidence: 0.9 }) },
+    ];
+    const runContext = createRunContext({ runId: "run-1", requestId: "req-1", workerId: "w-1" });
+    const traced = new Session();
+    await new InProcessAdapter(new InProcessModel(turns())).evaluate(prompt(), {
+      session: traced,
+      runContext,
+    });
+    expect(traced.slice(PromptRendered).latest()?.runContext).toEqual(runContext);
+    expect(traced.slice(ToolInvoked).latest()).toMatchObject({ runContext, callId: "a" });
+    expect(traced.slice(PromptExecuted).latest()?.runContext).toEqual(runContext);
+
+    const plain = new Session();
+    await new InProcessAdapter(new InProcessModel(turns())).evaluate(prompt(), { session: plain });
+    for (const event of [
+      plain.slice(PromptRendered).latest(),
+      plain.slice(ToolInvoked).latest(),
+      plain.slice(PromptExecuted).latest(),
+    ]) {
+      expect(event).toBeDefined();
+      expect(Object.hasOwn(event ?? {}, "runContext")).toBe(false);
+    }
+  });
+
   it("runs tools until a final answer and returns typed output with events", async () => {
     const model = new InProcessModel([
       {

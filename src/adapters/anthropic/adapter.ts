@@ -16,7 +16,7 @@
  */
 
 import { WinkError } from "../../errors.js";
-import { getLogger } from "../../logging/index.js";
+import { getLogger, type Logger } from "../../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt } from "../../prompt/index.js";
 import { runEvaluation } from "../loop.js";
 import type { ErrorClass } from "../throttle.js";
@@ -96,13 +96,19 @@ export class AnthropicDriver implements ProviderDriver {
   }
 
   start(rendered: RenderedPrompt<unknown>): ProviderConversation {
+    let bound: Logger | undefined;
+    const model = this.model;
     return new AnthropicConversation(rendered, {
-      model: this.model,
+      model,
       maxTokens: this.maxTokens,
       temperature: this.temperature,
       structuredOutput: this.structuredOutput,
       client: () => this.client(),
-      log: log.bind({ model: this.model, prompt: rendered.name }),
+      // Bound on first use: the conversation logs only on rare paths.
+      get log() {
+        bound ??= log.bind({ model, prompt: rendered.name });
+        return bound;
+      },
     });
   }
 

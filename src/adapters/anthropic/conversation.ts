@@ -22,6 +22,7 @@
 
 import type Anthropic from "@anthropic-ai/sdk";
 import type { TokenUsage } from "../../budget.js";
+import { canAbort } from "../../deadline.js";
 import { PromptValidationError } from "../../errors.js";
 import type { Logger } from "../../logging/index.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
@@ -67,6 +68,7 @@ export class AnthropicConversation implements ProviderConversation {
   private readonly messages: Anthropic.MessageParam[];
   private readonly finalAnswerTool: boolean;
   private unanswered: readonly Unanswered[] = [];
+  private client: AnthropicMessagesClient | undefined;
 
   constructor(
     rendered: RenderedPrompt<unknown>,
@@ -105,16 +107,23 @@ export class AnthropicConversation implements ProviderConversation {
   }
 
   async next(signal: AbortSignal): Promise<ModelTurn> {
-    const client = await this.settings.client();
+    // Awaited on the first turn only: an await costs a microtask turn on every request.
+    this.client ??= await this.settings.client();
+    const client = this.client;
+    // Optional fields are assigned, not spread in: the SDK serializes this object on every turn,
+    // and conditional spreads would leave it in V8's slow dictionary mode.
     const body: Anthropic.MessageCreateParamsNonStreaming = {
       model: this.settings.model,
       max_tokens: this.settings.maxTokens,
       system: this.system,
       messages: this.messages,
-      ...(this.tools.length > 0 ? { tools: this.tools } : {}),
-      ...(this.settings.temperature !== undefined ? { temperature: this.settings.temperature } : {}),
     };
-    const message = await client.messages.create(body, { signal });
+    if (this.tools.length > 0) body.tools = this.tools;
+    // The SDK's types (1.14) no longer list `temperature`; the API still takes it.
+    if (this.settings.temperature !== undefined) {
+      (body as { temperature?: number }).temperature = this.settings.temperature;
+    }
+    const message = await client.messages.create(body, canAbort(signal) ? { signal } : undefined);
     return this.accept(message);
   }
 
@@ -226,13 +235,11 @@ function openingMessage(rendered: RenderedPrompt<unknown>, mode: StructuredOutpu
   );
 }
 
+// One literal per shape, not a conditional spread: these blocks are resent on every later turn.
 function toolResult(id: string, output: string, isError: boolean): Anthropic.ToolResultBlockParam {
-  return {
-    type: "tool_result",
-    tool_use_id: id,
-    ...(output === "" ? {} : { content: output }),
-    is_error: isError,
-  };
+  return output === ""
+    ? { type: "tool_result", tool_use_id: id, is_error: isError }
+    : { type: "tool_result", tool_use_id: id, content: output, is_error: isError };
 }
 
 function toolArguments(input: unknown): ToolCall["arguments"] {

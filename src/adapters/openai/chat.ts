@@ -8,6 +8,7 @@
 import type OpenAI from "openai";
 import type {
   ChatCompletion,
+  ChatCompletionAssistantMessageParam,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionFunctionTool,
   ChatCompletionMessageFunctionToolCall,
@@ -18,7 +19,7 @@ import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, wireOutputFormat, wireSchema } from "./shared.js";
+import { decodeStructured, requestOptions, wireOutputFormat, wireSchema } from "./shared.js";
 
 /** Start a Chat Completions conversation for one rendered prompt. */
 export function startChatConversation(
@@ -33,31 +34,27 @@ export function startChatConversation(
     // Non-strict: strict mode demands every property be required, which optional params are not.
     function: { name: tool.name, description: tool.description, parameters: wireSchema(tool.parameters) },
   }));
-  const request: ChatCompletionCreateParamsNonStreaming = {
-    model: options.model,
-    messages,
-    ...(tools.length > 0 ? { tools } : {}),
+  // Optional fields are assigned, not spread in: the SDK serializes this object on every turn,
+  // and conditional spreads leave it (and so every request) in V8's slow dictionary mode.
+  const request: ChatCompletionCreateParamsNonStreaming = { model: options.model, messages };
+  if (tools.length > 0) {
+    request.tools = tools;
     // The API rejects parallel_tool_calls on a request without tools.
-    ...(tools.length > 0 && options.parallelToolCalls !== undefined
-      ? { parallel_tool_calls: options.parallelToolCalls }
-      : {}),
-    ...(format
-      ? {
-          response_format: {
-            type: "json_schema",
-            json_schema: { name: format.name, schema: format.schema, strict: false },
-          },
-        }
-      : {}),
-    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-    ...(options.maxOutputTokens === undefined ? {} : { max_completion_tokens: options.maxOutputTokens }),
-  };
+    if (options.parallelToolCalls !== undefined) request.parallel_tool_calls = options.parallelToolCalls;
+  }
+  if (format) {
+    request.response_format = {
+      type: "json_schema",
+      json_schema: { name: format.name, schema: format.schema, strict: false },
+    };
+  }
+  if (options.temperature !== undefined) request.temperature = options.temperature;
+  if (options.maxOutputTokens !== undefined) request.max_completion_tokens = options.maxOutputTokens;
 
   const send = (signal: AbortSignal): Promise<ChatCompletion> => {
-    const requestOptions = { signal, maxRetries: 0 };
-    if (!options.stream) return client.chat.completions.create(request, requestOptions);
+    if (!options.stream) return client.chat.completions.create(request, requestOptions(signal));
     return client.chat.completions
-      .stream({ ...request, stream: true, stream_options: { include_usage: true } }, requestOptions)
+      .stream({ ...request, stream: true, stream_options: { include_usage: true } }, requestOptions(signal))
       .finalChatCompletion();
   };
 
@@ -72,29 +69,14 @@ export function startChatConversation(
         );
       }
       const text = message.content ?? message.refusal ?? "";
-      const calls = (message.tool_calls ?? []).filter(
-        (call): call is ChatCompletionMessageFunctionToolCall => call.type === "function",
-      );
-      const toolCalls: ToolCall[] = calls.map((call) => ({
-        id: call.id,
-        name: call.function.name,
-        arguments: call.function.arguments,
-      }));
-      messages.push({
-        role: "assistant",
-        // An assistant message needs content unless it carries tool calls.
-        content: message.content ?? (calls.length > 0 ? null : text),
-        // An empty tool_calls array is rejected by the API.
-        ...(calls.length > 0
-          ? {
-              tool_calls: calls.map((call) => ({
-                id: call.id,
-                type: "function" as const,
-                function: { name: call.function.name, arguments: call.function.arguments },
-              })),
-            }
-          : {}),
-      });
+      const calls: ChatCompletionMessageFunctionToolCall[] = [];
+      const toolCalls: ToolCall[] = [];
+      for (const call of message.tool_calls ?? []) {
+        if (call.type !== "function") continue;
+        calls.push(call);
+        toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
+      }
+      messages.push(assistantMessage(message.content ?? (calls.length > 0 ? null : text), calls));
       return {
         text,
         toolCalls,
@@ -113,13 +95,32 @@ export function startChatConversation(
   };
 }
 
+/**
+ * The assistant message to resend. It needs content unless it carries tool calls, and an empty
+ * `tool_calls` array is rejected by the API. Built with one literal per shape: a conditional
+ * spread would leave it in V8's slow dictionary mode, and it is serialized on every later turn.
+ */
+function assistantMessage(
+  content: string | null,
+  calls: readonly ChatCompletionMessageFunctionToolCall[],
+): ChatCompletionAssistantMessageParam {
+  if (calls.length === 0) return { role: "assistant", content };
+  const toolCalls: ChatCompletionMessageFunctionToolCall[] = [];
+  for (const call of calls) {
+    toolCalls.push({
+      id: call.id,
+      type: "function",
+      function: { name: call.function.name, arguments: call.function.arguments },
+    });
+  }
+  return { role: "assistant", content, tool_calls: toolCalls };
+}
+
 /** Chat usage (`prompt_tokens`, `completion_tokens`, cached prompt tokens) as {@link TokenUsage}. */
 export function chatUsage(usage: ChatCompletion["usage"]): TokenUsage | undefined {
   if (!usage) return undefined;
   const cached = usage.prompt_tokens_details?.cached_tokens;
-  return {
-    inputTokens: usage.prompt_tokens,
-    outputTokens: usage.completion_tokens,
-    ...(typeof cached === "number" ? { cachedTokens: cached } : {}),
-  };
+  const converted: TokenUsage = { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens };
+  if (typeof cached === "number") converted.cachedTokens = cached;
+  return converted;
 }

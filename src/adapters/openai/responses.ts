@@ -20,7 +20,7 @@ import { redactText } from "../../secrets/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, wireOutputFormat, wireSchema } from "./shared.js";
+import { decodeStructured, requestOptions, wireOutputFormat, wireSchema } from "./shared.js";
 
 /** Start a Responses API conversation for one rendered prompt. */
 export function startResponsesConversation(
@@ -38,25 +38,24 @@ export function startResponsesConversation(
     // Non-strict: strict mode demands every property be required, which optional params are not.
     strict: false,
   }));
-  const request: ResponseCreateParamsNonStreaming = {
-    model: options.model,
-    input,
-    store: false,
-    ...(tools.length > 0 ? { tools } : {}),
-    ...(tools.length > 0 && options.parallelToolCalls !== undefined
-      ? { parallel_tool_calls: options.parallelToolCalls }
-      : {}),
-    ...(format
-      ? { text: { format: { type: "json_schema", name: format.name, schema: format.schema, strict: false } } }
-      : {}),
-    ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
-    ...(options.maxOutputTokens === undefined ? {} : { max_output_tokens: options.maxOutputTokens }),
-  };
+  // Optional fields are assigned, not spread in: the SDK serializes this object on every turn,
+  // and conditional spreads leave it (and so every request) in V8's slow dictionary mode.
+  const request: ResponseCreateParamsNonStreaming = { model: options.model, input, store: false };
+  if (tools.length > 0) {
+    request.tools = tools;
+    if (options.parallelToolCalls !== undefined) request.parallel_tool_calls = options.parallelToolCalls;
+  }
+  if (format) {
+    request.text = {
+      format: { type: "json_schema", name: format.name, schema: format.schema, strict: false },
+    };
+  }
+  if (options.temperature !== undefined) request.temperature = options.temperature;
+  if (options.maxOutputTokens !== undefined) request.max_output_tokens = options.maxOutputTokens;
 
   const send = (signal: AbortSignal): Promise<Response> => {
-    const requestOptions = { signal, maxRetries: 0 };
-    if (!options.stream) return client.responses.create(request, requestOptions);
-    return client.responses.stream({ ...request, stream: true }, requestOptions).finalResponse();
+    if (!options.stream) return client.responses.create(request, requestOptions(signal));
+    return client.responses.stream({ ...request, stream: true }, requestOptions(signal)).finalResponse();
   };
 
   return {
@@ -111,9 +110,7 @@ export function startResponsesConversation(
 export function responsesUsage(usage: Response["usage"]): TokenUsage | undefined {
   if (!usage) return undefined;
   const cached = usage.input_tokens_details?.cached_tokens;
-  return {
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    ...(typeof cached === "number" ? { cachedTokens: cached } : {}),
-  };
+  const converted: TokenUsage = { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens };
+  if (typeof cached === "number") converted.cachedTokens = cached;
+  return converted;
 }

@@ -4,6 +4,7 @@
  */
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { canAbort } from "../../deadline.js";
 import { describeThrown } from "../../errors.js";
 import type { RenderedPrompt } from "../../prompt/index.js";
 import type { JsonSchema } from "../../schema.js";
@@ -57,6 +58,11 @@ export function decodeStructured(text: string, format: WireOutputFormat | undefi
   } catch {
     return undefined;
   }
+}
+
+/** Per-request SDK options: no retries (the shared loop retries), and the signal when it can abort. */
+export function requestOptions(signal: AbortSignal): { signal?: AbortSignal; maxRetries: 0 } {
+  return canAbort(signal) ? { signal, maxRetries: 0 } : { maxRetries: 0 };
 }
 
 /** Which SDK failures are transient. An abort is never retried: the loop rethrows its reason. */
