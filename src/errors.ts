@@ -136,6 +136,22 @@ export class ToolValidationError extends WinkError {
   }
 }
 
+/**
+ * A path tried to leave the workspace: `..` past the root, an absolute path, a symbolic link
+ * out of the root, a hard link, a device file, or a host mount outside the allowed roots. It is a
+ * {@link ToolValidationError}, so a model that sent the path reads the refusal and can fix the call;
+ * `details.path` names the path and `details.reason` what was wrong with it.
+ */
+export class WorkspaceSecurityError extends ToolValidationError {
+  /** The path as it was given. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options: WinkErrorOptions = {}) {
+    super(message, { ...options, details: { path, ...(options.details ?? {}) } });
+    this.path = path;
+  }
+}
+
 /** Base of the prompt errors: a template, render or output problem. */
 export class PromptError extends WinkError {}
 

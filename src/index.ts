@@ -55,6 +55,7 @@ export {
   WinkError,
   type WinkErrorCode,
   type WinkErrorOptions,
+  WorkspaceSecurityError,
 } from "./errors.js";
 export { InProcessDispatcher, PromptExecuted, PromptRendered, ToolInvoked } from "./events/index.js";
 export {

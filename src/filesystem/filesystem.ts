@@ -1,6 +1,6 @@
 /** The workspace contract tools program against, and workspace path rules. */
 
-import { ToolValidationError } from "../errors.js";
+import { ToolValidationError, WorkspaceSecurityError } from "../errors.js";
 import { resourceKey } from "../resources/index.js";
 
 /** A workspace of text files addressed by relative POSIX paths (`src/main.ts`). */
@@ -21,8 +21,9 @@ export const FilesystemKey = resourceKey<Filesystem>("Filesystem");
 
 /**
  * Normalize a workspace path: forward slashes, no `.` segments, no leading `./`. Absolute paths,
- * `..` that would leave the workspace, empty paths and NUL bytes are rejected with a
- * {@link ToolValidationError} naming the path (the model reads it and can fix the call).
+ * `..` that would leave the workspace are refused with a {@link WorkspaceSecurityError}, empty
+ * paths and NUL bytes with a {@link ToolValidationError}; each names the path, so the model reads
+ * it and can fix the call.
  */
 export function normalizeWorkspacePath(path: string): string {
   if (typeof path !== "string" || path.trim() === "") {
@@ -35,7 +36,8 @@ export function normalizeWorkspacePath(path: string): string {
   }
   const unified = path.replace(/\\/g, "/");
   if (unified.startsWith("/") || /^[A-Za-z]:\//.test(unified)) {
-    throw new ToolValidationError(
+    throw new WorkspaceSecurityError(
+      path,
       `Path "${path}" is absolute. Use a path relative to the workspace root, such as "src/main.ts".`,
     );
   }
@@ -44,7 +46,8 @@ export function normalizeWorkspacePath(path: string): string {
     if (segment === "" || segment === ".") continue;
     if (segment === "..") {
       if (parts.length === 0) {
-        throw new ToolValidationError(
+        throw new WorkspaceSecurityError(
+          path,
           `Path "${path}" leaves the workspace. Stay inside it: no leading "..".`,
         );
       }

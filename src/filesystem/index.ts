@@ -13,4 +13,6 @@
  * ```
  */
 export { type Filesystem, FilesystemKey, normalizeWorkspacePath } from "./filesystem.js";
+export { globMatcher, globToRegExp, matchesGlob } from "./glob.js";
+export { HostFilesystem, type HostFilesystemOptions } from "./host.js";
 export { InMemoryFilesystem } from "./in-memory.js";
