@@ -145,6 +145,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ["events"],
   ["session"],
   ["prompt"],
+  // Sections and tools built on prompts: the Claude adapter runs Claude Code in the workspace.
+  ["workspace", "skills"],
   ["adapters"],
   // MainLoop writes a debug bundle per request, so the bundle writer sits below the runtime.
   ["debug"],
