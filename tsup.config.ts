@@ -12,6 +12,7 @@ export default defineConfig({
     "worker/index": "src/worker/index.ts",
     "debug/index": "src/debug/index.ts",
     "filesystem/index": "src/filesystem/index.ts",
+    "workspace/index": "src/workspace/index.ts",
     "skills/index": "src/skills/index.ts",
     "contrib/mailbox/index": "src/contrib/mailbox/index.ts",
     "contrib/mailbox/redis/index": "src/contrib/mailbox/redis/index.ts",

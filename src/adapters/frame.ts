@@ -138,7 +138,16 @@ function open<Output>(
   if (log.isEnabled("debug"))
     log.debug("adapter.evaluate.start", "Evaluation started.", { model: settings.model });
 
-  const rendered = prompt.render({ session: options.session });
+  // Resources open first: a section may show what one holds (a workspace's fingerprint).
+  const resources = evaluationResources(prompt, options).open();
+  let rendered: RenderedPrompt<Output>;
+  try {
+    resources.start();
+    rendered = prompt.render({ session: options.session, resources });
+  } catch (error) {
+    void resources.close();
+    throw error;
+  }
   dispatchPromptRendered(adapter, prompt, rendered, options, clock);
   if (log.isEnabled("debug")) {
     log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
@@ -146,8 +155,6 @@ function open<Output>(
       tools: rendered.tools.length,
     });
   }
-  const resources = evaluationResources(prompt, options).open();
-  resources.start();
   const toolContext = toolExecutionContext({
     adapter,
     prompt,

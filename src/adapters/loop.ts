@@ -5,6 +5,10 @@
  * Limits are enforced where they bite: the deadline and the caller's signal abort the in-flight
  * request; usage is recorded and the budget checked after every provider response and after
  * every batch of tool calls; the number of turns is capped.
+ *
+ * A template's task completion check runs on every final answer: an incomplete one goes back to
+ * the model as a user message, up to its continuation limit. Its feedback providers run after
+ * every batch of tool calls, and their text rides on the batch's last tool result.
  */
 
 import { addUsage, type TokenUsage } from "../budget.js";
@@ -13,8 +17,10 @@ import { type Deadline, type SignalLender, signalLender } from "../deadline.js";
 import { OutputParseError, WinkError } from "../errors.js";
 import type { Logger } from "../logging/index.js";
 import {
+  collectFeedback,
   type EvaluablePrompt,
   executeToolCall,
+  type FeedbackScope,
   parseStructuredOutput,
   type RenderedPrompt,
   type ToolExecutionContext,
@@ -23,6 +29,7 @@ import {
 import { formatIssues } from "../schema.js";
 import { PromptEvaluationError } from "./errors.js";
 import { openEvaluation } from "./frame.js";
+import { type CompletionGate, completionGate, feedbackScope } from "./guidance.js";
 import { type ThrottleOptions, throttlePolicy, withThrottle } from "./throttle.js";
 import type {
   EvaluateOptions,
@@ -55,6 +62,8 @@ export async function runEvaluation<Output>(
     usage: {},
     repairs: 0,
     log: frame.log,
+    completion: completionGate(frame),
+    feedback: feedbackScope(frame),
   };
   const throttle = throttleOptions(driver, loop, frame.clock, frame.deadline, signal);
   const maxTurns = loop.maxTurns ?? 32;
@@ -81,9 +90,12 @@ export async function runEvaluation<Output>(
     const answer = acceptAnswer(state, turn, maxRepairs);
     if (answer.repaired) continue;
     const text = turn.text === "" ? undefined : turn.text;
+    if (state.completion && (await continues(state.completion, state, answer.output, text))) continue;
     return frame.complete(
       { text, output: answer.output as Output, usage: state.usage },
-      { repairs: state.repairs },
+      state.completion
+        ? { repairs: state.repairs, continuations: state.completion.continuations }
+        : { repairs: state.repairs },
     );
   }
   throw new PromptEvaluationError(
@@ -128,7 +140,33 @@ async function runToolCalls(
     const execution = await executeToolCall(call, toolContext);
     outcomes.push({ call, output: execution.output, isError: !execution.result.success });
   }
+  if (state.feedback) await attachFeedback(state.feedback, outcomes);
   state.conversation.addToolResults(outcomes);
+}
+
+/** Append the feedback due after this batch, if any, to the batch's last tool result. */
+async function attachFeedback(scope: FeedbackScope, outcomes: ToolOutcome[]): Promise<void> {
+  const text = await collectFeedback(scope);
+  const last = outcomes.at(-1);
+  if (text === undefined || !last) return;
+  outcomes[outcomes.length - 1] = { ...last, output: `${last.output}\n\n${text}` };
+}
+
+/**
+ * Whether an answer goes back to the model: incomplete with a continuation left. Throws when it
+ * is incomplete and none is left.
+ */
+async function continues(
+  gate: CompletionGate,
+  state: LoopState,
+  output: unknown,
+  text: string | undefined,
+): Promise<boolean> {
+  const verdict = await gate.review(output, text);
+  if (verdict.kind === "accept") return false;
+  if (verdict.kind === "exhausted") throw gate.error(verdict.feedback);
+  state.conversation.addUserMessage(verdict.message);
+  return true;
 }
 
 /**
@@ -163,6 +201,10 @@ interface LoopState {
   usage: TokenUsage;
   repairs: number;
   readonly log: Logger;
+  /** The template's completion check; undefined when it has none (the common, free case). */
+  readonly completion: CompletionGate | undefined;
+  /** Where feedback providers run; undefined when the template has none. */
+  readonly feedback: FeedbackScope | undefined;
 }
 
 async function callProvider(

@@ -154,6 +154,11 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   awsRegion: env.string("AWS_REGION", { optional: true }),
   /** `ANTHROPIC_BASE_URL`: another endpoint for the Anthropic API (a proxy or gateway). */
   anthropicBaseUrl: env.url("ANTHROPIC_BASE_URL", { optional: true }),
+  /**
+   * `AGENT_SKILLS_DIR`: a folder of Agent Skills (one sub-folder with a `SKILL.md` each), loaded at
+   * start-up and given to Claude Code (`AGENT_ADAPTER=claude-agent-sdk`). The image sets `/app/skills`.
+   */
+  skillsDir: env.string("AGENT_SKILLS_DIR", { optional: true }),
 });
 
 /** The worker configuration: typed from {@link AGENT_CONFIG_SPEC}, frozen. */

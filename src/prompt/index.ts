@@ -14,6 +14,27 @@ export {
   toJsonSchema,
 } from "../schema.js";
 export { executeToolCall, type ToolCall, type ToolExecution, type ToolExecutionContext } from "./executor.js";
+export {
+  collectFeedback,
+  Feedback,
+  type FeedbackContent,
+  type FeedbackContext,
+  type FeedbackProvider,
+  type FeedbackProviderConfig,
+  type FeedbackRecord,
+  type FeedbackScope,
+  type FeedbackSeverity,
+  type FeedbackTrigger,
+  formatFeedback,
+} from "./feedback.js";
+export {
+  DeadlineFeedback,
+  type DeadlineFeedbackOptions,
+  FileCreatedFeedback,
+  type FileCreatedFeedbackOptions,
+  StaticFeedback,
+  type StaticFeedbackOptions,
+} from "./feedback-providers.js";
 export { MarkdownSection, type MarkdownSectionOptions } from "./markdown-section.js";
 export * from "./overrides/index.js";
 export {
@@ -50,6 +71,21 @@ export {
   type SectionVisibility,
 } from "./section.js";
 export { extractJson, parseStructuredOutput, validateOutput } from "./structured-output.js";
+export {
+  CompositeChecker,
+  type CompositeCheckerOptions,
+  DEFAULT_MAX_CONTINUATIONS,
+  FileExistsChecker,
+  type FileExistsCheckerOptions,
+  type RequiredFile,
+  SessionPredicateChecker,
+  type SessionPredicateCheckerOptions,
+  type TaskCompletionChecker,
+  type TaskCompletionConfig,
+  type TaskCompletionContext,
+  TaskCompletionResult,
+  type TaskCompletionSpec,
+} from "./task-completion.js";
 export {
   type OutputSpec,
   PromptTemplate,

@@ -26,7 +26,7 @@
 
 import type { z } from "zod";
 import { PromptValidationError } from "../errors.js";
-import { ResourceRegistry } from "../resources/index.js";
+import type { ResourceRegistry, ResourceResolver } from "../resources/index.js";
 import type { Session } from "../session/index.js";
 import type { PromptDescriptor, PromptOverridesStore } from "./overrides/types.js";
 import { type RenderedPrompt, renderPrompt } from "./render.js";
@@ -83,6 +83,8 @@ export interface PromptOptions {
 export interface RenderOptions {
   /** Supplies visibility overrides and is passed to `enabled` predicates. */
   session?: Session;
+  /** The evaluation's open resources, passed to sections (adapters give them). */
+  resources?: ResourceResolver;
 }
 
 /**
@@ -168,12 +170,18 @@ export class Prompt<Output = undefined, S extends readonly AnySection[] = readon
   /** Render text, tools and output contract. Reads overrides from the store on every call. */
   render(options: RenderOptions = {}): RenderedPrompt<Output> {
     const override = this.overridesStore?.resolve(this.descriptor, this.overridesTag);
-    return renderPrompt(this.template, { params: this.params, session: options.session, override });
+    return renderPrompt(this.template, {
+      params: this.params,
+      session: options.session,
+      override,
+      ...(options.resources ? { resources: options.resources } : {}),
+    });
   }
 
-  /** Resources for tools: template, then bound ones (later wins). */
+  /** Resources for tools: the sections', the template's, then bound ones (later wins). */
   resourceRegistry(): ResourceRegistry {
-    let registry = this.template.resources ?? ResourceRegistry.of();
+    let registry = this.template.sectionResources;
+    if (this.template.resources) registry = registry.merge(this.template.resources);
     if (this.boundResources) registry = registry.merge(this.boundResources);
     return registry;
   }

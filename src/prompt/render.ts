@@ -6,12 +6,15 @@
 
 import { PromptRenderError, PromptValidationError, WinkError } from "../errors.js";
 import { getLogger } from "../logging/index.js";
+import type { ResourceResolver } from "../resources/index.js";
 import { formatIssues, type JsonSchema, schemaIssues } from "../schema.js";
 import type { Session } from "../session/index.js";
+import type { FeedbackProviderConfig } from "./feedback.js";
 import type { PromptDescriptor, PromptOverride } from "./overrides/types.js";
 import type { ToolPolicy } from "./policies.js";
 import { openSectionsTool, readSectionTool, visibilityOverrides } from "./progressive-disclosure.js";
-import type { AnySection, SectionVisibility } from "./section.js";
+import type { AnySection, SectionRenderContext, SectionVisibility } from "./section.js";
+import type { TaskCompletionSpec } from "./task-completion.js";
 import type { OutputSpec, PromptTemplate } from "./template.js";
 import type { AnyTool } from "./tool.js";
 
@@ -52,6 +55,10 @@ export interface RenderedPrompt<Output = unknown> {
   readonly toolsByName: ReadonlyMap<string, RenderedTool>;
   /** The output contract, when the template declares one. */
   readonly output: OutputSpec<Output> | undefined;
+  /** The template's completion check, when it declares one. */
+  readonly taskCompletion: TaskCompletionSpec | undefined;
+  /** The template's feedback providers (empty when none). */
+  readonly feedback: readonly FeedbackProviderConfig[];
   readonly sections: readonly RenderedSection[];
   /** The override tag applied, when any override applied. */
   readonly overrideTag: string | undefined;
@@ -64,9 +71,12 @@ export interface RenderInputs {
   readonly params: Readonly<Record<string, unknown>>;
   readonly session: Session | undefined;
   readonly override: PromptOverride | undefined;
+  /** The evaluation's open resources, for sections that show what one holds. */
+  readonly resources?: ResourceResolver;
 }
 
 interface Walk {
+  readonly context: SectionRenderContext;
   readonly template: PromptTemplate<unknown, readonly AnySection[]>;
   readonly inputs: RenderInputs;
   readonly visibility: ReadonlyMap<string, SectionVisibility>;
@@ -101,6 +111,10 @@ export function renderPrompt<Output>(
   inputs: RenderInputs,
 ): RenderedPrompt<Output> {
   const walk: Walk = {
+    context: {
+      ...(inputs.session ? { session: inputs.session } : {}),
+      ...(inputs.resources ? { resources: inputs.resources } : {}),
+    },
     template: template as PromptTemplate<unknown, readonly AnySection[]>,
     inputs,
     visibility: visibilityOverrides(inputs.session),
@@ -133,6 +147,8 @@ export function renderPrompt<Output>(
     tools: Object.freeze(walk.tools),
     toolsByName: new Map(walk.tools.map((t) => [t.name, t])),
     output: template.output,
+    taskCompletion: template.taskCompletion,
+    feedback: template.feedback,
     sections: Object.freeze(walk.sections),
     overrideTag: inputs.override?.tag,
     descriptor: template.descriptor,
@@ -163,8 +179,7 @@ function renderList(
   let ordinal = 0;
   for (const section of list) {
     const params = sectionParams(walk.template, section, walk.inputs.params);
-    if (!section.isEnabled(params, { ...(walk.inputs.session ? { session: walk.inputs.session } : {}) }))
-      continue;
+    if (!section.isEnabled(params, walk.context)) continue;
     ordinal++;
     const pathKeys = [...parent, section.key];
     const path = pathKeys.join("/");
@@ -182,12 +197,14 @@ function renderList(
       if (summarized) {
         const hasTools = subtreeHasTools(section);
         const summary = withOverride(walk, path, override?.summary, (text) =>
-          section.renderSummary(params, text),
+          section.renderSummary(params, text, walk.context),
         );
         body = `${summary}\n\n${disclosureHint(path, hasTools)}`.trim();
         if (offerTools) (hasTools ? walk.openable : walk.readable).push(path);
       } else {
-        body = withOverride(walk, path, override?.body, (text) => section.renderBody(params, text));
+        body = withOverride(walk, path, override?.body, (text) =>
+          section.renderBody(params, text, walk.context),
+        );
       }
     } catch (err) {
       throw err instanceof WinkError

@@ -6,6 +6,7 @@
 
 import type { z } from "zod";
 import { PromptValidationError } from "../errors.js";
+import type { ResourceRegistry, ResourceResolver } from "../resources/index.js";
 import type { Session } from "../session/index.js";
 import type { ToolPolicy } from "./policies.js";
 import type { AnyTool } from "./tool.js";
@@ -17,6 +18,11 @@ export type SectionVisibility = "full" | "summary";
 export interface SectionRenderContext {
   /** The session the prompt renders for, when one was given. */
   readonly session?: Session;
+  /**
+   * The evaluation's open resources, when the prompt renders for an evaluation (adapters render
+   * after opening them), so a section can show what a resource holds (a workspace fingerprint).
+   */
+  readonly resources?: ResourceResolver;
 }
 
 /** Options every section accepts. */
@@ -47,6 +53,11 @@ export interface SectionOptions<
   summary?: string;
   /** Whether prompt overrides may replace this section's text (default true). */
   acceptsOverrides?: boolean;
+  /**
+   * Resources this section's tools need (a workspace, a client). Merged under the template's own
+   * resources, in section order; two sections binding one key is a template error.
+   */
+  resources?: ResourceRegistry;
 }
 
 const SECTION_KEY = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -80,6 +91,7 @@ export abstract class Section<
   readonly visibility: SectionVisibility;
   readonly summary: string | undefined;
   readonly acceptsOverrides: boolean;
+  readonly resources: ResourceRegistry | undefined;
   // Stored with its params erased so sections of every params type share one base type.
   private readonly enabledFn: ((params: never, context: SectionRenderContext) => boolean) | undefined;
 
@@ -117,6 +129,7 @@ export abstract class Section<
     this.visibility = visibility;
     this.summary = options.summary;
     this.acceptsOverrides = options.acceptsOverrides ?? true;
+    this.resources = options.resources;
     this.enabledFn = options.enabled as
       | ((params: never, context: SectionRenderContext) => boolean)
       | undefined;
@@ -132,12 +145,17 @@ export abstract class Section<
    * The section's body text for `params`. `bodyOverride` is replacement template text from a
    * prompt override, already validated against this section's placeholders.
    */
-  abstract renderBody(params: Readonly<Record<string, unknown>> | undefined, bodyOverride?: string): string;
+  abstract renderBody(
+    params: Readonly<Record<string, unknown>> | undefined,
+    bodyOverride?: string,
+    context?: SectionRenderContext,
+  ): string;
 
   /** The summary text for `params` (only called when a summary exists). */
   abstract renderSummary(
     params: Readonly<Record<string, unknown>> | undefined,
     summaryOverride?: string,
+    context?: SectionRenderContext,
   ): string;
 
   /**

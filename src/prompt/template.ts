@@ -19,14 +19,21 @@
  */
 
 import { z } from "zod";
-import { PromptValidationError } from "../errors.js";
-import type { ResourceRegistry } from "../resources/index.js";
+import { describeThrown, PromptValidationError } from "../errors.js";
+import { ResourceRegistry } from "../resources/index.js";
 import { type JsonSchema, toJsonSchema } from "../schema.js";
+import { type FeedbackProviderConfig, feedbackConfigs } from "./feedback.js";
 import { describeSections } from "./overrides/descriptor.js";
 import type { PromptDescriptor } from "./overrides/types.js";
 import type { ToolPolicy } from "./policies.js";
 import { DISCLOSURE_TOOL_NAMES } from "./progressive-disclosure.js";
 import { type AnySection, checkKey, type Section } from "./section.js";
+import {
+  type TaskCompletionChecker,
+  type TaskCompletionConfig,
+  type TaskCompletionSpec,
+  taskCompletionSpec,
+} from "./task-completion.js";
 import type { AnyTool } from "./tool.js";
 
 /** How the model must shape its final answer. */
@@ -53,6 +60,13 @@ export interface PromptTemplateOptions<Output, S extends readonly AnySection[]> 
   policies?: readonly ToolPolicy[];
   /** Lowest-precedence resources for tools (resources bound with `Prompt.bind` override them). */
   resources?: ResourceRegistry;
+  /**
+   * Checked when the model says it is done; an incomplete verdict sends it back to work (up to
+   * `maxContinuations` times, default 3). See `docs/task-completion-and-feedback.md`.
+   */
+  taskCompletion?: TaskCompletionChecker | TaskCompletionConfig;
+  /** Feedback providers run after tool calls, in priority order (the first that speaks wins). */
+  feedback?: readonly FeedbackProviderConfig[];
 }
 
 /** Where a tool sits in the section tree. */
@@ -75,6 +89,12 @@ export class PromptTemplate<
   readonly output: OutputSpec<Output> | undefined;
   readonly policies: readonly ToolPolicy[];
   readonly resources: ResourceRegistry | undefined;
+  /** The completion check and its continuation limit, when configured. */
+  readonly taskCompletion: TaskCompletionSpec | undefined;
+  /** Feedback providers with their triggers (empty when none). */
+  readonly feedback: readonly FeedbackProviderConfig[];
+  /** The resources the sections bring, merged in section order (the template's own go over them). */
+  readonly sectionResources: ResourceRegistry;
   /** Every tool in the tree by name (enabled or not), with its location. */
   readonly toolIndex: ReadonlyMap<string, ToolLocation>;
   /** Sections that take params, by key. */
@@ -93,6 +113,10 @@ export class PromptTemplate<
     this.policies = Object.freeze([...(options.policies ?? [])]);
     this.resources = options.resources;
     this.output = options.output ? outputSpec(options.output, this.name) : undefined;
+    this.taskCompletion = options.taskCompletion
+      ? taskCompletionSpec(options.taskCompletion, this.name)
+      : undefined;
+    this.feedback = feedbackConfigs(options.feedback ?? [], this.name);
     const index = new Map<string, ToolLocation>();
     const params = new Map<string, AnySection>();
     const rootKeys = new Set<string>();
@@ -106,6 +130,7 @@ export class PromptTemplate<
       rootKeys.add(section.key);
     }
     indexSections(this.name, this.sections, [], [], index, params);
+    this.sectionResources = collectResources(this.name, this.sections, ResourceRegistry.empty);
     this.toolIndex = index;
     this.paramSections = params;
     Object.freeze(this);
@@ -128,6 +153,29 @@ function outputSpec<T>(schema: z.ZodType<T>, prompt: string): OutputSpec<T> {
     );
   }
   return Object.freeze({ schema: schema as z.ZodType<T>, container, jsonSchema: toJsonSchema(schema) });
+}
+
+/** Merge the resources of every section, in tree order; one key bound twice is a template error. */
+function collectResources(
+  prompt: string,
+  sections: readonly AnySection[],
+  registry: ResourceRegistry,
+): ResourceRegistry {
+  let merged = registry;
+  for (const section of sections) {
+    if (section.resources) {
+      try {
+        merged = merged.merge(section.resources, { strict: true });
+      } catch (error) {
+        throw new PromptValidationError(
+          `Section "${section.key}" of prompt "${prompt}" binds a resource another section binds too (${describeThrown(error)}). Keep one of the two sections, or bind the resource once on the template.`,
+          { cause: error, details: { prompt, section: section.key } },
+        );
+      }
+    }
+    merged = collectResources(prompt, section.children, merged);
+  }
+  return merged;
 }
 
 function indexSections(

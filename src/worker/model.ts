@@ -21,6 +21,7 @@ import type {
 import type { ProviderAdapter } from "../adapters/types.js";
 import { type AgentConfig, DEFAULT_AGENT_MODEL } from "../config/agent.js";
 import { ConfigError } from "../config/load.js";
+import { loadSkills, type Skill } from "../skills/index.js";
 
 /** The package the Anthropic adapter loads for Bedrock; install it to run Claude on Bedrock. */
 export const BEDROCK_SDK = "@anthropic-ai/bedrock-sdk";
@@ -44,6 +45,7 @@ export type ModelConfig = Pick<
   | "useBedrock"
   | "awsRegion"
   | "anthropicBaseUrl"
+  | "skillsDir"
 >;
 
 /** The adapter and a line saying which model it is (for the start-up log). */
@@ -182,7 +184,9 @@ async function claudeCode(
   options: AdapterFromConfigOptions,
 ): Promise<ChosenAdapter> {
   const sdk = await import("../adapters/claude-agent-sdk/index.js");
-  const { description, ...adapterOptions } = claudeCodeOptions(config, region, sdk);
+  const { description, ...base } = claudeCodeOptions(config, region, sdk);
+  const skills = skillsOf(config.skillsDir);
+  const adapterOptions = skills.length > 0 ? { ...base, skills } : base;
   // Claude Code starts even where its sandbox cannot run, and then every command fails: a worker
   // finds out once, here, and refuses to start.
   if (adapterOptions.isolation?.sandbox.enabled !== false) {
@@ -202,6 +206,24 @@ async function claudeCode(
     }
   }
   return { adapter: new sdk.ClaudeAgentSDKAdapter(adapterOptions), description };
+}
+
+/** The skills in `AGENT_SKILLS_DIR`, validated; a bad skill stops the worker like bad configuration. */
+function skillsOf(dir: string | undefined): Skill[] {
+  if (dir === undefined) return [];
+  try {
+    return loadSkills(dir);
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    throw new ConfigError([
+      {
+        variable: "AGENT_SKILLS_DIR",
+        problem: "invalid",
+        value: JSON.stringify(dir),
+        message: `AGENT_SKILLS_DIR="${dir}" holds skills that cannot be loaded: ${error.message}`,
+      },
+    ]);
+  }
 }
 
 /** The isolation builders {@link claudeCodeOptions} uses (the Claude adapter's, or test doubles). */

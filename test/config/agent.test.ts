@@ -57,6 +57,7 @@ describe("AgentConfig.fromEnv", () => {
       useBedrock: false,
       awsRegion: undefined,
       anthropicBaseUrl: undefined,
+      skillsDir: undefined,
     });
     expect(DEFAULT_AGENT_MODEL).toBe("claude-sonnet-4-6");
   });
@@ -84,6 +85,7 @@ describe("AgentConfig.fromEnv", () => {
       CLAUDE_CODE_USE_BEDROCK: "1",
       AWS_REGION: "eu-west-1",
       ANTHROPIC_BASE_URL: "https://gateway.example.com/anthropic",
+      AGENT_SKILLS_DIR: "/app/skills",
     });
     expect(describeConfig(config)).toEqual({
       model: "claude-opus-4",
@@ -107,6 +109,7 @@ describe("AgentConfig.fromEnv", () => {
       useBedrock: true,
       awsRegion: "eu-west-1",
       anthropicBaseUrl: "https://gateway.example.com/anthropic",
+      skillsDir: "/app/skills",
     });
     expect(config.anthropicApiKey).toBeInstanceOf(Secret);
     expect(config.anthropicApiKey?.reveal()).toBe("anthropic-key-value-1");

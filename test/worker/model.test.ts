@@ -188,4 +188,19 @@ describe("AGENT_ADAPTER=claude-agent-sdk", () => {
     expect(missing.map((i) => i.variable)).toEqual(["AGENT_ADAPTER"]);
     expect(missing[0]?.message).toContain("@anthropic-ai/claude-agent-sdk");
   });
+
+  it("gives Claude Code the skills of AGENT_SKILLS_DIR, and refuses to start on a bad skills folder", async () => {
+    const built = await adapterFromConfig(sdkConfig({ ...ANTHROPIC, AGENT_SKILLS_DIR: "deploy/skills" }), {
+      sandboxSelfTest: async () => ({ ok: true }),
+    });
+    const options = Reflect.get(built.adapter, "options") as { skills?: readonly { name: string }[] };
+    expect(options.skills?.map((skill) => skill.name)).toEqual(["code-review"]);
+    const issues = await asyncIssuesOf(
+      adapterFromConfig(sdkConfig({ ...ANTHROPIC, AGENT_SKILLS_DIR: "deploy/no-such-skills" }), {
+        sandboxSelfTest: async () => ({ ok: true }),
+      }),
+    );
+    expect(issues.map((i) => i.variable)).toEqual(["AGENT_SKILLS_DIR"]);
+    expect(issues[0]?.message).toContain('AGENT_SKILLS_DIR="deploy/no-such-skills"');
+  });
 });

@@ -34,15 +34,17 @@ import {
   validateOutput,
 } from "../../prompt/index.js";
 import { isSecretKey, registerSecret } from "../../secrets/index.js";
+import { WorkspaceKey } from "../../workspace/index.js";
 import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.js";
 import { PromptEvaluationError } from "../errors.js";
 import { type EvaluationFrame, openEvaluation } from "../frame.js";
 import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../types.js";
+import { hookGuidance } from "./guidance.js";
 import { nativeToolRecorder, toolHooks } from "./hooks.js";
 import { buildChildEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
 import { winkMcpServer } from "./mcp.js";
 import { type ClaudeAgentSDKAdapterOptions, DEFAULT_MAX_TURNS, sdkOptions } from "./options.js";
-import { type RunState, recordMessage, resultError, resultUsage } from "./results.js";
+import { denialReason, type RunState, recordMessage, resultError, resultUsage } from "./results.js";
 import { createEvaluationDirs, type EvaluationDirs } from "./workdirs.js";
 
 export { MCP_SERVER_NAME, STRUCTURED_OUTPUT_TOOL } from "./hooks.js";
@@ -101,7 +103,12 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       // Claude Code gets an AbortController, and a failing tool or budget aborts the run.
       abortable: true,
     });
-    const dirs = await createEvaluationDirs(this.options.cwd);
+    // A workspace bound for this prompt (WorkspaceSection) is where Claude Code works and reads.
+    const workspace = frame.toolContext.resources.getOptional(WorkspaceKey);
+    const dirs = await createEvaluationDirs(
+      workspace?.root ?? this.options.cwd,
+      workspace?.mounts.filter((m) => m.readOnly && m.mountPath !== "").map((m) => m.mountPath),
+    );
     try {
       return await this.run(frame, options, dirs);
     } finally {
@@ -115,7 +122,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     dirs: EvaluationDirs,
   ): Promise<PromptResponse<Output>> {
     const { log, beat, tracker, rendered, evaluationId } = frame;
-    const state: RunState = { fatal: undefined, callIds: new Map(), usageByMessage: new Map() };
+    const state: RunState = { fatal: undefined, usageByMessage: new Map() };
     const usageSoFar = (): TokenUsage => {
       let total: TokenUsage = {};
       for (const usage of state.usageByMessage.values()) total = addUsage(total, usage);
@@ -125,6 +132,11 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       state.fatal ??= error;
       frame.abort(error);
     };
+    const guidance = hookGuidance(
+      frame as EvaluationFrame<unknown>,
+      fail,
+      () => denialReason(frame.deadline, tracker, evaluationId, usageSoFar()) !== undefined,
+    );
     const options = sdkOptions({
       options: this.options,
       model: this.model,
@@ -134,11 +146,10 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       hostEnv: process.env,
       controller: frame.controller ?? new AbortController(),
       rendered: rendered as RenderedPrompt<unknown>,
-      mcp: winkMcpServer(rendered, state, frame.toolContext, fail),
+      mcp: winkMcpServer(rendered, frame.toolContext, fail),
       hooks: toolHooks({
         log,
         beat,
-        state,
         deadline: frame.deadline,
         tracker,
         evaluationId,
@@ -149,6 +160,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
           options: evaluateOptions,
           clock: frame.clock,
         }),
+        guidance,
       }),
     });
 
@@ -200,7 +212,15 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
           ? validateOutput(result.structured_output, output)
           : parseStructuredOutput(text ?? "", output);
     }
-    return frame.complete({ text, output: value as Output, usage }, { turns: result.num_turns });
+    // The hooks let an incomplete run end once its continuations are used up: fail it here.
+    const completion = guidance?.completion;
+    if (completion) await completion.verify(value, text);
+    return frame.complete(
+      { text, output: value as Output, usage },
+      completion
+        ? { turns: result.num_turns, continuations: completion.continuations }
+        : { turns: result.num_turns },
+    );
   }
 
   private get maxTurns(): number {

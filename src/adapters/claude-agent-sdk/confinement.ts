@@ -40,6 +40,8 @@ export interface ConfinementInputs {
   readonly evaluationDir: string;
   /** The host environment: its `HOME` and the targets of its `*_FILE` variables are denied. */
   readonly hostEnv: Readonly<Record<string, string | undefined>>;
+  /** Absolute paths inside the working directory the agent may read but not change (read-only mounts). */
+  readonly readOnlyPaths?: readonly string[];
 }
 
 /** The read rules of one evaluation, for both enforcement layers. */
@@ -49,7 +51,7 @@ export interface Confinement {
   /** Paths the agent may never read, even inside a readable one (file-tool deny rules). */
   readonly denied: readonly string[];
   /** `sandbox.filesystem` of the SDK options. */
-  readonly sandboxFilesystem: { denyRead: string[]; allowRead: string[] };
+  readonly sandboxFilesystem: { denyRead: string[]; allowRead: string[]; denyWrite?: string[] };
   /** `permissions` of the SDK's flag settings. */
   readonly permissions: {
     blockReadsOutsideWorkingDirectories: true;
@@ -95,6 +97,7 @@ function readRules(path: string): string[] {
  */
 export function confinement(inputs: ConfinementInputs): Confinement {
   const { isolation, cwd, evaluationDir, hostEnv } = inputs;
+  const readOnly = inputs.readOnlyPaths ?? [];
   const broad = isolation.readablePaths.filter((path) => within(cwd, path));
   if (broad.length > 0) {
     throw new WinkError(
@@ -129,14 +132,22 @@ export function confinement(inputs: ConfinementInputs): Confinement {
   return {
     readable,
     denied,
-    sandboxFilesystem: { denyRead: [...new Set(denyRead)], allowRead: [cwd, ...readable] },
+    sandboxFilesystem: {
+      denyRead: [...new Set(denyRead)],
+      allowRead: [cwd, ...readable],
+      ...(readOnly.length > 0 ? { denyWrite: [...readOnly] } : {}),
+    },
     permissions: {
       blockReadsOutsideWorkingDirectories: true,
       blockWritesOutsideWorkingDirectories: true,
       blockReadsExemptPaths: [...readable],
       // Without an allow rule, a command naming a system path (`ls /usr/bin`) is refused.
       allow: readable.map((path) => `Read(/${path}/**)`),
-      deny: denied.flatMap(readRules),
+      // `Edit` rules cover every file-changing tool (Edit, Write, NotebookEdit).
+      deny: [
+        ...denied.flatMap(readRules),
+        ...readOnly.flatMap((path) => [`Edit(/${path})`, `Edit(/${path}/**)`]),
+      ],
     },
   };
 }

@@ -3,7 +3,10 @@ import { randomUUID } from "node:crypto";
  * The hooks the adapter gives Claude Code: `PreToolUse` denies every tool once the deadline passed
  * or the token budget is spent (and queues the ids of WINK tool calls for the MCP handlers), and
  * `PostToolUse`/`PostToolUseFailure` record each use of Claude Code's own tools (Bash, Read…) as
- * `ToolInvoked`, so metrics and the session ledger see them like WINK tools.
+ * `ToolInvoked`, so metrics and the session ledger see them like WINK tools. With a template's
+ * task completion check and feedback providers, the hooks also carry those (see `guidance.ts`):
+ * `PreToolUse` on `StructuredOutput` and `Stop` send an incomplete task back to work, and
+ * `PostToolUse` delivers feedback.
  */
 
 import type { HookCallback, Options } from "@anthropic-ai/claude-agent-sdk";
@@ -14,7 +17,8 @@ import { ToolInvoked } from "../../events/index.js";
 import type { Logger } from "../../logging/index.js";
 import { redact, redactText } from "../../secrets/index.js";
 import type { EvaluateOptions } from "../types.js";
-import { denialReason, type RunState, safeJson, truncate } from "./results.js";
+import { type HookGuidance, reviewStop, reviewStructuredOutput, toolFeedback } from "./guidance.js";
+import { denialReason, safeJson, truncate } from "./results.js";
 
 /** Name of the in-process MCP server holding the prompt's tools. */
 export const MCP_SERVER_NAME = "wink";
@@ -71,19 +75,20 @@ export function nativeToolRecorder(
 export interface ToolHookContext {
   readonly log: Logger;
   readonly beat: () => void;
-  readonly state: RunState;
   readonly deadline: Deadline | undefined;
   readonly tracker: BudgetTracker | undefined;
   readonly evaluationId: string;
   readonly usageSoFar: () => TokenUsage;
   readonly recordNative: (call: NativeCall, result: unknown, success: boolean) => void;
+  /** Task completion and feedback, when the template has them. */
+  readonly guidance?: HookGuidance | undefined;
 }
 
 const isNative = (tool: string): boolean => !tool.startsWith(MCP_PREFIX) && tool !== STRUCTURED_OUTPUT_TOOL;
 
 /** The `hooks` option of the SDK for one evaluation. */
 export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
-  const { log, beat, state, deadline, tracker, evaluationId, usageSoFar, recordNative } = ctx;
+  const { log, beat, deadline, tracker, evaluationId, usageSoFar, recordNative, guidance } = ctx;
   // WINK tools are recorded by their MCP handlers; only Claude Code's own tools are recorded here.
   const record = (
     input: { readonly tool_name: string; readonly tool_input: unknown; readonly tool_use_id: string },
@@ -96,12 +101,6 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
   const preToolUse: HookCallback = async (input) => {
     beat();
     if (input.hook_event_name !== "PreToolUse") return {};
-    if (input.tool_name.startsWith(MCP_PREFIX)) {
-      const name = input.tool_name.slice(MCP_PREFIX.length);
-      const queue = state.callIds.get(name) ?? [];
-      queue.push(input.tool_use_id);
-      state.callIds.set(name, queue);
-    }
     const reason = denialReason(deadline, tracker, evaluationId, usageSoFar());
     if (reason === undefined) {
       if (log.isEnabled("debug")) {
@@ -109,6 +108,9 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
           tool: input.tool_name,
           callId: input.tool_use_id,
         });
+      }
+      if (guidance && input.tool_name === STRUCTURED_OUTPUT_TOOL) {
+        return reviewStructuredOutput(guidance, input.tool_input);
       }
       return {};
     }
@@ -136,7 +138,8 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
       });
     }
     record(input, input.tool_response, true);
-    return {};
+    if (!guidance || input.tool_name === STRUCTURED_OUTPUT_TOOL) return {};
+    return toolFeedback(guidance, "PostToolUse");
   };
   const postToolUseFailure: HookCallback = async (input) => {
     beat();
@@ -146,11 +149,21 @@ export function toolHooks(ctx: ToolHookContext): NonNullable<Options["hooks"]> {
       callId: input.tool_use_id,
     });
     record(input, input.error, false);
-    return {};
+    if (!guidance || input.tool_name === STRUCTURED_OUTPUT_TOOL) return {};
+    return toolFeedback(guidance, "PostToolUseFailure");
   };
-  return {
+  const hooks: NonNullable<Options["hooks"]> = {
     PreToolUse: [{ hooks: [preToolUse] }],
     PostToolUse: [{ hooks: [postToolUse] }],
     PostToolUseFailure: [{ hooks: [postToolUseFailure] }],
   };
+  if (guidance?.completion && !guidance.output) {
+    const stop: HookCallback = async (input) => {
+      beat();
+      if (input.hook_event_name !== "Stop") return {};
+      return reviewStop(guidance, input.last_assistant_message);
+    };
+    hooks.Stop = [{ hooks: [stop] }];
+  }
+  return hooks;
 }

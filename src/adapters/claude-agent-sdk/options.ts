@@ -4,9 +4,11 @@
  * WINK tools as MCP, the hooks, and the structured-output format.
  */
 
+import { join } from "node:path";
 import type { McpSdkServerConfigWithInstance, Options } from "@anthropic-ai/claude-agent-sdk";
 import type { Clock } from "../../clock.js";
 import type { RenderedPrompt } from "../../prompt/index.js";
+import { mountSkills, type Skill } from "../../skills/index.js";
 import { outputObjectSchema } from "../json-schema.js";
 import { confinement } from "./confinement.js";
 import { MCP_PREFIX, MCP_SERVER_NAME } from "./hooks.js";
@@ -43,6 +45,13 @@ export interface ClaudeAgentSDKAdapterOptions {
   pathToClaudeCodeExecutable?: string;
   /** Receives the child's stderr (debugging). */
   stderr?: (data: string) => void;
+  /**
+   * Skills Claude Code may use (see `loadSkills` in `weakincentives/skills`). Each evaluation
+   * copies them into its ephemeral `$CLAUDE_CONFIG_DIR/skills/`, enables Claude Code's `Skill`
+   * tool, and lists only these skills to the model. Their files are readable by the file tools
+   * and commands. Default none (Claude Code then loads no settings or skills from disk at all).
+   */
+  skills?: readonly Skill[];
 }
 
 /** Default of {@link ClaudeAgentSDKAdapterOptions.maxTurns}. */
@@ -64,7 +73,18 @@ export interface SdkOptionsInput {
   readonly hooks: NonNullable<Options["hooks"]>;
 }
 
-/** The SDK options of one evaluation. Pure: starts nothing. */
+/**
+ * Where Claude Code looks for user skills: `$CLAUDE_CONFIG_DIR/skills` (it does not look in
+ * `$HOME/.claude/skills` when the two differ), with the child's `CLAUDE_CONFIG_DIR`.
+ */
+export function skillsDirOf(env: Readonly<Record<string, string>>, home: string): string {
+  return join(env.CLAUDE_CONFIG_DIR ?? join(home, ".claude"), "skills");
+}
+
+/**
+ * The SDK options of one evaluation. Starts nothing; with `skills`, writes them into the
+ * evaluation's ephemeral config folder (synchronously: they are small and already in memory).
+ */
 export function sdkOptions(input: SdkOptionsInput): Options {
   const { options, rendered } = input;
   const nativeTools = [...(options.nativeTools ?? [])];
@@ -79,6 +99,7 @@ export function sdkOptions(input: SdkOptionsInput): Options {
     persistSession: false,
     permissionMode: "default",
     tools: nativeTools,
+    ...skillOptions(input, nativeTools),
     allowedTools: [...rendered.tools.map((t) => `${MCP_PREFIX}${t.name}`), ...nativeTools],
     mcpServers: { [MCP_SERVER_NAME]: input.mcp },
     strictMcpConfig: true,
@@ -92,24 +113,75 @@ export function sdkOptions(input: SdkOptionsInput): Options {
 }
 
 /**
+ * Skills, mounted where Claude Code discovers them. Claude Code reads `$CLAUDE_CONFIG_DIR/skills`
+ * only with the `user` setting source, which here means the evaluation's own empty config folder:
+ * never the host's, and never the project's (`.claude/` of the working directory, a checkout the
+ * agent must not take instructions or permissions from). The `Skill` tool must be among `tools`,
+ * and `skills` limits the listing to ours (Claude Code's bundled skills stay hidden).
+ */
+function skillOptions(
+  input: SdkOptionsInput,
+  nativeTools: readonly string[],
+): Pick<Options, "settingSources" | "tools" | "skills"> {
+  const skills = input.options.skills ?? [];
+  if (skills.length === 0) return {};
+  mountSkills(skills, skillsDirOf(input.env, input.dirs.home));
+  return {
+    settingSources: ["user"],
+    tools: [...nativeTools.filter((name) => name !== SKILL_TOOL), SKILL_TOOL],
+    skills: skills.map((skill) => skill.name),
+  };
+}
+
+/** Claude Code's tool that loads a skill's instructions. */
+const SKILL_TOOL = "Skill";
+
+/**
  * Where Claude Code runs and what it and its commands may see: the working directory, the child
  * environment, the sandbox (network, reads, credentials hidden from commands) and the read rules
  * of Claude Code's own file tools.
  */
 function isolationOptions(input: SdkOptionsInput): Pick<Options, "cwd" | "env" | "sandbox" | "settings"> {
   const { isolation, dirs, env } = input;
-  const rules = confinement({ isolation, cwd: dirs.cwd, evaluationDir: dirs.root, hostEnv: input.hostEnv });
+  const rules = confinement({
+    isolation,
+    cwd: dirs.cwd,
+    evaluationDir: dirs.root,
+    hostEnv: input.hostEnv,
+    readOnlyPaths: dirs.readOnly,
+  });
+  const skills = skillReadRules(input);
   return {
     cwd: dirs.cwd,
     env,
     sandbox: {
       ...isolation.sandboxSettings(),
-      filesystem: rules.sandboxFilesystem,
+      filesystem: {
+        ...rules.sandboxFilesystem,
+        allowRead: [...rules.sandboxFilesystem.allowRead, ...skills.paths],
+      },
       credentials: {
         envVars: commandHiddenEnv(env, isolation).map((name) => ({ name, mode: "deny" })),
       },
     },
-    // The flag-settings layer: the only one read, since settingSources is empty.
-    settings: { permissions: rules.permissions },
+    // The flag-settings layer: the only one read besides the evaluation's own (empty) user layer.
+    settings: {
+      permissions: {
+        ...rules.permissions,
+        blockReadsExemptPaths: [...rules.permissions.blockReadsExemptPaths, ...skills.paths],
+        allow: [...rules.permissions.allow, ...skills.allow],
+      },
+    },
   };
+}
+
+/**
+ * The mounted skills' folder is readable by commands too (a skill's scripts and references), not
+ * only by Claude Code's file tools, which read it anyway. It lies inside the evaluation folder the
+ * sandbox hides, and the more specific allow wins there; nothing in it is writable.
+ */
+function skillReadRules(input: SdkOptionsInput): { paths: string[]; allow: string[] } {
+  if ((input.options.skills ?? []).length === 0) return { paths: [], allow: [] };
+  const dir = skillsDirOf(input.env, input.dirs.home);
+  return { paths: [dir], allow: [`Read(/${dir}/**)`] };
 }

@@ -14,8 +14,6 @@ const NATIVE_OUTPUT_LIMIT = 4000;
 /** What one evaluation learns while Claude Code runs. */
 export interface RunState {
   fatal: unknown;
-  /** Tool-use ids seen by PreToolUse, per WINK tool name, consumed by the MCP handlers. */
-  readonly callIds: Map<string, string[]>;
   /** Usage per API message id (one API message may arrive as several SDK messages). */
   readonly usageByMessage: Map<string, TokenUsage>;
 }

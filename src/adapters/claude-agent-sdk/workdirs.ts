@@ -29,6 +29,8 @@ export interface EvaluationDirs {
   readonly tmp: string;
   /** The working directory: the caller's, or `root/work`. */
   readonly cwd: string;
+  /** Absolute paths inside `cwd` the agent may read but not change (a workspace's read-only mounts). */
+  readonly readOnly: readonly string[];
   /** Delete `root`, and the `.claude/` folder Claude Code made in a caller's `cwd`. */
   remove(): Promise<void>;
 }
@@ -42,8 +44,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Create the directories of one evaluation; `cwd` is the caller's working directory, if any. */
-export async function createEvaluationDirs(cwd: string | undefined): Promise<EvaluationDirs> {
+/**
+ * Create the directories of one evaluation; `cwd` is the caller's working directory, if any, and
+ * `readOnly` the paths in it (relative) that stay read-only.
+ */
+export async function createEvaluationDirs(
+  cwd: string | undefined,
+  readOnly: readonly string[] = [],
+): Promise<EvaluationDirs> {
   // Real paths: Claude Code's read rules compare paths as written, links unresolved.
   const root = await realpath(await mkdtemp(join(tmpdir(), "wink-claude-")));
   const home = join(root, "home");
@@ -66,6 +74,7 @@ export async function createEvaluationDirs(cwd: string | undefined): Promise<Eva
     home,
     tmp,
     cwd: workdir,
+    readOnly: readOnly.map((path) => join(workdir, path)),
     remove: async () => {
       await rm(root, { recursive: true, force: true });
       if (madeClaudeDir) await rm(madeClaudeDir, { recursive: true, force: true });

@@ -69,6 +69,16 @@ describeClaudeCode("ClaudeAgentSDKAdapter with the real Claude Code binary", () 
     expect(resultText(toolResults(second?.body)[0])).toContain("entity 42");
     const tools = (((server.requests[0]?.body ?? {}) as Json).tools as Json[]).map((t) => t.name);
     expect(tools).toContain("mcp__wink__lookup");
+    // The tool's own JSON Schema is advertised (the executor, not the MCP server, validates).
+    const lookupTool = (((server.requests[0]?.body ?? {}) as Json).tools as Json[]).find(
+      (t) => t.name === "mcp__wink__lookup",
+    );
+    expect(lookupTool?.input_schema).toMatchObject({
+      type: "object",
+      properties: { id: { type: "string" } },
+      required: ["id"],
+      additionalProperties: false,
+    });
     expect(tools).toContain("StructuredOutput");
     expect(server.requests[0]?.headers["x-api-key"]).toBe(API_KEY);
     expect(server.requests).toHaveLength(2);
