@@ -1,5 +1,6 @@
 /**
- * `weakincentives/testing`: test doubles and conformance kits for code built on WINK. Nothing in
+ * `weakincentives/testing`: test doubles and conformance kits for code built on WINK (the
+ * scripted model server, the fake clock, the mailbox and adapter conformance suites). Nothing in
  * the runtime imports this entry.
  *
  * @example
@@ -10,7 +11,17 @@
  * clock.advance(1_000);
  * ```
  */
+
 export { FakeClock, type FakeClockOptions } from "../clock.js";
+export {
+  type AdapterCapability,
+  type AdapterConformanceCase,
+  type AdapterConformanceFactory,
+  type AdapterConformanceHarness,
+  type AdapterDialect,
+  adapterConformanceCases,
+  adapterDialects,
+} from "./adapter-conformance/index.js";
 export {
   InProcessAdapter,
   type InProcessAnswer,
