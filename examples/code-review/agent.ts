@@ -1,25 +1,31 @@
 /**
- * The code-review agent used by the quick start: a guide, summarized reference docs, workspace
- * tools guarded by a read-before-write policy, and the request. Its default export is the loop a
- * worker serves: `wink worker examples/code-review/agent.ts` (the image runs the compiled `.js`).
+ * The code-review agent used by the quick start: a guide, summarized reference docs, a workspace
+ * holding a read-only copy of the repository under review (`repo/`) with the filesystem tools and
+ * the read-before-write policy, and the request. The agent writes its report to `review.md` in the
+ * workspace and answers with a typed verdict. Its default export is the loop a worker serves:
+ * `wink worker examples/code-review/agent.ts` (the image runs the compiled `.js`).
+ *
+ * Its skills (`AGENT_SKILLS_DIR`, default `deploy/skills`) are listed by a `SkillsSection`; a
+ * worker running Claude Code gets the same folder mounted for its `Skill` tool.
+ *
+ * The repository is `REVIEW_REPO` (default: `sample-repo/` beside this file); mounts must lie below
+ * `REVIEW_REPOS_ROOT` (default: the repository's parent directory), the workspace's boundary.
  */
 
-import {
-  defineType,
-  MarkdownSection,
-  Prompt,
-  PromptTemplate,
-  ReadBeforeWritePolicy,
-  Tool,
-  ToolResult,
-} from "weakincentives";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MarkdownSection, Prompt, PromptTemplate } from "weakincentives";
+import { env, loadConfig } from "weakincentives/config";
+import { getLogger } from "weakincentives/runtime";
+import { loadSkills, SkillsSection } from "weakincentives/skills";
 import { defineLoop } from "weakincentives/worker";
+import { HostMount, WorkspaceSection } from "weakincentives/workspace";
 import { z } from "zod";
 
 /** What clients send. */
 export const ReviewRequest = z.object({
   change: z.string().min(1).describe("What changed, in a sentence"),
-  files: z.array(z.string()).min(1).describe("Files the change touches"),
+  files: z.array(z.string()).min(1).describe("Files the change touches, relative to the repository"),
 });
 export type ReviewRequest = z.infer<typeof ReviewRequest>;
 
@@ -30,41 +36,26 @@ export const ReviewOutput = z.object({
   approve: z.boolean(),
 });
 
-/** A file the agent looked at, kept in the session as state. */
-export const FileRead = defineType("FileRead", z.object({ path: z.string(), lines: z.number().int() }));
-
-/** A tiny in-memory repository standing in for a checked-out workspace. */
-export const REPOSITORY: Readonly<Record<string, string>> = {
-  "src/http.ts": [
-    "export async function get(url: string) {",
-    "  const res = await fetch(url);",
-    "  return res.json();",
-    "}",
-  ].join("\n"),
-  "src/retry.ts": "export const MAX_RETRIES = 3;",
-};
-
-const readFile = new Tool({
-  name: "read_file",
-  description: "Read a file from the repository under review.",
-  params: z.object({ path: z.string().describe("Repository-relative path") }),
-  result: z.object({ path: z.string(), content: z.string() }),
-  handler: ({ path }, context) => {
-    const content = REPOSITORY[path];
-    if (content === undefined) {
-      return ToolResult.error(`No file "${path}". Files: ${Object.keys(REPOSITORY).join(", ")}.`);
-    }
-    context.session.dispatch(FileRead.create({ path, lines: content.split("\n").length }));
-    return ToolResult.ok({ path, content });
-  },
+const settings = loadConfig({
+  repository: env.string("REVIEW_REPO", { optional: true }),
+  reposRoot: env.string("REVIEW_REPOS_ROOT", { optional: true }),
+  // The same folder the worker gives Claude Code (AGENT_SKILLS_DIR; the image's /app/skills).
+  skillsDir: env.string("AGENT_SKILLS_DIR", { optional: true }),
 });
 
-const writeFile = new Tool({
-  name: "write_file",
-  description: "Propose new content for a file.",
-  params: z.object({ path: z.string(), content: z.string() }),
-  handler: ({ path }) => ToolResult.ok({ path }, `Proposed a change to ${path}.`),
-});
+/** The repository under review: a real directory, copied read-only into each request's workspace. */
+export const REPOSITORY = resolve(
+  settings.repository ?? fileURLToPath(new URL("./sample-repo/", import.meta.url)),
+);
+/** The agent's skills (`deploy/skills` in this repository), offered to the model by name. */
+const skills = loadSkills(
+  settings.skillsDir ?? fileURLToPath(new URL("../../deploy/skills/", import.meta.url)),
+);
+
+/** Where the workspace wants its report. */
+export const REPORT_PATH = "review.md";
+
+const log = getLogger("examples.code_review");
 
 /** The template: one definition that any adapter can run. */
 export const reviewTemplate = new PromptTemplate({
@@ -75,7 +66,7 @@ export const reviewTemplate = new PromptTemplate({
     new MarkdownSection({
       key: "guide",
       title: "Guide",
-      template: "You review TypeScript changes. Read the files you comment on, then answer with JSON.",
+      template: `You review TypeScript changes. Read the files you comment on, write your review to ${REPORT_PATH}, then answer with JSON.`,
     }),
     new MarkdownSection({
       key: "reference",
@@ -84,18 +75,28 @@ export const reviewTemplate = new PromptTemplate({
       summary: "House rules for network code.",
       visibility: "summary",
     }),
-    new MarkdownSection({
-      key: "workspace",
-      title: "Workspace",
-      template: "Use read_file to inspect code. Never overwrite a file you have not read.",
-      tools: [readFile, writeFile],
-      policies: [new ReadBeforeWritePolicy({ exists: (path) => path in REPOSITORY })],
+    new WorkspaceSection({
+      mounts: [new HostMount({ hostPath: REPOSITORY, mountPath: "repo", maxBytes: 8 * 1024 * 1024 })],
+      allowedHostRoots: [settings.reposRoot ?? dirname(REPOSITORY)],
+      guidance: `The repository is in repo/ (read-only). Put your review in ${REPORT_PATH}.`,
+      // The workspace is deleted when the request ends: this is where a deployment would publish
+      // the report (an upload, a pull-request comment). The demo logs it.
+      beforeRemove: async (workspace) => {
+        if (!(await workspace.filesystem.exists(REPORT_PATH))) return;
+        const report = await workspace.filesystem.read(REPORT_PATH);
+        log.info("review.report", "The agent wrote its report to the workspace.", {
+          path: REPORT_PATH,
+          fingerprint: workspace.fingerprint,
+          report,
+        });
+      },
     }),
+    new SkillsSection({ skills }),
     new MarkdownSection({
       key: "request",
       title: "Request",
       params: z.object({ change: z.string(), files: z.array(z.string()) }),
-      template: "Change under review: ${change}\n\nFiles touched: ${files}",
+      template: "Change under review: ${change}\n\nFiles touched (under repo/): ${files}",
     }),
   ],
 });

@@ -1,13 +1,48 @@
 /** Submits review requests to a mailbox and prints the typed replies as they arrive. */
 import { randomUUID } from "node:crypto";
 import type { Mailbox, MainLoopRequest, MainLoopResult } from "weakincentives/runtime";
-import type { ReviewRequest } from "./agent.js";
+import { type ScriptedTurn, turn } from "weakincentives/testing";
+import { REPORT_PATH, type ReviewRequest } from "./agent.js";
 
 /** Sample changes for the demo. */
 export const SAMPLE_REQUESTS: readonly ReviewRequest[] = [
   { change: "Add an HTTP helper", files: ["src/http.ts"] },
   { change: "Make the retry count configurable", files: ["src/retry.ts"] },
 ];
+
+/** The verdicts the scripted model gives the sample requests, in order. */
+const SAMPLE_VERDICTS = [
+  {
+    summary: "get() never checks res.ok and has no timeout.",
+    issues: [
+      { file: "src/http.ts", line: 3, message: "Check res.ok and pass an AbortSignal with a timeout." },
+    ],
+    approve: false,
+  },
+  { summary: "A constant; nothing to fix.", issues: [], approve: true },
+];
+
+/**
+ * What the offline model answers for {@link SAMPLE_REQUESTS}: per request, look at the mounted
+ * repository, read the touched file, write the report to the workspace, answer with the verdict.
+ */
+export function sampleScript(): ScriptedTurn[] {
+  return SAMPLE_REQUESTS.flatMap((request, index) => {
+    const file = request.files[0] ?? "";
+    const verdict = SAMPLE_VERDICTS[index] ?? SAMPLE_VERDICTS[1];
+    const report = [`# Review: ${request.change}`, "", verdict?.summary ?? "", ""].join("\n");
+    return [
+      turn.toolCalls([
+        { id: `list_${index}`, name: "glob", arguments: { pattern: "**/*.ts", path: "repo" } },
+      ]),
+      turn.toolCalls([{ id: `read_${index}`, name: "read_file", arguments: { path: `repo/${file}` } }]),
+      turn.toolCalls([
+        { id: `write_${index}`, name: "write_file", arguments: { path: REPORT_PATH, content: report } },
+      ]),
+      turn.json(verdict),
+    ];
+  });
+}
 
 /** Send each request with `replies` as the reply address; returns their request ids. */
 export async function submit(

@@ -14,7 +14,7 @@ import { configureLogging, getLogger, InMemoryMailbox, type MainLoopResult } fro
 import { redactText } from "weakincentives/secrets";
 import { createWorker } from "weakincentives/worker";
 import reviews from "./agent.js";
-import { collect, SAMPLE_REQUESTS, submit } from "./client.js";
+import { collect, SAMPLE_REQUESTS, sampleScript, submit } from "./client.js";
 import { chooseModel } from "./model.js";
 
 configureLogging();
@@ -22,7 +22,9 @@ const log = getLogger("examples.code_review");
 
 async function main(): Promise<void> {
   const config = AgentConfig.fromEnv();
-  const model = await chooseModel(config);
+  // Offline, the scripted model reviews the sample requests as a model would: it reads the mounted
+  // repository and writes its report to the workspace (the `review.report` log line shows it).
+  const model = await chooseModel(config, sampleScript());
   console.log(`Model: ${model.description}`);
   log.info("worker.config", "Worker configuration", describeConfig(config));
   const durable = config.mailbox !== undefined && mailboxKind(config.mailbox) !== "memory";
