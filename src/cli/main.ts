@@ -1,10 +1,12 @@
 /**
  * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
- * worker's queue (and waits for its result); `--version` and `--help` describe the tool.
+ * worker's queue (and waits for its result), `wink bundle` looks after debug bundles;
+ * `--version` and `--help` describe the tool.
  */
 
 import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
+import { addBundleCommand } from "./bundle.js";
 import { addSubmitCommand } from "./submit.js";
 import { addWorkerCommand } from "./worker.js";
 
@@ -16,6 +18,7 @@ export function buildProgram(): Command {
     .addHelpText("after", "\nDocs: README.md and docs/ in the package.");
   addWorkerCommand(program);
   addSubmitCommand(program);
+  addBundleCommand(program);
   return program;
 }
 

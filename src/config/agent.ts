@@ -123,6 +123,12 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
    * (`MainLoopConfig.debugBundle.target`). Unset: no bundles. The image sets `/debug`.
    */
   debugBundlePath: env.string("DEBUG_BUNDLE_PATH", { optional: true }),
+  /** `DEBUG_BUNDLE_MAX_COUNT`: keep at most this many bundles under `DEBUG_BUNDLE_PATH` (newest). */
+  debugBundleMaxCount: env.int("DEBUG_BUNDLE_MAX_COUNT", { optional: true, min: 1 }),
+  /** `DEBUG_BUNDLE_MAX_AGE_SECONDS`: delete bundles older than this. */
+  debugBundleMaxAgeSeconds: env.int("DEBUG_BUNDLE_MAX_AGE_SECONDS", { optional: true, min: 1 }),
+  /** `DEBUG_BUNDLE_MAX_BYTES`: keep the newest bundles within this many bytes in all. */
+  debugBundleMaxBytes: env.int("DEBUG_BUNDLE_MAX_BYTES", { optional: true, min: 1 }),
   /** `WINK_MAILBOX`: the request mailbox, as a URL (shape checked, not connected). */
   mailbox: env.custom("WINK_MAILBOX", {
     optional: true,

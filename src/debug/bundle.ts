@@ -34,12 +34,17 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
-import { WinkError } from "../errors.js";
+import { describeThrown, WinkError } from "../errors.js";
 import type { Filesystem } from "../filesystem/index.js";
 import { normalizeWorkspacePath } from "../filesystem/index.js";
+import { getLogger } from "../logging/index.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redact, redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
+import { BUNDLE_README, environmentFacts } from "./environment.js";
+import { pruneBundles, type RetentionPolicy, RetentionPolicySchema } from "./retention.js";
+
+const log = getLogger("weakincentives.debug");
 
 /** Where and how bundles are written. */
 export interface BundleConfig {
@@ -51,6 +56,13 @@ export interface BundleConfig {
   readonly maxFileSize?: number;
   /** Stop adding workspace files once the bundle holds this many bytes (default 50 MiB). */
   readonly maxTotalSize?: number;
+  /** Applied to `target` after every write, oldest bundles first (default: keep everything). */
+  readonly retention?: RetentionPolicy;
+  /**
+   * Called once a bundle is complete (after retention): ship it elsewhere (S3, GCS). A failure is
+   * logged (`debug.bundle.upload_failed`) and never fails the request.
+   */
+  readonly onWritten?: (path: string, manifest: BundleManifest) => void | Promise<void>;
 }
 
 /** Schema of {@link BundleConfig}. */
@@ -60,11 +72,14 @@ export const BundleConfigSchema = z
     captureFilesystem: z.boolean().optional(),
     maxFileSize: z.number().int().positive().optional(),
     maxTotalSize: z.number().int().positive().optional(),
+    retention: RetentionPolicySchema.optional(),
+    onWritten: z.custom<BundleConfig["onWritten"]>((value) => typeof value === "function").optional(),
   })
   .strict();
 
 /** A {@link BundleConfig} with every default filled in. */
-export type ResolvedBundleConfig = Required<BundleConfig>;
+export type ResolvedBundleConfig = Required<Omit<BundleConfig, "retention" | "onWritten">> &
+  Pick<BundleConfig, "retention" | "onWritten">;
 
 /** Validate `config` and apply defaults; throws a `WinkError` (`invalid_config`) naming each problem. */
 export function resolveBundleConfig(config: BundleConfig): ResolvedBundleConfig {
@@ -80,6 +95,8 @@ export function resolveBundleConfig(config: BundleConfig): ResolvedBundleConfig 
     captureFilesystem: parsed.data.captureFilesystem ?? true,
     maxFileSize: parsed.data.maxFileSize ?? 10_000_000,
     maxTotalSize: parsed.data.maxTotalSize ?? 50 * 1024 * 1024,
+    ...(config.retention ? { retention: config.retention } : {}),
+    ...(config.onWritten ? { onWritten: config.onWritten } : {}),
   };
 }
 
@@ -177,15 +194,18 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
   const files: BundleFile[] = [];
   const skipped: SkippedFile[] = [];
   let total = 0;
-  const put = async (path: string, text: string): Promise<void> => {
+  // `counted: false` for the fixed files (README, environment): the size limits are about content.
+  const put = async (path: string, text: string, counted = true): Promise<void> => {
     const data = Buffer.from(text, "utf8");
     const full = inside(temp, path);
     await mkdir(dirname(full), { recursive: true });
     await writeFile(full, data);
     files.push({ path, bytes: data.length, sha256: sha256(data) });
-    total += data.length;
+    if (counted) total += data.length;
   };
   try {
+    await put("README.md", BUNDLE_README, false);
+    await put("environment.json", json(environmentFacts()), false);
     await put("request/input.json", json(contents.input));
     if (contents.error !== undefined) await put("request/error.json", json(contents.error));
     else await put("request/output.json", json(contents.output));
@@ -219,11 +239,47 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
     };
     await writeFile(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(temp, final);
+    await afterWrite(resolved, final, manifest, clock);
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;
   }
   return final;
+}
+
+/** Retention, then the storage hook; a failure of either is logged, never thrown. */
+async function afterWrite(
+  config: ResolvedBundleConfig,
+  path: string,
+  manifest: BundleManifest,
+  clock: Clock,
+): Promise<void> {
+  if (config.retention) {
+    try {
+      const { removed } = await pruneBundles(config.target, config.retention, { clock, keep: path });
+      if (removed.length > 0) {
+        log.info("debug.bundle.pruned", "Deleted old debug bundles.", {
+          removed: removed.length,
+          target: config.target,
+        });
+      }
+    } catch (error) {
+      log.error("debug.bundle.prune_failed", "Could not apply the bundle retention.", {
+        target: config.target,
+        error: describeThrown(error),
+      });
+    }
+  }
+  if (config.onWritten) {
+    try {
+      await config.onWritten(path, manifest);
+    } catch (error) {
+      log.error("debug.bundle.upload_failed", "The bundle storage hook failed; the bundle stays on disk.", {
+        path,
+        error: describeThrown(error),
+      });
+    }
+  }
 }
 
 /** A bundle read back from disk. */

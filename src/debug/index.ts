@@ -24,3 +24,12 @@ export {
   type SkippedFile,
   writeBundle,
 } from "./bundle.js";
+export type { EnvironmentFacts } from "./environment.js";
+export {
+  type BundleEntry,
+  listBundles,
+  type PruneResult,
+  pruneBundles,
+  type RetentionPolicy,
+  RetentionPolicySchema,
+} from "./retention.js";

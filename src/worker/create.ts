@@ -20,6 +20,7 @@ import type { ProviderAdapter } from "../adapters/types.js";
 import type { AgentConfig } from "../config/agent.js";
 import { ConfigError } from "../config/load.js";
 import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
+import type { BundleConfig, RetentionPolicy } from "../debug/index.js";
 import { WinkError } from "../errors.js";
 import { InProcessDispatcher } from "../events/index.js";
 import { getLogger } from "../logging/index.js";
@@ -44,6 +45,9 @@ export type WorkerConfig = Pick<
   | "maxProcessingSeconds"
   | "maxTotalTokens"
   | "debugBundlePath"
+  | "debugBundleMaxCount"
+  | "debugBundleMaxAgeSeconds"
+  | "debugBundleMaxBytes"
   | "mailbox"
   | "healthPort"
   | "watchdogThreshold"
@@ -152,6 +156,18 @@ async function openQueues(options: CreateWorkerOptions, opened: Array<{ close():
   return queues;
 }
 
+/** Where the worker's bundles go, and how many it keeps (`DEBUG_BUNDLE_MAX_*`). */
+function bundleConfig(config: WorkerConfig, target: string): BundleConfig {
+  const retention: RetentionPolicy = {
+    ...(config.debugBundleMaxCount === undefined ? {} : { maxBundles: config.debugBundleMaxCount }),
+    ...(config.debugBundleMaxAgeSeconds === undefined
+      ? {}
+      : { maxAgeSeconds: config.debugBundleMaxAgeSeconds }),
+    ...(config.debugBundleMaxBytes === undefined ? {} : { maxTotalBytes: config.debugBundleMaxBytes }),
+  };
+  return Object.keys(retention).length > 0 ? { target, retention } : { target };
+}
+
 function loopConfig(
   config: WorkerConfig,
   agentLoop: AgentLoop,
@@ -164,7 +180,7 @@ function loopConfig(
     batchSize: Math.min(config.concurrency, 10),
     deadlineSeconds: config.maxProcessingSeconds,
     budget: { maxTotalTokens: config.maxTotalTokens },
-    ...(config.debugBundlePath ? { debugBundle: { target: config.debugBundlePath } } : {}),
+    ...(config.debugBundlePath ? { debugBundle: bundleConfig(config, config.debugBundlePath) } : {}),
     ...(deadLetters
       ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: MAX_DELIVERIES }) }
       : {}),

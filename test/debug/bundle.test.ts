@@ -53,10 +53,16 @@ describe("writeBundle", () => {
       skipped: [],
     });
     expect(bundle.manifest.files.map((f) => f.path)).toEqual([
+      "README.md",
+      "environment.json",
       "request/input.json",
       "request/output.json",
       "session/after.jsonl",
     ]);
+    expect(await bundle.readFile("README.md")).toContain("| `request/error.json` |");
+    const environment = JSON.parse((await bundle.readFile("environment.json")) ?? "{}");
+    expect(environment).toMatchObject({ package: { name: "weakincentives" }, node: process.version });
+    expect(JSON.stringify(environment)).not.toMatch(/PATH|HOME=/);
     for (const file of bundle.manifest.files) expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(bundle.input).toEqual({ request: { question: "q" } });
     expect(bundle.output).toEqual({ answer: "a" });
@@ -118,7 +124,12 @@ describe("writeBundle", () => {
     const bundle = await DebugBundle.load(path);
     expect(bundle.manifest.status).toBe("error");
     expect(bundle.error).toEqual({ type: "Error", message: "boom" });
-    expect(bundle.manifest.files.map((f) => f.path)).toEqual(["request/input.json", "request/error.json"]);
+    expect(bundle.manifest.files.map((f) => f.path)).toEqual([
+      "README.md",
+      "environment.json",
+      "request/input.json",
+      "request/error.json",
+    ]);
   });
 
   it("verifyIntegrity turns false after a file is tampered with or removed", async () => {

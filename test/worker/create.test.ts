@@ -2,6 +2,9 @@
  * `createWorker` in process: one AgentConfig and an agent's loops become MainLoops on their queues
  * with dead-letter queues, under one LoopGroup; and the checks on loops and modules.
  */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
 import { AgentConfig } from "../../src/config/index.js";
@@ -44,6 +47,44 @@ describe("defineLoop", () => {
 });
 
 describe("createWorker", () => {
+  it("writes debug bundles under DEBUG_BUNDLE_PATH with the DEBUG_BUNDLE_MAX_* retention", async () => {
+    const target = await mkdtemp(join(tmpdir(), "wink-worker-bundles-"));
+    try {
+      const worker = await createWorker({
+        config: config({
+          WINK_MAILBOX: `memory://${uniqueName("bundled")}`,
+          DEBUG_BUNDLE_PATH: target,
+          DEBUG_BUNDLE_MAX_COUNT: "2",
+          DEBUG_BUNDLE_MAX_AGE_SECONDS: "3600",
+        }),
+        loops: [qa],
+        adapter: adapter(),
+        installSignals: false,
+      });
+      expect(worker.loops[0]?.loop.config.debugBundle).toEqual({
+        target,
+        retention: { maxBundles: 2, maxAgeSeconds: 3600 },
+      });
+      const replies = new InMemoryMailbox<MainLoopResult<unknown>>({ name: uniqueName("replies") });
+      const running = worker.run();
+      await worker.group.whenStarted();
+      for (const id of ["r-1", "r-2", "r-3"]) {
+        await worker.loops[0]?.requests.send(
+          { request: { question: id }, requestId: id },
+          { replyTo: replies },
+        );
+      }
+      const received: unknown[] = [];
+      while (received.length < 3)
+        received.push(...(await replies.receive({ waitTimeSeconds: 5, maxMessages: 3 })));
+      await worker.group.shutdown();
+      await running;
+      expect(await readdir(target)).toHaveLength(2);
+    } finally {
+      await rm(target, { recursive: true, force: true });
+    }
+  });
+
   it("serves each loop from its queue with a DLQ, answering with typed replies, budgets and deadlines from the config", async () => {
     const url = `memory://${uniqueName("questions")}`;
     const second = defineLoop({ ...qa, name: "qa-2", queue: uniqueName("other") });
