@@ -37,7 +37,7 @@ import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { describeThrown, WinkError } from "../errors.js";
 import type { Filesystem } from "../filesystem/index.js";
 import { normalizeWorkspacePath } from "../filesystem/index.js";
-import { getLogger } from "../logging/index.js";
+import { type CapturedRecord, getLogger } from "../logging/index.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redact, redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
@@ -113,6 +113,8 @@ export interface BundleContents {
   readonly error?: unknown;
   /** Its snapshot (logs included) goes to `session/after.jsonl`. */
   readonly session?: Session;
+  /** This request's own log records, written to `logs/records.jsonl`. */
+  readonly logs?: readonly CapturedRecord[];
   /** Copied into `filesystem/` when `captureFilesystem`. */
   readonly filesystem?: Filesystem;
   /** Directory name under the target (default `runId`). */
@@ -212,6 +214,9 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
     if (contents.session) {
       const line = contents.session.snapshot({ includeLogs: true }).serialize();
       await put("session/after.jsonl", `${JSON.stringify(redact(JSON.parse(line) as unknown))}\n`);
+    }
+    if (contents.logs) {
+      await put("logs/records.jsonl", contents.logs.map((record) => `${JSON.stringify(record)}\n`).join(""));
     }
     if (resolved.captureFilesystem && contents.filesystem) {
       for (const path of await contents.filesystem.list()) {

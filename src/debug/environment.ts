@@ -59,6 +59,7 @@ One request's post-mortem, written by weakincentives. Every text in it passed th
 | \`request/input.json\` | The request envelope as received. |
 | \`request/output.json\` | The typed output, when the request succeeded. |
 | \`request/error.json\` | The error (type, code, message), when it failed. |
+| \`logs/records.jsonl\` | This attempt's log records (DEBUG and up, whatever the worker's level), one JSON object per line: time, level, logger, event, message, context. |
 | \`session/after.jsonl\` | The session after the run, its event history included: rendered prompts, tool calls (\`ToolInvoked\`), results. |
 | \`filesystem/…\` | The workspace files bound as a resource, when captured. |
 

@@ -28,6 +28,7 @@
  * ```
  */
 
+export { type CapturedRecord, type CaptureOptions, collectLogs, type LogCapture } from "./capture.js";
 export {
   configureLogging,
   LOG_ENV,

@@ -17,6 +17,7 @@
 import { WinkError } from "../errors.js";
 import { type RunContext, runContextLogFields } from "../run-context.js";
 import { redact, redactText } from "../secrets/index.js";
+import { captureThreshold, capturing, offerRecord } from "./capture.js";
 import { currentLogState } from "./config.js";
 import { LOG_LEVEL_VALUES, type LogLevel } from "./levels.js";
 import { toLogValue } from "./serialize.js";
@@ -111,17 +112,32 @@ class StructuredLogger implements Logger {
         : level === "fatal"
           ? LOG_LEVEL_VALUES.critical
           : LOG_LEVEL_VALUES[level];
-    return value >= currentLogState().threshold;
+    // An open capture (a request's debug bundle) wants records below the threshold too.
+    return value >= currentLogState().threshold || (capturing() && value >= captureThreshold());
   }
 
   private write(level: LogLevel, event: string, message: string, context: LogContext | undefined): void {
     // Checked before the level filter, so a missing event fails in tests whatever the level.
     checkEvent(this.name, event);
     const state = currentLogState();
-    if (LOG_LEVEL_VALUES[level] < state.threshold) return;
+    const value = LOG_LEVEL_VALUES[level];
+    const captured = capturing() && value >= captureThreshold();
+    if (value < state.threshold && !captured) return;
     const merged = context === undefined ? this.bound : { ...this.bound, ...context };
-    const record = { logger: this.name, event, context: redact(toLogValue(merged)) };
-    state.sink[level](record, redactText(typeof message === "string" ? message : String(message ?? "")));
+    const text = redactText(typeof message === "string" ? message : String(message ?? ""));
+    if (!captured) {
+      state.sink[level]({ logger: this.name, event, context: redact(toLogValue(merged)) }, text);
+      return;
+    }
+    // A capture is open (a request's bundle is being collected): build the context once, if needed.
+    let redacted: unknown;
+    const contextValue = (): unknown => {
+      redacted ??= redact(toLogValue(merged));
+      return redacted;
+    };
+    offerRecord(level, this.name, event, text, merged, contextValue);
+    if (value >= state.threshold)
+      state.sink[level]({ logger: this.name, event, context: contextValue() }, text);
   }
 }
 

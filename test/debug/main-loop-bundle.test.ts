@@ -46,6 +46,28 @@ describe("MainLoop with debugBundle", () => {
     await expect(bundle.verifyIntegrity()).resolves.toBe(true);
   });
 
+  it("writes each attempt's own log records, DEBUG included, whatever the threshold", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "1"}' }, { text: '{"answer": "2"}' }]);
+    const { loop, requests, results } = setup(adapter, { debugBundle: { target: dir }, concurrency: 2 });
+    await requests.send(envelope("first", "req-a"), { replyTo: results });
+    await requests.send(envelope("second", "req-b"), { replyTo: results });
+    await loop.run({ maxIterations: 1 });
+    const replies = await results.receive({ maxMessages: 2 });
+    expect(replies).toHaveLength(2);
+    for (const reply of replies) {
+      const bundle = await DebugBundle.load(reply.body.bundlePath ?? "");
+      const records = ((await bundle.readFile("logs/records.jsonl")) ?? "")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { level: string; event: string; context: { requestId?: string } });
+      const events = records.map((r) => r.event);
+      expect(events).toContain("adapter.evaluate.start"); // a DEBUG record, with the threshold at CRITICAL
+      expect(events).toContain("adapter.evaluate.complete");
+      expect(new Set(records.map((r) => r.context.requestId))).toEqual(new Set([reply.body.requestId]));
+      await expect(bundle.verifyIntegrity()).resolves.toBe(true);
+    }
+  });
+
   it("writes a bundle with error.json for a failing request", async () => {
     const { loop, requests, results } = setup(
       failing(() => new BudgetExceededError("total_tokens", "Budget exceeded: 600 > 500")),

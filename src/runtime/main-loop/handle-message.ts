@@ -10,7 +10,7 @@ import { Deadline } from "../../deadline.js";
 import { type BundleConfig, writeBundle } from "../../debug/bundle.js";
 import { DeadlineExceededError } from "../../errors.js";
 import { FilesystemKey } from "../../filesystem/index.js";
-import { getLogger } from "../../logging/index.js";
+import { collectLogs, getLogger } from "../../logging/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
@@ -74,7 +74,11 @@ export async function handleMessage<Req, Out>(
     ...(envelope.runContext?.traceId ? { traceId: envelope.runContext.traceId } : {}),
     ...(envelope.runContext?.spanId ? { spanId: envelope.runContext.spanId } : {}),
   });
-  const attempt: Attempt = { message, startedMs, requestId, runContext };
+  // The bundle gets this attempt's own log records (selected by its runId), whatever the threshold.
+  const capture = loop.debugBundle
+    ? collectLogs({ field: "runId", value: runContext.runId, clock: loop.clock })
+    : undefined;
+  const attempt: Attempt = { message, startedMs, requestId, runContext, logs: capture?.records };
   // DEBUG: at INFO a worker logs one line per request already (adapter.evaluate.complete), plus
   // every retry, dead letter and failure.
   if (log.isEnabled("debug")) {
@@ -116,6 +120,7 @@ export async function handleMessage<Req, Out>(
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
     await settleFailure(loop, { ...attempt, bundlePath }, error, expired);
   } finally {
+    capture?.stop();
     lease.release();
   }
 }
@@ -139,6 +144,7 @@ async function bundle<Req, Out>(
       attempt: attempt.message.deliveryCount,
       input,
       ...parts,
+      ...(attempt.logs ? { logs: attempt.logs } : {}),
       ...(filesystem ? { filesystem } : {}),
       clock: loop.clock,
     });
