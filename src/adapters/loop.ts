@@ -62,6 +62,7 @@ export async function runEvaluation<Output>(
     usage: {},
     repairs: 0,
     log: frame.log,
+    clock: frame.clock,
     completion: completionGate(frame),
     feedback: feedbackScope(frame),
   };
@@ -201,6 +202,8 @@ interface LoopState {
   usage: TokenUsage;
   repairs: number;
   readonly log: Logger;
+  /** Times model calls for the DEBUG `provider.response` record (a bundle's transcript). */
+  readonly clock: Clock;
   /** The template's completion check; undefined when it has none (the common, free case). */
   readonly completion: CompletionGate | undefined;
   /** Where feedback providers run; undefined when the template has none. */
@@ -214,14 +217,21 @@ async function callProvider(
   throttle: ThrottleOptions,
 ): Promise<ModelTurn> {
   const { driver, log } = state;
-  if (log.isEnabled("debug")) {
-    log.debug("provider.request", "Calling the provider.", { model: driver.model });
-  }
+  const debug = log.isEnabled("debug");
+  const started = debug ? state.clock.monotonic() : 0;
+  if (debug) log.debug("provider.request", "Calling the provider.", { model: driver.model });
   try {
     const turn = await withThrottle(request, throttle);
-    if (log.isEnabled("debug")) {
+    if (debug) {
+      // The model's side of the transcript: the prompt and tool results are in the session.
       log.debug("provider.response", "Provider answered.", {
-        toolCalls: turn.toolCalls.length,
+        latencyMs: Math.round(state.clock.monotonic() - started),
+        text: turn.text,
+        toolCalls: turn.toolCalls.map((call) => ({
+          id: call.id,
+          name: call.name,
+          arguments: call.arguments,
+        })),
         inputTokens: turn.usage?.inputTokens,
         outputTokens: turn.usage?.outputTokens,
       });

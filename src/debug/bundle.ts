@@ -157,6 +157,17 @@ export type BundleManifest = z.infer<typeof ManifestSchema>;
 
 const MANIFEST = "manifest.json";
 
+/** The log records that make the model-turn transcript: each call's answer, latency and usage. */
+const TRANSCRIPT_EVENTS: ReadonlySet<string> = new Set([
+  "provider.request",
+  "provider.response",
+  "provider.error",
+]);
+
+function jsonLines(records: readonly unknown[]): string {
+  return records.map((record) => `${JSON.stringify(record)}\n`).join("");
+}
+
 function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -216,7 +227,8 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
       await put("session/after.jsonl", `${JSON.stringify(redact(JSON.parse(line) as unknown))}\n`);
     }
     if (contents.logs) {
-      await put("logs/records.jsonl", contents.logs.map((record) => `${JSON.stringify(record)}\n`).join(""));
+      await put("logs/records.jsonl", jsonLines(contents.logs));
+      await put("transcript.jsonl", jsonLines(contents.logs.filter((r) => TRANSCRIPT_EVENTS.has(r.event))));
     }
     if (resolved.captureFilesystem && contents.filesystem) {
       for (const path of await contents.filesystem.list()) {

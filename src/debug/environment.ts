@@ -60,6 +60,7 @@ One request's post-mortem, written by weakincentives. Every text in it passed th
 | \`request/output.json\` | The typed output, when the request succeeded. |
 | \`request/error.json\` | The error (type, code, message), when it failed. |
 | \`logs/records.jsonl\` | This attempt's log records (DEBUG and up, whatever the worker's level), one JSON object per line: time, level, logger, event, message, context. |
+| \`transcript.jsonl\` | The model turns, from the same records: each call (\`provider.request\`) and its answer (\`provider.response\`: latency, text, tool calls with arguments, tokens) or error. The prompt is in the session's \`PromptRendered\`, tool results in its \`ToolInvoked\`. |
 | \`session/after.jsonl\` | The session after the run, its event history included: rendered prompts, tool calls (\`ToolInvoked\`), results. |
 | \`filesystem/…\` | The workspace files bound as a resource, when captured. |
 

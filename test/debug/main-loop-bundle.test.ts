@@ -64,6 +64,14 @@ describe("MainLoop with debugBundle", () => {
       expect(events).toContain("adapter.evaluate.start"); // a DEBUG record, with the threshold at CRITICAL
       expect(events).toContain("adapter.evaluate.complete");
       expect(new Set(records.map((r) => r.context.requestId))).toEqual(new Set([reply.body.requestId]));
+      // The transcript: the model's answer with its latency, from the same records.
+      const transcript = ((await bundle.readFile("transcript.jsonl")) ?? "")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { event: string; context: { latencyMs?: number; text?: string } });
+      expect(transcript.map((t) => t.event)).toEqual(["provider.request", "provider.response"]);
+      expect(transcript[1]?.context.latencyMs).toBeTypeOf("number");
+      expect(transcript[1]?.context.text).toMatch(/^\{"answer": "[12]"\}$/);
       await expect(bundle.verifyIntegrity()).resolves.toBe(true);
     }
   });
@@ -79,7 +87,12 @@ describe("MainLoop with debugBundle", () => {
     expect(reply?.body.success).toBe(false);
     const bundle = await DebugBundle.load(reply?.body.bundlePath ?? "");
     expect(bundle.manifest.status).toBe("error");
-    expect(bundle.error).toMatchObject({ type: "BudgetExceededError", code: "budget_exceeded" });
+    expect(bundle.error).toMatchObject({
+      type: "BudgetExceededError",
+      code: "budget_exceeded",
+      details: { dimension: "total_tokens" },
+      stack: expect.stringContaining("BudgetExceededError: Budget exceeded: 600 > 500"),
+    });
     expect(bundle.output).toBeUndefined();
     await expect(bundle.verifyIntegrity()).resolves.toBe(true);
   });

@@ -44,7 +44,7 @@ import { nativeToolRecorder, toolHooks } from "./hooks.js";
 import { buildChildEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
 import { winkMcpServer } from "./mcp.js";
 import { type ClaudeAgentSDKAdapterOptions, DEFAULT_MAX_TURNS, sdkOptions } from "./options.js";
-import { denialReason, type RunState, recordMessage, resultError, resultUsage } from "./results.js";
+import { denialReason, logModelTurn, type RunState, recordMessage, resultError, resultUsage } from "./results.js";
 import { createEvaluationDirs, type EvaluationDirs } from "./workdirs.js";
 
 export { MCP_SERVER_NAME, STRUCTURED_OUTPUT_TOOL } from "./hooks.js";
@@ -168,9 +168,14 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     let lastText = "";
     const stopOnStructured = this.options.stopOnStructuredOutput ?? true;
     try {
+      let since = frame.clock.monotonic();
       for await (const message of query({ prompt: rendered.text, options })) {
         beat();
         lastText = recordMessage(message, state, lastText);
+        if (message.type === "assistant" && log.isEnabled("debug")) {
+          logModelTurn(log, message, frame.clock.monotonic() - since);
+          since = frame.clock.monotonic();
+        }
         if (message.type === "assistant" && tracker) {
           // Like the HTTP loop: record usage and check the budget after every model response.
           tracker.recordCumulative(evaluationId, usageSoFar());

@@ -3,10 +3,11 @@
  * into WINK errors, and the reason a tool is denied once a limit is reached.
  */
 
-import type { SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import type { SDKAssistantMessage, SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 import type { BudgetTracker, TokenUsage } from "../../budget.js";
 import type { Deadline } from "../../deadline.js";
 import { describeThrown } from "../../errors.js";
+import type { Logger } from "../../logging/index.js";
 import { PromptEvaluationError } from "../errors.js";
 
 const NATIVE_OUTPUT_LIMIT = 4000;
@@ -35,6 +36,23 @@ export function recordMessage(message: SDKMessage, state: RunState, lastText: st
     .join("")
     .trim();
   return text === "" ? lastText : text;
+}
+
+/**
+ * The DEBUG `provider.response` record of one of Claude Code's model turns, as the HTTP loop
+ * writes it (a bundle's transcript): text, tool uses, usage, time since the previous message.
+ */
+export function logModelTurn(log: Logger, message: SDKAssistantMessage, latencyMs: number): void {
+  const content = message.message.content;
+  log.debug("provider.response", "Claude Code's model answered.", {
+    latencyMs: Math.round(latencyMs),
+    text: content.map((block) => (block.type === "text" ? block.text : "")).join(""),
+    toolCalls: content.flatMap((block) =>
+      block.type === "tool_use" ? [{ id: block.id, name: block.name, arguments: block.input }] : [],
+    ),
+    inputTokens: message.message.usage?.input_tokens,
+    outputTokens: message.message.usage?.output_tokens,
+  });
 }
 
 /** The usage a result message reports, if any. */

@@ -8,12 +8,13 @@ import type { z } from "zod";
 import type { PromptResponse } from "../../adapters/types.js";
 import { Deadline } from "../../deadline.js";
 import { type BundleConfig, writeBundle } from "../../debug/bundle.js";
-import { DeadlineExceededError } from "../../errors.js";
+import { DeadlineExceededError, WinkError } from "../../errors.js";
 import { FilesystemKey } from "../../filesystem/index.js";
-import { collectLogs, getLogger } from "../../logging/index.js";
+import { collectLogs, getLogger, serializeError, toLogValue } from "../../logging/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
+import { redact, redactText } from "../../secrets/index.js";
 import type { Session } from "../../session/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
@@ -115,7 +116,7 @@ export async function handleMessage<Req, Out>(
       ...(bundlePath ? { bundlePath } : {}),
     });
   } catch (error) {
-    const bundlePath = await bundle(loop, attempt, envelope, { error: describeError(error) });
+    const bundlePath = await bundle(loop, attempt, envelope, { error: bundleError(error) });
     // A request whose own deadline passed before it started can never succeed: no retries.
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
     await settleFailure(loop, { ...attempt, bundlePath }, error, expired);
@@ -125,12 +126,35 @@ export async function handleMessage<Req, Out>(
   }
 }
 
+/** `request/error.json`: the reply's error with what a post-mortem needs besides. */
+type BundleError = MainLoopError & {
+  readonly details?: unknown;
+  readonly stack?: string;
+  readonly cause?: unknown;
+};
+
+/**
+ * The failure as a bundle records it: the reply's fields plus the stack, the cause chain and the
+ * error's details (the phase of a `PromptEvaluationError`), all redacted.
+ */
+function bundleError(error: unknown): BundleError {
+  const { stack, cause } = error instanceof Error ? serializeError(error) : {};
+  return {
+    ...describeError(error),
+    ...(error instanceof WinkError && Object.keys(error.details).length > 0
+      ? { details: redact(toLogValue(error.details)) }
+      : {}),
+    ...(stack ? { stack: redactText(stack) } : {}),
+    ...(cause ? { cause: redact(cause) } : {}),
+  };
+}
+
 /** Write this attempt's debug bundle when enabled; a failure is logged, never thrown. */
 async function bundle<Req, Out>(
   loop: MessageHandling<Req, Out>,
   attempt: Attempt,
   input: MainLoopRequest<Req>,
-  parts: { output?: unknown; error?: MainLoopError; session?: Session },
+  parts: { output?: unknown; error?: BundleError; session?: Session },
 ): Promise<string | undefined> {
   const config = loop.debugBundle;
   if (!config || !attempt.requestId || !attempt.runContext) return undefined;

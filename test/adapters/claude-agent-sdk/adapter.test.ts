@@ -9,6 +9,7 @@ import { Budget } from "../../../src/budget.js";
 import { Deadline } from "../../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, WinkError } from "../../../src/errors.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../../src/events/index.js";
+import { collectLogs } from "../../../src/logging/index.js";
 import { Session } from "../../../src/session/index.js";
 import { turn } from "../../../src/testing/model-server/index.js";
 import {
@@ -55,9 +56,17 @@ describeClaudeCode("ClaudeAgentSDKAdapter with the real Claude Code binary", () 
       ],
     });
     const session = new Session();
+    const turns = collectLogs({ field: "sessionId", value: session.sessionId });
     const response = await adapter.evaluate(answerPrompt(), { session });
+    turns.stop();
 
     expect(response.output).toEqual({ answer: "entity 42", confidence: 0.9 });
+    // Claude Code's model turns are logged like the HTTP loop's (a bundle's transcript).
+    const answers = turns.records.filter((r) => r.event === "provider.response");
+    expect(answers[0]?.context).toMatchObject({
+      latencyMs: expect.any(Number),
+      toolCalls: [{ id: "toolu_1", name: "mcp__wink__lookup", arguments: { id: "42" } }],
+    });
     expect(session.slice(ToolInvoked).latest()).toMatchObject({
       name: "lookup",
       success: true,
