@@ -33,7 +33,7 @@ export default defineConfig({
   // Bundling renames classes (`class _WinkError`), and class names are data here: error names feed
   // metric labels, dead-letter records and DLQ include/exclude lists. Costs ~1 KB per entry.
   keepNames: true,
-  // Provider SDKs and queue clients are optional peers: loaded only by the subpath that needs them, never bundled.
+  // Provider SDKs, queue clients and sql.js are optional peers: loaded only by the subpath that needs them, never bundled.
   external: [
     "openai",
     "@anthropic-ai/sdk",
@@ -42,5 +42,6 @@ export default defineConfig({
     "@modelcontextprotocol/sdk",
     "ioredis",
     "@aws-sdk/client-sqs",
+    "sql.js",
   ],
 });

@@ -1,12 +1,13 @@
 /**
  * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
- * worker's queue (and waits for its result), `wink bundle` looks after debug bundles;
+ * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them;
  * `--version` and `--help` describe the tool.
  */
 
 import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { addBundleCommand } from "./bundle.js";
+import { addQueryCommand } from "./query.js";
 import { addSubmitCommand } from "./submit.js";
 import { addWorkerCommand } from "./worker.js";
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   addWorkerCommand(program);
   addSubmitCommand(program);
   addBundleCommand(program);
+  addQueryCommand(program);
   return program;
 }
 

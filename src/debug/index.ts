@@ -25,6 +25,7 @@ export {
   writeBundle,
 } from "./bundle.js";
 export type { EnvironmentFacts } from "./environment.js";
+export { BUNDLE_SCHEMA, BundleDatabase, type QueryResult, type SqlCell } from "./query.js";
 export {
   type BundleEntry,
   listBundles,

@@ -44,7 +44,14 @@ import { nativeToolRecorder, toolHooks } from "./hooks.js";
 import { buildChildEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
 import { winkMcpServer } from "./mcp.js";
 import { type ClaudeAgentSDKAdapterOptions, DEFAULT_MAX_TURNS, sdkOptions } from "./options.js";
-import { denialReason, logModelTurn, type RunState, recordMessage, resultError, resultUsage } from "./results.js";
+import {
+  denialReason,
+  logModelTurn,
+  type RunState,
+  recordMessage,
+  resultError,
+  resultUsage,
+} from "./results.js";
 import { createEvaluationDirs, type EvaluationDirs } from "./workdirs.js";
 
 export { MCP_SERVER_NAME, STRUCTURED_OUTPUT_TOOL } from "./hooks.js";

@@ -1,0 +1,260 @@
+/**
+ * SQL over debug bundles: one bundle or a directory of them loaded into an in-memory SQLite
+ * database (sql.js, SQLite compiled to WebAssembly: no native build, an optional peer), so
+ * questions across many runs ("which tool failed most", "p95 model-call latency") are one
+ * statement. `wink query` is the command-line face of it.
+ *
+ * Tables: `bundles`, `model_calls` (from the transcript), `tool_calls` (the sessions'
+ * `ToolInvoked`), `logs`, `errors`, `session_slices`, `files`, `metrics`. {@link BUNDLE_SCHEMA}
+ * lists their columns.
+ *
+ * @example
+ * ```ts
+ * import { BundleDatabase } from "weakincentives/debug";
+ *
+ * const db = await BundleDatabase.open("/debug/bundles");
+ * const worst = db.query(
+ *   "SELECT name, COUNT(*) AS failures FROM tool_calls WHERE success = 0 GROUP BY name ORDER BY failures DESC LIMIT 1",
+ * );
+ * console.log(worst.rows);
+ * db.close();
+ * ```
+ */
+
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { Database } from "sql.js";
+import { WinkError } from "../errors.js";
+import { DebugBundle } from "./bundle.js";
+import { listBundles } from "./retention.js";
+
+/** The tables, as `CREATE TABLE` statements (what `wink query --schema` prints). */
+export const BUNDLE_SCHEMA = `CREATE TABLE bundles (bundle_id TEXT PRIMARY KEY, request_id TEXT, run_id TEXT, attempt INTEGER, status TEXT, created_at TEXT, session_id TEXT, path TEXT, bytes INTEGER);
+CREATE TABLE model_calls (bundle_id TEXT, seq INTEGER, time TEXT, latency_ms REAL, input_tokens INTEGER, output_tokens INTEGER, tool_calls INTEGER, text TEXT);
+CREATE TABLE tool_calls (bundle_id TEXT, seq INTEGER, name TEXT, success INTEGER, call_id TEXT, adapter TEXT, params TEXT, message TEXT, created_at TEXT);
+CREATE TABLE logs (bundle_id TEXT, seq INTEGER, time TEXT, level TEXT, logger TEXT, event TEXT, message TEXT, context TEXT);
+CREATE TABLE errors (bundle_id TEXT, type TEXT, code TEXT, message TEXT, stack TEXT, details TEXT);
+CREATE TABLE session_slices (bundle_id TEXT, type TEXT, policy TEXT, items INTEGER, json TEXT);
+CREATE TABLE files (bundle_id TEXT, path TEXT, bytes INTEGER, sha256 TEXT);
+CREATE TABLE metrics (bundle_id TEXT, name TEXT, value REAL);`;
+
+/** One value of a result row, as SQLite gives it. */
+export type SqlCell = string | number | Uint8Array | null;
+
+/** The rows of one query. */
+export interface QueryResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlCell[])[];
+}
+
+type Row = readonly SqlCell[];
+
+/** Debug bundles as SQLite tables; see the module doc. Close it when done. */
+export class BundleDatabase {
+  private constructor(
+    private readonly db: Database,
+    /** How many bundles were loaded. */
+    readonly bundles: number,
+  ) {}
+
+  /** Load the bundle at `path`, or every bundle directly under it. */
+  static async open(path: string): Promise<BundleDatabase> {
+    const db = new (await sqlJs()).Database();
+    db.run(BUNDLE_SCHEMA);
+    const dirs = await bundleDirs(path);
+    db.run("BEGIN");
+    for (const dir of dirs) insertBundle(db, await readBundle(dir));
+    db.run("COMMIT");
+    return new BundleDatabase(db, dirs.length);
+  }
+
+  /** Run one SQL statement; a bad one throws a `WinkError` with SQLite's message. */
+  query(sql: string): QueryResult {
+    let results: ReturnType<Database["exec"]>;
+    try {
+      results = this.db.exec(sql);
+    } catch (error) {
+      throw new WinkError(
+        "invalid_argument",
+        `SQL failed: ${error instanceof Error ? error.message : String(error)}. See the tables with --schema.`,
+        { details: { sql } },
+      );
+    }
+    const last = results.at(-1);
+    return { columns: last?.columns ?? [], rows: last?.values ?? [] };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** sql.js, loaded only when a query runs (an optional peer). */
+async function sqlJs(): Promise<Awaited<ReturnType<typeof import("sql.js")["default"]>>> {
+  try {
+    const module = await import("sql.js");
+    return await module.default();
+  } catch (error) {
+    throw new WinkError(
+      "invalid_config",
+      "wink query needs the optional peer sql.js (SQLite in WebAssembly). Install it: npm install sql.js",
+      { cause: error },
+    );
+  }
+}
+
+async function bundleDirs(path: string): Promise<string[]> {
+  try {
+    await stat(join(path, "manifest.json"));
+    return [path];
+  } catch {
+    const entries = await listBundles(path);
+    if (entries.length === 0) {
+      throw new WinkError(
+        "invalid_argument",
+        `"${path}" is neither a debug bundle nor a directory holding any. Give a bundle directory or DEBUG_BUNDLE_PATH.`,
+      );
+    }
+    return entries.map((entry) => entry.path);
+  }
+}
+
+/** Everything of one bundle the tables need, already shaped as rows. */
+interface BundleRows {
+  readonly bundle: Row;
+  readonly modelCalls: Row[];
+  readonly toolCalls: Row[];
+  readonly logs: Row[];
+  readonly errors: Row[];
+  readonly slices: Row[];
+  readonly files: Row[];
+  readonly metrics: Row[];
+}
+
+interface LogLine {
+  readonly time?: string;
+  readonly level?: string;
+  readonly logger?: string;
+  readonly event?: string;
+  readonly message?: string;
+  readonly context?: Record<string, unknown>;
+}
+
+const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
+const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
+const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
+
+function jsonLines<T>(text: string | undefined): T[] {
+  return (text ?? "")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as T);
+}
+
+async function readBundle(dir: string): Promise<BundleRows> {
+  const loaded = await DebugBundle.load(dir);
+  const { manifest } = loaded;
+  const id = manifest.bundleId;
+  const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
+  const logLines = jsonLines<LogLine>(await loaded.readFile("logs/records.jsonl"));
+  const answers = logLines.filter((line) => line.event === "provider.response");
+  const modelCalls = answers.map((line, seq): Row => {
+    const context = line.context ?? {};
+    const calls = Array.isArray(context.toolCalls) ? context.toolCalls.length : num(context.toolCalls);
+    return [
+      id,
+      seq,
+      str(line.time),
+      num(context.latencyMs),
+      num(context.inputTokens),
+      num(context.outputTokens),
+      calls,
+      str(context.text),
+    ];
+  });
+  const slices = loaded.sessionLines.flatMap((line) => {
+    const snapshot = JSON.parse(line) as { slices?: { type: string; policy: unknown; items: unknown[] }[] };
+    return snapshot.slices ?? [];
+  });
+  const invoked = slices.filter((slice) => slice.type === "ToolInvoked").flatMap((slice) => slice.items);
+  const toolCalls = invoked.map((item, seq): Row => {
+    const call = item as Record<string, unknown>;
+    return [
+      id,
+      seq,
+      str(call.name),
+      call.success === true ? 1 : 0,
+      str(call.callId),
+      str(call.adapter),
+      json(call.params),
+      str(call.message),
+      str(call.createdAt),
+    ];
+  });
+  const error = loaded.error as Record<string, unknown> | undefined;
+  const tokens = (key: string): number =>
+    answers.reduce((sum, line) => sum + (num(line.context?.[key]) ?? 0), 0);
+  return {
+    bundle: [
+      id,
+      manifest.requestId,
+      manifest.runId,
+      manifest.attempt,
+      manifest.status,
+      manifest.createdAt,
+      manifest.sessionId ?? null,
+      loaded.path,
+      bytes,
+    ],
+    modelCalls,
+    toolCalls,
+    logs: logLines.map(
+      (line, seq): Row => [
+        id,
+        seq,
+        str(line.time),
+        str(line.level),
+        str(line.logger),
+        str(line.event),
+        str(line.message),
+        json(line.context),
+      ],
+    ),
+    errors: error
+      ? [[id, str(error.type), str(error.code), str(error.message), str(error.stack), json(error.details)]]
+      : [],
+    slices: slices.map(
+      (slice): Row => [id, slice.type, json(slice.policy), slice.items.length, JSON.stringify(slice.items)],
+    ),
+    files: manifest.files.map((file): Row => [id, file.path, file.bytes, file.sha256]),
+    metrics: [
+      [id, "model_calls", modelCalls.length],
+      [id, "tool_calls", toolCalls.length],
+      [id, "tool_failures", toolCalls.filter((row) => row[3] === 0).length],
+      [id, "input_tokens", tokens("inputTokens")],
+      [id, "output_tokens", tokens("outputTokens")],
+      [id, "bytes", bytes],
+    ],
+  };
+}
+
+function insertBundle(db: Database, rows: BundleRows): void {
+  const insert = (table: string, values: readonly Row[]): void => {
+    const first = values[0];
+    if (!first) return;
+    const statement = db.prepare(`INSERT INTO ${table} VALUES (${first.map(() => "?").join(", ")})`);
+    try {
+      for (const row of values) statement.run([...row]);
+    } finally {
+      statement.free();
+    }
+  };
+  insert("bundles", [rows.bundle]);
+  insert("model_calls", rows.modelCalls);
+  insert("tool_calls", rows.toolCalls);
+  insert("logs", rows.logs);
+  insert("errors", rows.errors);
+  insert("session_slices", rows.slices);
+  insert("files", rows.files);
+  insert("metrics", rows.metrics);
+}
