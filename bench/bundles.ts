@@ -4,7 +4,8 @@
  * over the 1,000 plus the two troubleshooting queries (which tool failed most, p95 model-call
  * latency).
  *
- * Targets: the 1,000-call bundle written in < 200 ms; `wink query` over 1,000 bundles < 3 s.
+ * Targets: the 1,000-call bundle written in < 200 ms, its `wink debug` overview and timeline
+ * rendered in < 2 s; `wink query` over 1,000 bundles < 3 s.
  * Run: `npx tsx --conditions=wink-source bench/bundles.ts`.
  */
 
@@ -12,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Session, ToolInvoked } from "weakincentives";
-import { BundleDatabase, writeBundle } from "weakincentives/debug";
+import { BundleDatabase, serveBundles, writeBundle } from "weakincentives/debug";
 import type { CapturedRecord } from "weakincentives/runtime";
 import { report } from "./stats.js";
 
@@ -68,6 +69,13 @@ try {
     { requestId: "r", runId: "big", attempt: 1, input: {}, output: {}, ...big },
   );
   const writeMs = performance.now() - started;
+  // The viewer's overview and timeline of that bundle, over HTTP, as a browser asks for them.
+  const viewer = await serveBundles(join(dir, "big", "big"), { port: 0 });
+  const uiStart = performance.now();
+  const overview = await (await fetch(new URL("/b/big", viewer.url))).text();
+  const timeline = await (await fetch(new URL("/b/big/timeline", viewer.url))).text();
+  const uiMs = performance.now() - uiStart;
+  await viewer.close();
 
   const many = join(dir, "many");
   for (let b = 0; b < BUNDLES; b++) {
@@ -92,9 +100,15 @@ try {
     "bundles",
     [
       `  bundle of a run with ${CALLS} tool calls written in ${writeMs.toFixed(1)} ms (target < 200)`,
+      `  wink debug overview + timeline of it rendered in ${uiMs.toFixed(0)} ms (target < 2000; ${overview.length + timeline.length} bytes of HTML)`,
       `  wink query over ${BUNDLES} bundles (load + 2 queries) in ${(queryMs / 1000).toFixed(2)} s (target < 3): most failed ${JSON.stringify(worst.rows[0])}, p95 ${JSON.stringify(p95.rows[0])} ms`,
     ],
-    { writeMs: Math.round(writeMs), queryMs: Math.round(queryMs), pass: writeMs < 200 && queryMs < 3000 },
+    {
+      writeMs: Math.round(writeMs),
+      uiMs: Math.round(uiMs),
+      queryMs: Math.round(queryMs),
+      pass: writeMs < 200 && uiMs < 2000 && queryMs < 3000,
+    },
   );
 } finally {
   await rm(dir, { recursive: true, force: true });

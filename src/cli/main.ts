@@ -1,12 +1,13 @@
 /**
  * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
- * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them;
+ * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them, `wink debug` shows them in a browser;
  * `--version` and `--help` describe the tool.
  */
 
 import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { addBundleCommand } from "./bundle.js";
+import { addDebugCommand } from "./debug.js";
 import { addQueryCommand } from "./query.js";
 import { addSubmitCommand } from "./submit.js";
 import { addWorkerCommand } from "./worker.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   addSubmitCommand(program);
   addBundleCommand(program);
   addQueryCommand(program);
+  addDebugCommand(program);
   return program;
 }
 

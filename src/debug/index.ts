@@ -34,3 +34,4 @@ export {
   type RetentionPolicy,
   RetentionPolicySchema,
 } from "./retention.js";
+export { type BundleViewer, serveBundles, type ViewerOptions } from "./viewer/server.js";
