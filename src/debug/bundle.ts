@@ -113,6 +113,10 @@ export interface BundleContents {
   readonly error?: unknown;
   /** Its snapshot (logs included) goes to `session/after.jsonl`. */
   readonly session?: Session;
+  /** The session before the evaluation (a serialized snapshot), for `session/before.jsonl`. */
+  readonly sessionBefore?: string;
+  /** How the request ran (loop, mailbox, message, run context, limits), for `run.json`. */
+  readonly run?: unknown;
   /** This request's own log records, written to `logs/records.jsonl`. */
   readonly logs?: readonly CapturedRecord[];
   /** Copied into `filesystem/` when `captureFilesystem`. */
@@ -163,6 +167,11 @@ const TRANSCRIPT_EVENTS: ReadonlySet<string> = new Set([
   "provider.response",
   "provider.error",
 ]);
+
+/** A serialized session snapshot, redacted, as one JSONL line. */
+function snapshotLine(line: string): string {
+  return `${JSON.stringify(redact(JSON.parse(line) as unknown))}\n`;
+}
 
 function jsonLines(records: readonly unknown[]): string {
   return records.map((record) => `${JSON.stringify(record)}\n`).join("");
@@ -222,9 +231,15 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
     await put("request/input.json", json(contents.input));
     if (contents.error !== undefined) await put("request/error.json", json(contents.error));
     else await put("request/output.json", json(contents.output));
+    if (contents.run !== undefined) await put("run.json", json(contents.run));
+    if (contents.sessionBefore !== undefined) {
+      await put("session/before.jsonl", snapshotLine(contents.sessionBefore));
+    }
     if (contents.session) {
-      const line = contents.session.snapshot({ includeLogs: true }).serialize();
-      await put("session/after.jsonl", `${JSON.stringify(redact(JSON.parse(line) as unknown))}\n`);
+      await put(
+        "session/after.jsonl",
+        snapshotLine(contents.session.snapshot({ includeLogs: true }).serialize()),
+      );
     }
     if (contents.logs) {
       await put("logs/records.jsonl", jsonLines(contents.logs));

@@ -94,6 +94,23 @@ describe("MainLoop with debugBundle", () => {
       stack: expect.stringContaining("BudgetExceededError: Budget exceeded: 600 > 500"),
     });
     expect(bundle.output).toBeUndefined();
+    // A failed run keeps its session (before and after) and how it ran.
+    const paths = bundle.manifest.files.map((f) => f.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "run.json",
+        "session/before.jsonl",
+        "session/after.jsonl",
+        "logs/records.jsonl",
+      ]),
+    );
+    expect(bundle.sessionLines).toHaveLength(1);
+    const run = JSON.parse((await bundle.readFile("run.json")) ?? "{}");
+    expect(run).toMatchObject({
+      loop: "qa",
+      deliveryCount: 1,
+      runContext: { requestId: reply?.body.requestId },
+    });
     await expect(bundle.verifyIntegrity()).resolves.toBe(true);
   });
 

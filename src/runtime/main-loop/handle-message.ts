@@ -95,6 +95,15 @@ export async function handleMessage<Req, Out>(
     lease.beat();
     loop.beat();
   };
+  // With bundles on, keep the session as soon as it exists (a failed run's bundle needs it too),
+  // and its state before the evaluation.
+  const seen: { session?: Session; before?: string } = {};
+  const onSession = loop.debugBundle
+    ? (session: Session): void => {
+        seen.session = session;
+        seen.before = session.snapshot({ includeLogs: true }).serialize();
+      }
+    : undefined;
   try {
     const deadline = deadlineOf(envelope, requestId, loop.clock);
     const { response, session } = await loop.execute(envelope.request, {
@@ -103,8 +112,13 @@ export async function handleMessage<Req, Out>(
       ...(deadline ? { deadline } : {}),
       ...(envelope.budget ? { budget: envelope.budget } : {}),
       heartbeat: progress,
+      ...(onSession ? { onSession } : {}),
     });
-    const bundlePath = await bundle(loop, attempt, envelope, { output: response.output, session });
+    const bundlePath = await bundle(loop, attempt, envelope, {
+      output: response.output,
+      session,
+      ...(seen.before ? { sessionBefore: seen.before } : {}),
+    });
     await replyAndAcknowledge(loop, attempt, {
       requestId,
       success: true,
@@ -116,7 +130,11 @@ export async function handleMessage<Req, Out>(
       ...(bundlePath ? { bundlePath } : {}),
     });
   } catch (error) {
-    const bundlePath = await bundle(loop, attempt, envelope, { error: bundleError(error) });
+    const bundlePath = await bundle(loop, attempt, envelope, {
+      error: bundleError(error),
+      ...(seen.session ? { session: seen.session } : {}),
+      ...(seen.before ? { sessionBefore: seen.before } : {}),
+    });
     // A request whose own deadline passed before it started can never succeed: no retries.
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
     await settleFailure(loop, { ...attempt, bundlePath }, error, expired);
@@ -154,7 +172,7 @@ async function bundle<Req, Out>(
   loop: MessageHandling<Req, Out>,
   attempt: Attempt,
   input: MainLoopRequest<Req>,
-  parts: { output?: unknown; error?: BundleError; session?: Session },
+  parts: { output?: unknown; error?: BundleError; session?: Session; sessionBefore?: string },
 ): Promise<string | undefined> {
   const config = loop.debugBundle;
   if (!config || !attempt.requestId || !attempt.runContext) return undefined;
@@ -168,6 +186,15 @@ async function bundle<Req, Out>(
       attempt: attempt.message.deliveryCount,
       input,
       ...parts,
+      run: {
+        loop: loop.loop,
+        mailbox: loop.mailbox,
+        messageId: attempt.message.id,
+        deliveryCount: attempt.message.deliveryCount,
+        runContext: attempt.runContext,
+        ...(input.deadline ? { deadline: input.deadline } : {}),
+        ...(input.budget ? { budget: input.budget } : {}),
+      },
       ...(attempt.logs ? { logs: attempt.logs } : {}),
       ...(filesystem ? { filesystem } : {}),
       clock: loop.clock,

@@ -187,6 +187,7 @@ export class MainLoop<Req, Out> implements Runnable {
     });
     const prompt = "prompt" in prepared ? prepared.prompt : prepared;
     if ("prompt" in prepared && prepared.session) session = prepared.session;
+    options.onSession?.(session);
     const limit = this.config.maxVisibilityExpansions ?? 16;
     for (let expansions = 0; ; expansions++) {
       try {

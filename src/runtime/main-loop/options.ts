@@ -112,4 +112,9 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Called on every step of the evaluation (default: the loop's heartbeat). */
   readonly heartbeat?: () => void;
+  /**
+   * Called once the request's session is known (after `prepare`, before the evaluation), so a
+   * caller keeps it even when the evaluation fails (MainLoop's debug bundles do).
+   */
+  readonly onSession?: (session: Session) => void;
 }
