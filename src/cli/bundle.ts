@@ -1,11 +1,17 @@
 /**
  * `wink bundle`: look after a directory of debug bundles. `list` shows them newest first, `info`
  * summarizes one, `verify` checks every listed file against its size and sha256 (exit 1 when one
- * does not match), `prune` applies a retention policy.
+ * does not match), `zip` writes a bundle's single-file form, `prune` applies a retention policy.
  */
 
 import type { Command } from "commander";
-import { DebugBundle, listBundles, pruneBundles, type RetentionPolicy } from "../debug/index.js";
+import {
+  archiveBundle,
+  DebugBundle,
+  listBundles,
+  pruneBundles,
+  type RetentionPolicy,
+} from "../debug/index.js";
 import { WinkError } from "../errors.js";
 import type { Output } from "./submit.js";
 
@@ -58,6 +64,16 @@ export function addBundleCommand(program: Command, output: Output = stdout): voi
         if (!ok) failed++;
       }
       process.exitCode = failed > 0 ? 1 : 0;
+    });
+  bundle
+    .command("zip")
+    .description(
+      "Write a bundle as one zip archive, for shipping (DebugBundle.load and wink bundle verify read it).",
+    )
+    .argument("<bundle>", "a bundle directory")
+    .option("--out <file>", "where to write it (default <bundle>.zip)")
+    .action(async (dir: string, options: { out?: string }) => {
+      output.out(await archiveBundle(dir, ...(options.out ? [options.out] : [])));
     });
   bundle
     .command("prune")

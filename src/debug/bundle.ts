@@ -1,8 +1,9 @@
 /**
  * Debug bundles: one self-contained directory per request for post-mortem analysis.
  *
- * A bundle is a plain **directory** (not a zip), so it can be inspected with `ls`, `cat` and `jq`
- * and needs no archive library; archive it yourself if you ship it elsewhere. Layout:
+ * A bundle is a plain **directory**, so it can be inspected with `ls`, `cat` and `jq`;
+ * `archiveBundle` makes its single-file form (a zip) for shipping, and `DebugBundle.load` reads
+ * both. Layout:
  *
  * ```text
  * <target>/<bundleId>/
@@ -30,7 +31,7 @@
  */
 
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { z } from "zod";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
@@ -141,7 +142,8 @@ export interface SkippedFile {
   readonly reason: "max_file_size" | "max_total_size";
 }
 
-const ManifestSchema = z.object({
+/** Schema of `manifest.json` (used by the reader too). */
+export const ManifestSchema = z.object({
   formatVersion: z.literal("1"),
   bundleId: z.string(),
   requestId: z.string(),
@@ -159,7 +161,8 @@ const ManifestSchema = z.object({
 /** `manifest.json`. */
 export type BundleManifest = z.infer<typeof ManifestSchema>;
 
-const MANIFEST = "manifest.json";
+/** The manifest's file name. */
+export const MANIFEST = "manifest.json";
 
 /** The log records that make the model-turn transcript: each call's answer, latency and usage. */
 const TRANSCRIPT_EVENTS: ReadonlySet<string> = new Set([
@@ -177,7 +180,8 @@ function jsonLines(records: readonly unknown[]): string {
   return records.map((record) => `${JSON.stringify(record)}\n`).join("");
 }
 
-function sha256(data: Buffer): string {
+/** Hex sha256 of `data`. */
+export function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
@@ -186,7 +190,7 @@ function json(value: unknown): string {
 }
 
 /** Resolve `relative` inside `root`, refusing anything that escapes it. */
-function inside(root: string, relative: string): string {
+export function inside(root: string, relative: string): string {
   const full = resolve(root, relative);
   if (isAbsolute(relative) || (full !== root && !full.startsWith(root + sep))) {
     throw new WinkError("invalid_argument", `Bundle path "${relative}" escapes the bundle directory.`);
@@ -311,76 +315,5 @@ async function afterWrite(
         error: describeThrown(error),
       });
     }
-  }
-}
-
-/** A bundle read back from disk. */
-export class DebugBundle {
-  private constructor(
-    /** The bundle directory. */
-    readonly path: string,
-    readonly manifest: BundleManifest,
-    /** `request/input.json`. */
-    readonly input: unknown,
-    /** `request/output.json`, when the request succeeded. */
-    readonly output: unknown,
-    /** `request/error.json`, when it failed. */
-    readonly error: unknown,
-    /** Lines of `session/after.jsonl` (each a serialized snapshot); empty without a session. */
-    readonly sessionLines: readonly string[],
-  ) {}
-
-  /** Read the bundle at `dir`; throws a `WinkError` when its manifest is missing or malformed. */
-  static async load(dir: string): Promise<DebugBundle> {
-    const root = resolve(dir);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await readFile(join(root, MANIFEST), "utf8"));
-    } catch (cause) {
-      throw new WinkError("invalid_argument", `"${dir}" is not a debug bundle: cannot read ${MANIFEST}.`, {
-        cause,
-      });
-    }
-    const parsed = ManifestSchema.safeParse(raw);
-    if (!parsed.success) {
-      throw new WinkError(
-        "invalid_argument",
-        `"${dir}" has an invalid ${MANIFEST}:\n${formatIssues(schemaIssues(parsed.error))}`,
-      );
-    }
-    const manifest = parsed.data;
-    const listed = new Set(manifest.files.map((f) => f.path));
-    const read = async (path: string): Promise<string | undefined> =>
-      listed.has(path) ? readFile(inside(root, path), "utf8") : undefined;
-    const parse = (text: string | undefined): unknown => (text === undefined ? undefined : JSON.parse(text));
-    const session = await read("session/after.jsonl");
-    return new DebugBundle(
-      root,
-      manifest,
-      parse(await read("request/input.json")),
-      parse(await read("request/output.json")),
-      parse(await read("request/error.json")),
-      session === undefined ? [] : session.split("\n").filter((line) => line.trim() !== ""),
-    );
-  }
-
-  /** Read a listed file's text (e.g. `filesystem/.env`); `undefined` when it is not in the bundle. */
-  async readFile(path: string): Promise<string | undefined> {
-    if (!this.manifest.files.some((f) => f.path === path)) return undefined;
-    return readFile(inside(this.path, path), "utf8");
-  }
-
-  /** True when every listed file exists with its recorded size and sha256. */
-  async verifyIntegrity(): Promise<boolean> {
-    for (const file of this.manifest.files) {
-      let data: Buffer;
-      try {
-        data = await readFile(inside(this.path, file.path));
-      } catch {
-        return false;
-      }
-      if (data.length !== file.bytes || sha256(data) !== file.sha256) return false;
-    }
-    return true;
   }
 }

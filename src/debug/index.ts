@@ -18,13 +18,13 @@ export {
   type BundleContents,
   type BundleFile,
   type BundleManifest,
-  DebugBundle,
   type ResolvedBundleConfig,
   resolveBundleConfig,
   type SkippedFile,
   writeBundle,
 } from "./bundle.js";
 export type { EnvironmentFacts } from "./environment.js";
+export { archiveBundle, DebugBundle } from "./load.js";
 export { BUNDLE_SCHEMA, BundleDatabase, type QueryResult, type SqlCell } from "./query.js";
 export {
   type BundleEntry,

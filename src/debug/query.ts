@@ -25,7 +25,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "sql.js";
 import { WinkError } from "../errors.js";
-import { DebugBundle } from "./bundle.js";
+import { DebugBundle } from "./load.js";
 import { listBundles } from "./retention.js";
 
 /** The tables, as `CREATE TABLE` statements (what `wink query --schema` prints). */

@@ -3,7 +3,7 @@
  * turns and tool calls in order, log records, session slices and files. Pure data, no HTML.
  */
 
-import { DebugBundle } from "../bundle.js";
+import { DebugBundle } from "../load.js";
 
 /** One entry of the timeline: a model turn or a tool call. */
 export interface TimelineEntry {
