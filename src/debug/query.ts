@@ -31,7 +31,7 @@ import { listBundles } from "./retention.js";
 /** The tables, as `CREATE TABLE` statements (what `wink query --schema` prints). */
 export const BUNDLE_SCHEMA = `CREATE TABLE bundles (bundle_id TEXT PRIMARY KEY, request_id TEXT, run_id TEXT, attempt INTEGER, status TEXT, created_at TEXT, session_id TEXT, path TEXT, bytes INTEGER);
 CREATE TABLE model_calls (bundle_id TEXT, seq INTEGER, time TEXT, latency_ms REAL, input_tokens INTEGER, output_tokens INTEGER, tool_calls INTEGER, text TEXT);
-CREATE TABLE tool_calls (bundle_id TEXT, seq INTEGER, name TEXT, success INTEGER, call_id TEXT, adapter TEXT, params TEXT, message TEXT, created_at TEXT);
+CREATE TABLE tool_calls (bundle_id TEXT, seq INTEGER, name TEXT, success INTEGER, call_id TEXT, adapter TEXT, params TEXT, message TEXT, created_at TEXT, duration_ms REAL);
 CREATE TABLE logs (bundle_id TEXT, seq INTEGER, time TEXT, level TEXT, logger TEXT, event TEXT, message TEXT, context TEXT);
 CREATE TABLE errors (bundle_id TEXT, type TEXT, code TEXT, message TEXT, stack TEXT, details TEXT);
 CREATE TABLE session_slices (bundle_id TEXT, type TEXT, policy TEXT, items INTEGER, json TEXT);
@@ -189,6 +189,7 @@ async function readBundle(dir: string): Promise<BundleRows> {
       json(call.params),
       str(call.message),
       str(call.createdAt),
+      num(call.durationMs),
     ];
   });
   const error = loaded.error as Record<string, unknown> | undefined;
@@ -231,6 +232,7 @@ async function readBundle(dir: string): Promise<BundleRows> {
       [id, "model_calls", modelCalls.length],
       [id, "tool_calls", toolCalls.length],
       [id, "tool_failures", toolCalls.filter((row) => row[3] === 0).length],
+      [id, "tool_ms", toolCalls.reduce((sum, row) => sum + (typeof row[9] === "number" ? row[9] : 0), 0)],
       [id, "input_tokens", tokens("inputTokens")],
       [id, "output_tokens", tokens("outputTokens")],
       [id, "bytes", bytes],

@@ -80,6 +80,8 @@ export const ToolInvoked = defineType(
     /** Provider id of the tool call, when it has one. */
     callId: z.string().optional(),
     usage: TokenUsageSchema.optional(),
+    /** How long the policies and the handler took (ms), for calls the executor ran. */
+    durationMs: z.number().optional(),
   }),
 );
 

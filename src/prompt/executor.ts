@@ -134,6 +134,8 @@ async function runCall(
     resources: ctx.resources.snapshotSingletons(),
   };
   let outcome: Guarded;
+  const clock = ctx.clock ?? SYSTEM_CLOCK;
+  const started = clock.monotonic();
   try {
     outcome = await runGuarded(rendered, params, policies, toolContext, ctx);
   } catch (error) {
@@ -160,7 +162,7 @@ async function runCall(
       );
     }
   }
-  return finish(call, ctx, rendered, params, result, before);
+  return finish(call, ctx, rendered, params, result, before, clock.monotonic() - started);
 }
 
 interface Guarded {
@@ -314,11 +316,14 @@ function finish(
   params: Readonly<Record<string, unknown>> | undefined,
   initial: ToolResult,
   before?: Checkpoint,
+  durationMs?: number,
 ): ToolExecution {
   let result = initial;
   // Rendered once: the event and the provider get the same text.
   const output = result.render();
-  const dispatched = ctx.session.dispatch(ToolInvoked.create(toolInvoked(call, ctx, params, result, output)));
+  const dispatched = ctx.session.dispatch(
+    ToolInvoked.create(toolInvoked(call, ctx, params, result, output, durationMs)),
+  );
   if (dispatched.reducerErrors.length > 0 && before) {
     rollback(ctx, before, call.name, "dispatch_failure");
     const reasons = dispatched.reducerErrors
@@ -356,6 +361,7 @@ function toolInvoked(
   params: Readonly<Record<string, unknown>> | undefined,
   result: ToolResult,
   output: string,
+  durationMs: number | undefined,
 ): DataOf<typeof ToolInvoked> {
   const event: { -readonly [K in keyof DataOf<typeof ToolInvoked>]: DataOf<typeof ToolInvoked>[K] } = {
     eventId: randomUUID(),
@@ -373,6 +379,7 @@ function toolInvoked(
   };
   if (ctx.runContext) event.runContext = ctx.runContext;
   if (call.id) event.callId = call.id;
+  if (durationMs !== undefined) event.durationMs = Math.round(durationMs * 1000) / 1000;
   return event;
 }
 

@@ -54,6 +54,7 @@ beforeAll(async () => {
           isError: !success,
           message: success ? "ok" : "boom",
           renderedOutput: success ? "ok" : "boom",
+          durationMs: (seq + 1) * 5,
         }),
       );
     }
@@ -109,6 +110,7 @@ describe("BundleDatabase", () => {
       expect(count("bundles")).toBe(4);
       expect(count("model_calls")).toBe(20);
       expect(count("tool_calls")).toBe(8);
+      expect(db.query("SELECT MAX(duration_ms) FROM tool_calls").rows).toEqual([[15]]);
       expect(count("logs")).toBe(20);
       expect(db.query("SELECT bundle_id, type, message FROM errors").rows).toEqual([
         ["run-3", "DeadlineExceededError", "late"],

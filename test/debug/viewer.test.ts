@@ -36,7 +36,7 @@ describe("wink debug pages", () => {
     const { html } = await get("/b/run-failed");
     expect(html).toContain("PromptEvaluationError: openai request failed with status 500");
     expect(html).toContain('2 answered, <span class="fail">1 failed</span> (1452 ms in all)');
-    expect(html).toContain("2 (1 failed)");
+    expect(html).toContain("2 (1 failed; 57 ms in all)");
     expect(html).toContain("2500 in, 70 out");
   });
 

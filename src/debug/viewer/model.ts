@@ -12,7 +12,7 @@ export interface TimelineEntry {
   /** Tool name, or the model's tool calls for a turn. */
   readonly title: string;
   readonly ok: boolean;
-  /** Model-call latency; tool calls have none recorded. */
+  /** Model-call latency, or the tool call's duration when recorded. */
   readonly latencyMs?: number;
   readonly detail: Readonly<Record<string, unknown>>;
 }
@@ -90,6 +90,7 @@ export async function bundleView(dir: string): Promise<BundleView> {
         time: String(call.createdAt ?? ""),
         title: String(call.name ?? "?"),
         ok: call.success === true,
+        ...(typeof call.durationMs === "number" ? { latencyMs: call.durationMs } : {}),
         detail: { params: call.params, message: call.message, result: call.result, callId: call.callId },
       };
     });

@@ -88,7 +88,9 @@ function details(summary: string, content: string, open = false): string {
 
 function overview(view: BundleView): string {
   const { manifest, error } = view.bundle;
-  const failedTools = view.timeline.filter((e) => e.kind === "tool" && !e.ok).length;
+  const toolEntries = view.timeline.filter((e) => e.kind === "tool");
+  const failedTools = toolEntries.filter((e) => !e.ok).length;
+  const toolMs = toolEntries.reduce((sum, e) => sum + (e.latencyMs ?? 0), 0);
   const facts: [string, string][] = [
     [
       "status",
@@ -98,7 +100,7 @@ function overview(view: BundleView): string {
     ["run", `${escapeHtml(manifest.runId)} (attempt ${manifest.attempt})`],
     ["created", escapeHtml(manifest.createdAt)],
     ["model calls", modelCalls(view)],
-    ["tool calls", `${view.timeline.filter((e) => e.kind === "tool").length} (${failedTools} failed)`],
+    ["tool calls", `${toolEntries.length} (${failedTools} failed; ${Math.round(toolMs)} ms in all)`],
     ["tokens", `${view.tokens.input} in, ${view.tokens.output} out`],
     ["files", String(manifest.files.length)],
   ];
