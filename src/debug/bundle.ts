@@ -43,6 +43,7 @@ import { formatIssues, schemaIssues } from "../schema.js";
 import { redact, redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
 import { BUNDLE_README, environmentFacts } from "./environment.js";
+import { bundleMetrics } from "./metrics.js";
 import { pruneBundles, type RetentionPolicy, RetentionPolicySchema } from "./retention.js";
 
 const log = getLogger("weakincentives.debug");
@@ -246,6 +247,7 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
       );
     }
     if (contents.logs) {
+      await put("metrics.json", json(bundleMetrics(contents.logs, contents.session)));
       await put("logs/records.jsonl", jsonLines(contents.logs));
       await put("transcript.jsonl", jsonLines(contents.logs.filter((r) => TRANSCRIPT_EVENTS.has(r.event))));
     }

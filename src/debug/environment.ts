@@ -56,10 +56,11 @@ One request's post-mortem, written by weakincentives. Every text in it passed th
 | --- | --- |
 | \`manifest.json\` | Format version, ids (bundle, request, run, session), attempt, status, creation time, and every file with its size and sha256 (\`wink bundle verify\` checks them). |
 | \`environment.json\` | Package version, Node, OS, and the git commit of the working directory when there is one. No environment variables. |
-| \`run.json\` | How the request ran: loop, mailbox, message id and delivery count, run context (run, request, worker, trace ids), the envelope's deadline and budget. |
+| \`run.json\` | How the request ran: loop, mailbox, message id and delivery count, the attempt's duration, the loop's effective settings, run context (run, request, worker, trace ids), the envelope's deadline and budget. |
 | \`request/input.json\` | The request envelope as received. |
 | \`request/output.json\` | The typed output, when the request succeeded. |
 | \`request/error.json\` | The error (type, code, message), when it failed. |
+| \`metrics.json\` | The attempt's figures: model calls (count, time, errors, tokens), tool calls (count, failures, time) in all and per tool. |
 | \`logs/records.jsonl\` | This attempt's log records (DEBUG and up, whatever the worker's level), one JSON object per line: time, level, logger, event, message, context. |
 | \`transcript.jsonl\` | The model turns, from the same records: each call (\`provider.request\`) and its answer (\`provider.response\`: latency, text, tool calls with arguments, tokens) or error. The prompt is in the session's \`PromptRendered\`, tool results in its \`ToolInvoked\`. |
 | \`session/before.jsonl\` | The session as \`prepare\` left it, before the evaluation. |

@@ -25,6 +25,7 @@ export {
 } from "./bundle.js";
 export type { EnvironmentFacts } from "./environment.js";
 export { archiveBundle, DebugBundle } from "./load.js";
+export type { BundleMetrics, ToolFigures } from "./metrics.js";
 export { BUNDLE_SCHEMA, BundleDatabase, type QueryResult, type SqlCell } from "./query.js";
 export {
   type BundleEntry,

@@ -53,6 +53,7 @@ describe("the bundle of a failed request of the example worker", () => {
         "README.md",
         "environment.json",
         "logs/records.jsonl",
+        "metrics.json",
         "request/error.json",
         "request/input.json",
         "run.json",
@@ -68,6 +69,20 @@ describe("the bundle of a failed request of the example worker", () => {
     expect(after).toContain('"name":"write_file"');
     expect(after).toMatch(/"durationMs":\d/); // the executor times each tool call
     expect(JSON.stringify(bundle.error)).toContain("400");
+    const metrics = JSON.parse((await bundle.readFile("metrics.json")) ?? "{}");
+    expect(metrics).toMatchObject({
+      modelCalls: 2,
+      modelErrors: 1,
+      toolCalls: 2,
+      toolFailures: 0,
+      tools: { read_file: { calls: 1, failures: 0 }, write_file: { calls: 1, failures: 0 } },
+    });
+    const run = JSON.parse((await bundle.readFile("run.json")) ?? "{}");
+    expect(run).toMatchObject({
+      loop: "reviews",
+      settings: { adapter: "openai", model: "scripted", concurrency: 1 },
+    });
+    expect(run.durationMs).toBeTypeOf("number");
   });
 
   it("holds no trace of the planted key in any file", async () => {

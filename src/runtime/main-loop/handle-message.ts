@@ -46,6 +46,8 @@ export interface MessageHandling<Req, Out> extends SettleTarget {
   readonly debugBundle?: BundleConfig | undefined;
   /** The loop's resources: a bound `Filesystem` instance is captured in bundles. */
   readonly resources?: ResourceRegistry | undefined;
+  /** The loop's effective settings, recorded in bundles. */
+  readonly settings?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -189,6 +191,8 @@ async function bundle<Req, Out>(
       run: {
         loop: loop.loop,
         mailbox: loop.mailbox,
+        durationMs: Math.round(loop.clock.monotonic() - attempt.startedMs),
+        ...(loop.settings ? { settings: loop.settings } : {}),
         messageId: attempt.message.id,
         deliveryCount: attempt.message.deliveryCount,
         runContext: attempt.runContext,

@@ -126,6 +126,27 @@ export class MainLoop<Req, Out> implements Runnable {
       execute: (request, executeOptions) => this.execute(request, executeOptions),
       debugBundle: this.config.debugBundle,
       resources: this.config.resources,
+      settings: this.settings(),
+    };
+  }
+
+  /** The loop's effective settings, as a debug bundle records them (`run.json`). */
+  private settings(): Readonly<Record<string, unknown>> {
+    const c = this.config;
+    return {
+      adapter: this.adapter.name,
+      ...("model" in this.adapter && typeof this.adapter.model === "string"
+        ? { model: this.adapter.model }
+        : {}),
+      deadlineSeconds: c.deadlineSeconds ?? null,
+      budget: c.budget ?? null,
+      concurrency: c.concurrency ?? 1,
+      batchSize: c.batchSize ?? null,
+      visibilityTimeout: c.visibilityTimeout ?? null,
+      waitTimeSeconds: c.waitTimeSeconds ?? null,
+      maxVisibilityExpansions: c.maxVisibilityExpansions ?? 16,
+      leaseExtender: c.leaseExtender ?? "default",
+      dlq: c.dlq ? c.dlq.mailbox.name : null,
     };
   }
 
