@@ -189,8 +189,21 @@ function open<Output>(
       });
       return { promptName: rendered.name, text: result.text, output: result.output, usage: result.usage };
     },
-    [Symbol.asyncDispose]: () => {
+    [Symbol.asyncDispose]: async () => {
       parts.release();
+      if (options.beforeRelease) {
+        try {
+          await options.beforeRelease(resources);
+        } catch (error) {
+          log.error(
+            "adapter.evaluate.before_release_failed",
+            "beforeRelease failed; resources close anyway.",
+            {
+              error,
+            },
+          );
+        }
+      }
       return resources[Symbol.asyncDispose]();
     },
   };

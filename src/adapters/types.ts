@@ -10,7 +10,7 @@ import type { Budget, BudgetTracker, TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
 import type { Deadline } from "../deadline.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.js";
-import type { ResourceRegistry } from "../resources/index.js";
+import type { ResourceContext, ResourceRegistry } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import type { Session } from "../session/index.js";
 import type { ErrorClass, ThrottlePolicy } from "./throttle.js";
@@ -33,6 +33,12 @@ export interface EvaluateOptions {
   readonly runContext?: RunContext;
   /** Called at every step so a watchdog knows the evaluation is alive. */
   readonly heartbeat?: () => void;
+  /**
+   * Called when the evaluation ends, before its resources are closed (a workspace deleted), with
+   * its open resource context: the last moment to read what they hold (MainLoop's debug bundles
+   * copy the workspace here). Awaited; an error is logged and ignored.
+   */
+  readonly beforeRelease?: (resources: ResourceContext) => void | Promise<void>;
 }
 
 /** The result of an evaluation. */

@@ -138,6 +138,15 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     return this.#ambient.getOptional(key);
   }
 
+  /**
+   * The singleton built for `key` in this context, or `undefined` when none was built yet (or the
+   * binding is an instance). Never builds anything.
+   */
+  peek<T>(key: ResourceKey<T>): T | undefined {
+    const built = this.#built.find((entry) => entry.key === key);
+    return built === undefined ? undefined : (built.instance as T);
+  }
+
   /** True when `key` is bound in the registry. */
   has(key: ResourceKey<unknown>): boolean {
     return this.registry.has(key);

@@ -10,7 +10,7 @@ import { FakeClock } from "../../src/clock.js";
 import { Deadline } from "../../src/deadline.js";
 import { PromptExecuted, PromptRendered } from "../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
-import { Binding, ResourceRegistry } from "../../src/resources/index.js";
+import { Binding, ResourceRegistry, resourceKey } from "../../src/resources/index.js";
 import { Session } from "../../src/session/index.js";
 import { captureLogs } from "../logging/capture.js";
 
@@ -123,5 +123,37 @@ describe("openEvaluation", () => {
       expect(closed).toEqual([]);
     }
     expect(closed).toEqual(["conn"]);
+  });
+
+  it("runs beforeRelease with the open resources, before they close, and closes them even when it throws", async () => {
+    const Thing = resourceKey<{ closed: boolean; close(): void }>("Thing");
+    const thing = {
+      closed: false,
+      close() {
+        this.closed = true;
+      },
+    };
+    const order: string[] = [];
+    for (const fails of [false, true]) {
+      thing.closed = false;
+      const session = new Session({ clock: new FakeClock() });
+      const frame = openEvaluation(
+        new Prompt(template),
+        {
+          session,
+          resources: ResourceRegistry.of(Binding.factory(Thing, () => thing)),
+          beforeRelease: (resources) => {
+            order.push(`peek before use: ${resources.peek(Thing) === undefined}`);
+            resources.get(Thing);
+            order.push(`open: ${!thing.closed}`);
+            if (fails) throw new Error("copy failed");
+          },
+        },
+        settings,
+      );
+      await frame[Symbol.asyncDispose]();
+      expect(thing.closed).toBe(true);
+    }
+    expect(order).toEqual(["peek before use: true", "open: true", "peek before use: true", "open: true"]);
   });
 });

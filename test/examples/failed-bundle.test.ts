@@ -52,6 +52,10 @@ describe("the bundle of a failed request of the example worker", () => {
       [
         "README.md",
         "environment.json",
+        "filesystem/notes.md",
+        "filesystem/repo/README.md",
+        "filesystem/repo/src/http.ts",
+        "filesystem/repo/src/retry.ts",
         "logs/records.jsonl",
         "metrics.json",
         "request/error.json",
@@ -63,6 +67,8 @@ describe("the bundle of a failed request of the example worker", () => {
       ].sort(),
     );
     await expect(bundle.verifyIntegrity()).resolves.toBe(true);
+    // The workspace as the evaluation left it (copied before it was deleted), the key redacted.
+    expect(await bundle.readFile("filesystem/notes.md")).toBe("token [REDACTED]");
     const transcript = (await bundle.readFile("transcript.jsonl")) ?? "";
     expect(transcript).toContain('"name":"read_file"');
     const after = (await bundle.readFile("session/after.jsonl")) ?? "";

@@ -9,13 +9,14 @@ import type { PromptResponse } from "../../adapters/types.js";
 import { Deadline } from "../../deadline.js";
 import { type BundleConfig, writeBundle } from "../../debug/bundle.js";
 import { DeadlineExceededError, WinkError } from "../../errors.js";
-import { FilesystemKey } from "../../filesystem/index.js";
+import { type Filesystem, FilesystemKey, InMemoryFilesystem } from "../../filesystem/index.js";
 import { collectLogs, getLogger, serializeError, toLogValue } from "../../logging/index.js";
-import type { ResourceRegistry } from "../../resources/index.js";
+import type { ResourceContext, ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
 import { redact, redactText } from "../../secrets/index.js";
 import type { Session } from "../../session/index.js";
+import { WorkspaceKey } from "../../workspace/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
 import type { MessageLease } from "./lease-extender.js";
@@ -99,7 +100,7 @@ export async function handleMessage<Req, Out>(
   };
   // With bundles on, keep the session as soon as it exists (a failed run's bundle needs it too),
   // and its state before the evaluation.
-  const seen: { session?: Session; before?: string } = {};
+  const seen: { session?: Session; before?: string; files?: Filesystem } = {};
   const onSession = loop.debugBundle
     ? (session: Session): void => {
         seen.session = session;
@@ -115,11 +116,21 @@ export async function handleMessage<Req, Out>(
       ...(envelope.budget ? { budget: envelope.budget } : {}),
       heartbeat: progress,
       ...(onSession ? { onSession } : {}),
+      ...(loop.debugBundle && loop.debugBundle.captureFilesystem !== false
+        ? {
+            // The evaluation's workspace is deleted when it ends: copy it for the bundle first.
+            beforeRelease: async (resources: ResourceContext) => {
+              const workspace = resources.peek(FilesystemKey) ?? resources.peek(WorkspaceKey)?.filesystem;
+              if (workspace) seen.files = await copyFilesystem(workspace);
+            },
+          }
+        : {}),
     });
     const bundlePath = await bundle(loop, attempt, envelope, {
       output: response.output,
       session,
       ...(seen.before ? { sessionBefore: seen.before } : {}),
+      ...(seen.files ? { files: seen.files } : {}),
     });
     await replyAndAcknowledge(loop, attempt, {
       requestId,
@@ -136,6 +147,7 @@ export async function handleMessage<Req, Out>(
       error: bundleError(error),
       ...(seen.session ? { session: seen.session } : {}),
       ...(seen.before ? { sessionBefore: seen.before } : {}),
+      ...(seen.files ? { files: seen.files } : {}),
     });
     // A request whose own deadline passed before it started can never succeed: no retries.
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
@@ -169,25 +181,44 @@ function bundleError(error: unknown): BundleError {
   };
 }
 
+/** Every file of `filesystem`, in memory (what a bundle copies of a workspace about to close). */
+async function copyFilesystem(filesystem: Filesystem): Promise<Filesystem> {
+  const files: Record<string, string> = {};
+  for (const path of await filesystem.list()) files[path] = await filesystem.read(path);
+  return new InMemoryFilesystem(files);
+}
+
+function withoutFiles<T extends { files?: unknown }>(parts: T): Omit<T, "files"> {
+  const { files: _files, ...rest } = parts;
+  return rest;
+}
+
 /** Write this attempt's debug bundle when enabled; a failure is logged, never thrown. */
 async function bundle<Req, Out>(
   loop: MessageHandling<Req, Out>,
   attempt: Attempt,
   input: MainLoopRequest<Req>,
-  parts: { output?: unknown; error?: BundleError; session?: Session; sessionBefore?: string },
+  parts: {
+    output?: unknown;
+    error?: BundleError;
+    session?: Session;
+    sessionBefore?: string;
+    files?: Filesystem;
+  },
 ): Promise<string | undefined> {
   const config = loop.debugBundle;
   if (!config || !attempt.requestId || !attempt.runContext) return undefined;
-  // Only an already-built Filesystem instance is captured; factories are not opened for this.
+  // The evaluation's own workspace (copied before it closed), else a Filesystem instance the loop
+  // holds; factories are not opened for this.
   const binding = loop.resources?.binding(FilesystemKey);
-  const filesystem = binding?.kind === "instance" ? binding.value : undefined;
+  const filesystem = parts.files ?? (binding?.kind === "instance" ? binding.value : undefined);
   try {
     return await writeBundle(config, {
       requestId: attempt.requestId,
       runId: attempt.runContext.runId,
       attempt: attempt.message.deliveryCount,
       input,
-      ...parts,
+      ...withoutFiles(parts),
       run: {
         loop: loop.loop,
         mailbox: loop.mailbox,

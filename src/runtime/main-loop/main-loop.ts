@@ -221,6 +221,7 @@ export class MainLoop<Req, Out> implements Runnable {
           ...(tracker ? { budgetTracker: tracker } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           ...(this.config.resources ? { resources: this.config.resources } : {}),
+          ...(options.beforeRelease ? { beforeRelease: options.beforeRelease } : {}),
         });
         await this.finalize(prompt, session, response);
         return { response, session };

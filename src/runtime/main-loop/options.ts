@@ -1,7 +1,7 @@
 /** The options and hook types of `MainLoop`. */
 
 import type { z } from "zod";
-import type { PromptResponse, ProviderAdapter } from "../../adapters/types.js";
+import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../../adapters/types.js";
 import type { BudgetLimits } from "../../budget.js";
 import type { Clock } from "../../clock.js";
 import type { Deadline } from "../../deadline.js";
@@ -117,4 +117,6 @@ export interface ExecuteOptions {
    * caller keeps it even when the evaluation fails (MainLoop's debug bundles do).
    */
   readonly onSession?: (session: Session) => void;
+  /** Passed to the adapter: runs before each evaluation's resources close (see `EvaluateOptions`). */
+  readonly beforeRelease?: EvaluateOptions["beforeRelease"];
 }
