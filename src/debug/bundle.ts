@@ -119,6 +119,8 @@ export interface BundleContents {
   readonly sessionBefore?: string;
   /** How the request ran (loop, mailbox, message, run context, limits), for `run.json`. */
   readonly run?: unknown;
+  /** Phase timings and the budget's state, added to `metrics.json`. */
+  readonly measures?: { readonly phases?: Readonly<Record<string, number>>; readonly budget?: unknown };
   /** This request's own log records, written to `logs/records.jsonl`. */
   readonly logs?: readonly CapturedRecord[];
   /** Copied into `filesystem/` when `captureFilesystem`. */
@@ -247,7 +249,10 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
       );
     }
     if (contents.logs) {
-      await put("metrics.json", json(bundleMetrics(contents.logs, contents.session)));
+      await put(
+        "metrics.json",
+        json({ ...bundleMetrics(contents.logs, contents.session), ...contents.measures }),
+      );
       await put("logs/records.jsonl", jsonLines(contents.logs));
       await put("transcript.jsonl", jsonLines(contents.logs.filter((r) => TRANSCRIPT_EVENTS.has(r.event))));
     }

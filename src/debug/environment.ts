@@ -60,7 +60,7 @@ One request's post-mortem, written by weakincentives. Every text in it passed th
 | \`request/input.json\` | The request envelope as received. |
 | \`request/output.json\` | The typed output, when the request succeeded. |
 | \`request/error.json\` | The error (type, code, message), when it failed. |
-| \`metrics.json\` | The attempt's figures: model calls (count, time, errors, tokens), tool calls (count, failures, time) in all and per tool. |
+| \`metrics.json\` | The attempt's figures: phase times (prepare, evaluate, finalize), the budget's limits and consumption, model calls (count, time, errors, tokens), tool calls (count, failures, time) in all and per tool. |
 | \`logs/records.jsonl\` | This attempt's log records (DEBUG and up, whatever the worker's level), one JSON object per line: time, level, logger, event, message, context. |
 | \`transcript.jsonl\` | The model turns, from the same records: each call (\`provider.request\`) and its answer (\`provider.response\`: latency, text, tool calls with arguments, tokens) or error. The prompt is in the session's \`PromptRendered\`, tool results in its \`ToolInvoked\`. |
 | \`session/before.jsonl\` | The session as \`prepare\` left it, before the evaluation. |

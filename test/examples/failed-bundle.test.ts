@@ -82,7 +82,14 @@ describe("the bundle of a failed request of the example worker", () => {
       toolCalls: 2,
       toolFailures: 0,
       tools: { read_file: { calls: 1, failures: 0 }, write_file: { calls: 1, failures: 0 } },
+      phases: { prepareMs: expect.any(Number), evaluateMs: expect.any(Number) },
     });
+    expect(metrics.phases.finalizeMs).toBeUndefined(); // the evaluation failed: no finalize
+    expect(metrics.budget).toMatchObject({
+      limits: { maxTotalTokens: 100_000 },
+      consumed: { totalTokens: expect.any(Number) },
+    });
+    expect(metrics.budget.consumed.totalTokens).toBeGreaterThan(0);
     const run = JSON.parse((await bundle.readFile("run.json")) ?? "{}");
     expect(run).toMatchObject({
       loop: "reviews",

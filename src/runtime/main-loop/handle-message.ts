@@ -20,7 +20,7 @@ import { WorkspaceKey } from "../../workspace/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
 import type { MessageLease } from "./lease-extender.js";
-import type { ExecuteOptions } from "./options.js";
+import type { BudgetState, ExecuteOptions } from "./options.js";
 import {
   type Attempt,
   describeError,
@@ -100,7 +100,13 @@ export async function handleMessage<Req, Out>(
   };
   // With bundles on, keep the session as soon as it exists (a failed run's bundle needs it too),
   // and its state before the evaluation.
-  const seen: { session?: Session; before?: string; files?: Filesystem } = {};
+  const seen: {
+    session?: Session;
+    before?: string;
+    files?: Filesystem;
+    phases: Record<string, number>;
+    budget?: BudgetState;
+  } = { phases: {} };
   const onSession = loop.debugBundle
     ? (session: Session): void => {
         seen.session = session;
@@ -115,7 +121,17 @@ export async function handleMessage<Req, Out>(
       ...(deadline ? { deadline } : {}),
       ...(envelope.budget ? { budget: envelope.budget } : {}),
       heartbeat: progress,
-      ...(onSession ? { onSession } : {}),
+      ...(onSession
+        ? {
+            onSession,
+            onPhase: (name: string, ms: number) => {
+              seen.phases[`${name}Ms`] = Math.round(ms * 1000) / 1000;
+            },
+            onBudget: (state: BudgetState) => {
+              seen.budget = state;
+            },
+          }
+        : {}),
       ...(loop.debugBundle && loop.debugBundle.captureFilesystem !== false
         ? {
             // The evaluation's workspace is deleted when it ends: copy it for the bundle first.
@@ -131,6 +147,7 @@ export async function handleMessage<Req, Out>(
       session,
       ...(seen.before ? { sessionBefore: seen.before } : {}),
       ...(seen.files ? { files: seen.files } : {}),
+      measures: { phases: seen.phases, ...(seen.budget ? { budget: seen.budget } : {}) },
     });
     await replyAndAcknowledge(loop, attempt, {
       requestId,
@@ -148,6 +165,7 @@ export async function handleMessage<Req, Out>(
       ...(seen.session ? { session: seen.session } : {}),
       ...(seen.before ? { sessionBefore: seen.before } : {}),
       ...(seen.files ? { files: seen.files } : {}),
+      measures: { phases: seen.phases, ...(seen.budget ? { budget: seen.budget } : {}) },
     });
     // A request whose own deadline passed before it started can never succeed: no retries.
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
@@ -188,8 +206,10 @@ async function copyFilesystem(filesystem: Filesystem): Promise<Filesystem> {
   return new InMemoryFilesystem(files);
 }
 
-function withoutFiles<T extends { files?: unknown }>(parts: T): Omit<T, "files"> {
-  const { files: _files, ...rest } = parts;
+function withoutFiles<T extends { files?: unknown; measures?: unknown }>(
+  parts: T,
+): Omit<T, "files" | "measures"> {
+  const { files: _files, measures: _measures, ...rest } = parts;
   return rest;
 }
 
@@ -204,6 +224,7 @@ async function bundle<Req, Out>(
     session?: Session;
     sessionBefore?: string;
     files?: Filesystem;
+    measures?: { phases: Record<string, number>; budget?: BudgetState };
   },
 ): Promise<string | undefined> {
   const config = loop.debugBundle;
@@ -219,6 +240,7 @@ async function bundle<Req, Out>(
       attempt: attempt.message.deliveryCount,
       input,
       ...withoutFiles(parts),
+      ...(parts.measures ? { measures: parts.measures } : {}),
       run: {
         loop: loop.loop,
         mailbox: loop.mailbox,

@@ -24,7 +24,7 @@
 
 import { hostname } from "node:os";
 import type { z } from "zod";
-import type { PromptResponse, ProviderAdapter } from "../../adapters/types.js";
+import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../../adapters/types.js";
 import { Budget, BudgetTracker } from "../../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../../clock.js";
 import { Deadline } from "../../deadline.js";
@@ -37,6 +37,7 @@ import { Session } from "../../session/index.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
+import { budgetLimits, loopSettings } from "./describe.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
 import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
@@ -126,27 +127,7 @@ export class MainLoop<Req, Out> implements Runnable {
       execute: (request, executeOptions) => this.execute(request, executeOptions),
       debugBundle: this.config.debugBundle,
       resources: this.config.resources,
-      settings: this.settings(),
-    };
-  }
-
-  /** The loop's effective settings, as a debug bundle records them (`run.json`). */
-  private settings(): Readonly<Record<string, unknown>> {
-    const c = this.config;
-    return {
-      adapter: this.adapter.name,
-      ...("model" in this.adapter && typeof this.adapter.model === "string"
-        ? { model: this.adapter.model }
-        : {}),
-      deadlineSeconds: c.deadlineSeconds ?? null,
-      budget: c.budget ?? null,
-      concurrency: c.concurrency ?? 1,
-      batchSize: c.batchSize ?? null,
-      visibilityTimeout: c.visibilityTimeout ?? null,
-      waitTimeSeconds: c.waitTimeSeconds ?? null,
-      maxVisibilityExpansions: c.maxVisibilityExpansions ?? 16,
-      leaseExtender: c.leaseExtender ?? "default",
-      dlq: c.dlq ? c.dlq.mailbox.name : null,
+      settings: loopSettings(this.adapter, this.config),
     };
   }
 
@@ -201,37 +182,64 @@ export class MainLoop<Req, Out> implements Runnable {
       clock: this.clock,
       tags: { requestId, loop: this.name },
     });
+    // Phase timings for whoever asked (a debug bundle's metrics): each call reports the time
+    // since the previous one.
+    let mark = this.clock.monotonic();
+    const phase = (name: "prepare" | "evaluate" | "finalize"): void => {
+      if (!options.onPhase) return;
+      const now = this.clock.monotonic();
+      options.onPhase(name, now - mark);
+      mark = now;
+    };
     const prepared = await this.prepare(request, {
       session,
       requestId,
       runContext: { ...runContext, sessionId: session.sessionId },
     });
+    phase("prepare");
     const prompt = "prompt" in prepared ? prepared.prompt : prepared;
     if ("prompt" in prepared && prepared.session) session = prepared.session;
     options.onSession?.(session);
+    const evaluateOptions: EvaluateOptions = {
+      session,
+      heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
+      runContext: { ...runContext, sessionId: session.sessionId },
+      ...(deadline ? { deadline } : {}),
+      ...(budget ? { budget } : {}),
+      ...(tracker ? { budgetTracker: tracker } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(this.config.resources ? { resources: this.config.resources } : {}),
+      ...(options.beforeRelease ? { beforeRelease: options.beforeRelease } : {}),
+    };
+    let response: PromptResponse<Out>;
+    try {
+      response = await this.evaluateWithExpansions(prompt, evaluateOptions, requestId);
+    } finally {
+      phase("evaluate");
+      if (tracker) options.onBudget?.({ limits: budgetLimits(tracker), consumed: tracker.consumed });
+    }
+    await this.finalize(prompt, session, response);
+    phase("finalize");
+    return { response, session };
+  }
+
+  /** Evaluate, again with the opened sections each time the model opens some (up to the limit). */
+  private async evaluateWithExpansions(
+    prompt: EvaluablePrompt<Out>,
+    options: EvaluateOptions,
+    requestId: string,
+  ): Promise<PromptResponse<Out>> {
     const limit = this.config.maxVisibilityExpansions ?? 16;
     for (let expansions = 0; ; expansions++) {
       try {
-        const response = await this.adapter.evaluate(prompt, {
-          session,
-          heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
-          runContext: { ...runContext, sessionId: session.sessionId },
-          ...(deadline ? { deadline } : {}),
-          ...(budget ? { budget } : {}),
-          ...(tracker ? { budgetTracker: tracker } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(this.config.resources ? { resources: this.config.resources } : {}),
-          ...(options.beforeRelease ? { beforeRelease: options.beforeRelease } : {}),
-        });
-        await this.finalize(prompt, session, response);
-        return { response, session };
+        return await this.adapter.evaluate(prompt, options);
       } catch (error) {
         if (!(error instanceof VisibilityExpansionRequired) || expansions >= limit) throw error;
         log.info("main_loop.visibility_expansion", "The model opened sections; evaluating again.", {
           requestId,
           sections: error.sectionKeys.join(","),
         });
-        applyVisibilityExpansion(session, error);
+        applyVisibilityExpansion(options.session, error);
       }
     }
   }

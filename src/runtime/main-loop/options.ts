@@ -118,5 +118,24 @@ export interface ExecuteOptions {
    */
   readonly onSession?: (session: Session) => void;
   /** Passed to the adapter: runs before each evaluation's resources close (see `EvaluateOptions`). */
-  readonly beforeRelease?: EvaluateOptions["beforeRelease"];
+  readonly beforeRelease?: EvaluateOptions["beforeRelease"] /** Called with the time (ms) of each phase as it ends: prepare, evaluate (success or not), finalize. */;
+  readonly onPhase?: (phase: "prepare" | "evaluate" | "finalize", ms: number) => void;
+  /** Called when the evaluation ends (success or not) with the request's budget, when it has one. */
+  readonly onBudget?: (state: BudgetState) => void;
+}
+
+/** A request's budget when its evaluation ended: its limits and what was used. */
+export interface BudgetState {
+  readonly limits: {
+    readonly maxTotalTokens?: number;
+    readonly maxInputTokens?: number;
+    readonly maxOutputTokens?: number;
+    /** The deadline, ISO 8601. */
+    readonly deadline?: string;
+  };
+  readonly consumed: {
+    readonly inputTokens?: number;
+    readonly outputTokens?: number;
+    readonly totalTokens: number;
+  };
 }
