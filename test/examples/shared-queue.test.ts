@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { redisAvailable } from "../support/redis.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const TSX = ["--conditions=wink-source", "--import", "tsx"];
@@ -17,14 +18,7 @@ let redisUp = false;
 let worker: ChildProcess | undefined;
 
 beforeAll(async () => {
-  const probe = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 });
-  redisUp = await probe.connect().then(
-    () => true,
-    () => false,
-  );
-  probe.disconnect();
-  if (!redisUp && process.env.CI === "true")
-    throw new Error("Redis is not running on 127.0.0.1:6379 (apt-get install redis-server).");
+  redisUp = await redisAvailable();
 });
 
 afterEach(() => {

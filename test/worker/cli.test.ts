@@ -15,6 +15,7 @@ import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
 import { DebugBundle } from "../../src/debug/index.js";
 import type { MainLoopRequest, MainLoopResult } from "../../src/runtime/index.js";
 import { ScriptedModelServer } from "../../src/testing/model-server/index.js";
+import { redisAvailable } from "../support/redis.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "src", "cli", "bin.ts");
@@ -33,14 +34,7 @@ interface Record_ {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "wink-deploy-"));
-  const probe = new Redis({ host: "127.0.0.1", port: 6379, lazyConnect: true, maxRetriesPerRequest: 0 });
-  redisUp = await probe.connect().then(
-    () => true,
-    () => false,
-  );
-  probe.disconnect();
-  if (!redisUp && process.env.CI === "true")
-    throw new Error("Redis is not running on 127.0.0.1:6379 (apt-get install redis-server).");
+  redisUp = await redisAvailable();
 });
 
 afterEach(() => {
