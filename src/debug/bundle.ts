@@ -30,9 +30,9 @@
  * ```
  */
 
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { describeThrown, WinkError } from "../errors.js";
@@ -43,8 +43,18 @@ import { formatIssues, schemaIssues } from "../schema.js";
 import { redact, redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
 import { BUNDLE_README, environmentFacts } from "./environment.js";
+import {
+  type BundleFile,
+  type BundleManifest,
+  inside,
+  MANIFEST,
+  type SkippedFile,
+  sha256,
+} from "./manifest.js";
 import { bundleMetrics } from "./metrics.js";
 import { pruneBundles, type RetentionPolicy, RetentionPolicySchema } from "./retention.js";
+
+export type { BundleFile, BundleManifest, SkippedFile } from "./manifest.js";
 
 const log = getLogger("weakincentives.debug");
 
@@ -131,42 +141,6 @@ export interface BundleContents {
   readonly clock?: Clock;
 }
 
-/** One file listed in the manifest. */
-export interface BundleFile {
-  readonly path: string;
-  readonly bytes: number;
-  readonly sha256: string;
-}
-
-/** A workspace file that was left out. */
-export interface SkippedFile {
-  readonly path: string;
-  readonly bytes: number;
-  readonly reason: "max_file_size" | "max_total_size";
-}
-
-/** Schema of `manifest.json` (used by the reader too). */
-export const ManifestSchema = z.object({
-  formatVersion: z.literal("1"),
-  bundleId: z.string(),
-  requestId: z.string(),
-  runId: z.string(),
-  attempt: z.number(),
-  status: z.enum(["success", "error"]),
-  createdAt: z.string(),
-  sessionId: z.string().optional(),
-  files: z.array(z.object({ path: z.string(), bytes: z.number(), sha256: z.string() })),
-  skipped: z.array(
-    z.object({ path: z.string(), bytes: z.number(), reason: z.enum(["max_file_size", "max_total_size"]) }),
-  ),
-});
-
-/** `manifest.json`. */
-export type BundleManifest = z.infer<typeof ManifestSchema>;
-
-/** The manifest's file name. */
-export const MANIFEST = "manifest.json";
-
 /** The log records that make the model-turn transcript: each call's answer, latency and usage. */
 const TRANSCRIPT_EVENTS: ReadonlySet<string> = new Set([
   "provider.request",
@@ -183,22 +157,8 @@ function jsonLines(records: readonly unknown[]): string {
   return records.map((record) => `${JSON.stringify(record)}\n`).join("");
 }
 
-/** Hex sha256 of `data`. */
-export function sha256(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
 function json(value: unknown): string {
   return `${JSON.stringify(redact(value) ?? null, null, 2)}\n`;
-}
-
-/** Resolve `relative` inside `root`, refusing anything that escapes it. */
-export function inside(root: string, relative: string): string {
-  const full = resolve(root, relative);
-  if (isAbsolute(relative) || (full !== root && !full.startsWith(root + sep))) {
-    throw new WinkError("invalid_argument", `Bundle path "${relative}" escapes the bundle directory.`);
-  }
-  return full;
 }
 
 /**

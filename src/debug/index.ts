@@ -24,7 +24,7 @@ export {
   writeBundle,
 } from "./bundle.js";
 export type { EnvironmentFacts } from "./environment.js";
-export { archiveBundle, DebugBundle } from "./load.js";
+export { archiveBundle, type BundleLogRecord, type BundleSlice, DebugBundle } from "./load.js";
 export type { BundleMetrics, ToolFigures } from "./metrics.js";
 export { BUNDLE_SCHEMA, BundleDatabase, type QueryResult, type SqlCell } from "./query.js";
 export {

@@ -18,8 +18,25 @@ import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { WinkError } from "../errors.js";
 import { formatIssues, schemaIssues } from "../schema.js";
-import { type BundleManifest, inside, MANIFEST, ManifestSchema, sha256 } from "./bundle.js";
+import { type BundleManifest, inside, MANIFEST, ManifestSchema, sha256 } from "./manifest.js";
 import { readZip, writeZip } from "./zip.js";
+
+/** One line of `logs/records.jsonl`, as `writeBundle` wrote it. */
+export interface BundleLogRecord {
+  readonly time: string;
+  readonly level: string;
+  readonly logger: string;
+  readonly event: string;
+  readonly message: string;
+  readonly context: Readonly<Record<string, unknown>>;
+}
+
+/** One slice of a session snapshot in a bundle (plain JSON items). */
+export interface BundleSlice {
+  readonly type: string;
+  readonly policy: unknown;
+  readonly items: readonly unknown[];
+}
 
 /** Where a bundle's files come from: its directory, or its archive. */
 type Reader = (path: string) => Promise<Buffer | undefined>;
@@ -104,6 +121,29 @@ export class DebugBundle {
   async readFile(path: string): Promise<string | undefined> {
     if (!this.manifest.files.some((f) => f.path === path)) return undefined;
     return (await this.reader(path))?.toString("utf8");
+  }
+
+  /** The records of `logs/records.jsonl` (empty when the bundle has none). */
+  async logRecords(): Promise<BundleLogRecord[]> {
+    return ((await this.readFile("logs/records.jsonl")) ?? "")
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => {
+        const record = JSON.parse(line) as BundleLogRecord;
+        return { ...record, context: record.context ?? {} };
+      });
+  }
+
+  /** The slices of the session after the run (`session/after.jsonl`); empty without a session. */
+  sessionSlices(): BundleSlice[] {
+    return this.sessionLines.flatMap((line) => (JSON.parse(line) as { slices?: BundleSlice[] }).slices ?? []);
+  }
+
+  /** The items of the slice named `type` (e.g. `"ToolInvoked"`), as plain JSON records. */
+  sliceItems(type: string): Readonly<Record<string, unknown>>[] {
+    return this.sessionSlices()
+      .filter((slice) => slice.type === type)
+      .flatMap((slice) => slice.items as Readonly<Record<string, unknown>>[]);
   }
 
   /** True when every listed file exists with its recorded size and sha256. */

@@ -131,35 +131,19 @@ interface BundleRows {
   readonly metrics: Row[];
 }
 
-interface LogLine {
-  readonly time?: string;
-  readonly level?: string;
-  readonly logger?: string;
-  readonly event?: string;
-  readonly message?: string;
-  readonly context?: Record<string, unknown>;
-}
-
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
-
-function jsonLines<T>(text: string | undefined): T[] {
-  return (text ?? "")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
-}
 
 async function readBundle(dir: string): Promise<BundleRows> {
   const loaded = await DebugBundle.load(dir);
   const { manifest } = loaded;
   const id = manifest.bundleId;
   const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
-  const logLines = jsonLines<LogLine>(await loaded.readFile("logs/records.jsonl"));
+  const logLines = await loaded.logRecords();
   const answers = logLines.filter((line) => line.event === "provider.response");
   const modelCalls = answers.map((line, seq): Row => {
-    const context = line.context ?? {};
+    const context = line.context;
     const calls = Array.isArray(context.toolCalls) ? context.toolCalls.length : num(context.toolCalls);
     return [
       id,
@@ -172,13 +156,8 @@ async function readBundle(dir: string): Promise<BundleRows> {
       str(context.text),
     ];
   });
-  const slices = loaded.sessionLines.flatMap((line) => {
-    const snapshot = JSON.parse(line) as { slices?: { type: string; policy: unknown; items: unknown[] }[] };
-    return snapshot.slices ?? [];
-  });
-  const invoked = slices.filter((slice) => slice.type === "ToolInvoked").flatMap((slice) => slice.items);
-  const toolCalls = invoked.map((item, seq): Row => {
-    const call = item as Record<string, unknown>;
+  const slices = loaded.sessionSlices();
+  const toolCalls = loaded.sliceItems("ToolInvoked").map((call, seq): Row => {
     return [
       id,
       seq,
@@ -194,7 +173,7 @@ async function readBundle(dir: string): Promise<BundleRows> {
   });
   const error = loaded.error as Record<string, unknown> | undefined;
   const tokens = (key: string): number =>
-    answers.reduce((sum, line) => sum + (num(line.context?.[key]) ?? 0), 0);
+    answers.reduce((sum, line) => sum + (num(line.context[key]) ?? 0), 0);
   return {
     bundle: [
       id,

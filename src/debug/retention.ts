@@ -17,6 +17,7 @@ import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { ManifestSchema } from "./manifest.js";
 
 /** How many bundles a directory keeps. Every limit is optional; none keeps everything. */
 export interface RetentionPolicy {
@@ -61,14 +62,6 @@ export interface PruneResult {
 /** How old a `.tmp-` directory must be before it counts as abandoned. */
 const ABANDONED_MS = 60 * 60 * 1000;
 
-const ManifestSummary = z.object({
-  bundleId: z.string(),
-  requestId: z.string(),
-  status: z.string(),
-  createdAt: z.string(),
-  files: z.array(z.object({ bytes: z.number() })),
-});
-
 /** Every bundle directly under `dir`, newest first; directories without a valid manifest are skipped. */
 export async function listBundles(dir: string): Promise<BundleEntry[]> {
   const root = resolve(dir);
@@ -89,7 +82,7 @@ export async function listBundles(dir: string): Promise<BundleEntry[]> {
     } catch {
       continue; // not a bundle
     }
-    const parsed = ManifestSummary.safeParse(safeJson(text));
+    const parsed = ManifestSchema.safeParse(safeJson(text));
     if (!parsed.success) continue;
     const manifest = parsed.data;
     const files = manifest.files.reduce((sum, file) => sum + file.bytes, 0);

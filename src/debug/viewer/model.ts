@@ -3,7 +3,7 @@
  * turns and tool calls in order, log records, session slices and files. Pure data, no HTML.
  */
 
-import { DebugBundle } from "../load.js";
+import { type BundleLogRecord, type BundleSlice, DebugBundle } from "../load.js";
 
 /** One entry of the timeline: a model turn or a tool call. */
 export interface TimelineEntry {
@@ -17,37 +17,14 @@ export interface TimelineEntry {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
-/** A log record as the viewer lists it. */
-export interface LogRow {
-  readonly time: string;
-  readonly level: string;
-  readonly logger: string;
-  readonly event: string;
-  readonly message: string;
-  readonly context: unknown;
-}
-
-/** One session slice. */
-export interface SliceView {
-  readonly type: string;
-  readonly items: readonly unknown[];
-}
-
 /** Everything the viewer's pages need about one bundle. */
 export interface BundleView {
   readonly bundle: DebugBundle;
   readonly timeline: readonly TimelineEntry[];
-  readonly logs: readonly LogRow[];
-  readonly slices: readonly SliceView[];
+  readonly logs: readonly BundleLogRecord[];
+  readonly slices: readonly BundleSlice[];
   readonly tokens: { readonly input: number; readonly output: number };
   readonly modelMs: number;
-}
-
-function jsonLines<T>(text: string | undefined): T[] {
-  return (text ?? "")
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
 }
 
 const num = (value: unknown): number => (typeof value === "number" ? value : 0);
@@ -55,13 +32,11 @@ const num = (value: unknown): number => (typeof value === "number" ? value : 0);
 /** Read the bundle at `dir` into a {@link BundleView}. */
 export async function bundleView(dir: string): Promise<BundleView> {
   const bundle = await DebugBundle.load(dir);
-  const logs = jsonLines<LogRow>(await bundle.readFile("logs/records.jsonl"));
-  const slices = bundle.sessionLines.flatMap(
-    (line) => (JSON.parse(line) as { slices?: SliceView[] }).slices ?? [],
-  );
+  const logs = await bundle.logRecords();
+  const slices = bundle.sessionSlices();
   const turns = logs.filter((row) => row.event === "provider.response");
   const model: TimelineEntry[] = turns.map((row) => {
-    const context = (row.context ?? {}) as Record<string, unknown>;
+    const context = row.context;
     const calls = Array.isArray(context.toolCalls) ? (context.toolCalls as { name?: string }[]) : [];
     return {
       kind: "model",
@@ -78,22 +53,18 @@ export async function bundleView(dir: string): Promise<BundleView> {
     time: row.time,
     title: "provider error",
     ok: false,
-    detail: (row.context ?? {}) as Record<string, unknown>,
+    detail: row.context,
   }));
-  const tools: TimelineEntry[] = slices
-    .filter((slice) => slice.type === "ToolInvoked")
-    .flatMap((slice) => slice.items)
-    .map((item) => {
-      const call = item as Record<string, unknown>;
-      return {
-        kind: "tool",
-        time: String(call.createdAt ?? ""),
-        title: String(call.name ?? "?"),
-        ok: call.success === true,
-        ...(typeof call.durationMs === "number" ? { latencyMs: call.durationMs } : {}),
-        detail: { params: call.params, message: call.message, result: call.result, callId: call.callId },
-      };
-    });
+  const tools: TimelineEntry[] = bundle.sliceItems("ToolInvoked").map((call) => {
+    return {
+      kind: "tool",
+      time: String(call.createdAt ?? ""),
+      title: String(call.name ?? "?"),
+      ok: call.success === true,
+      ...(typeof call.durationMs === "number" ? { latencyMs: call.durationMs } : {}),
+      detail: { params: call.params, message: call.message, result: call.result, callId: call.callId },
+    };
+  });
   // Stable: model turns before the tool calls they asked for when the times are equal.
   const timeline = [...model, ...errors, ...tools].sort((a, b) => a.time.localeCompare(b.time));
   return {
@@ -102,11 +73,8 @@ export async function bundleView(dir: string): Promise<BundleView> {
     logs,
     slices,
     tokens: {
-      input: turns.reduce((sum, row) => sum + num((row.context as Record<string, unknown>)?.inputTokens), 0),
-      output: turns.reduce(
-        (sum, row) => sum + num((row.context as Record<string, unknown>)?.outputTokens),
-        0,
-      ),
+      input: turns.reduce((sum, row) => sum + num(row.context.inputTokens), 0),
+      output: turns.reduce((sum, row) => sum + num(row.context.outputTokens), 0),
     },
     modelMs: model.reduce((sum, entry) => sum + (entry.latencyMs ?? 0), 0),
   };

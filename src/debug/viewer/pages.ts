@@ -4,8 +4,9 @@
  * value from a bundle is escaped.
  */
 
+import type { BundleLogRecord } from "../load.js";
 import type { BundleEntry } from "../retention.js";
-import type { BundleView, LogRow, TimelineEntry } from "./model.js";
+import type { BundleView, TimelineEntry } from "./model.js";
 
 /** Escape text for HTML. */
 export function escapeHtml(text: unknown): string {
@@ -141,7 +142,7 @@ function transcript(entries: readonly TimelineEntry[]): string {
 
 const LEVELS = ["trace", "debug", "info", "warning", "error", "critical"];
 
-function logs(rows: readonly LogRow[], query: URLSearchParams): string {
+function logs(rows: readonly BundleLogRecord[], query: URLSearchParams): string {
   const level = query.get("level") ?? "trace";
   const search = (query.get("q") ?? "").toLowerCase();
   const floor = Math.max(0, LEVELS.indexOf(level));
