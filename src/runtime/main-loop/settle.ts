@@ -14,7 +14,7 @@
 import type { Clock } from "../../clock.js";
 import { describeThrown, errorTypeName, WinkError } from "../../errors.js";
 import { type Dispatcher, MessageHandled } from "../../events/index.js";
-import { type CapturedRecord, getLogger } from "../../logging/index.js";
+import { getLogger } from "../../logging/index.js";
 import type { RunContext } from "../../run-context.js";
 import { redactText } from "../../secrets/index.js";
 import { type DLQPolicy, deadLetterFor } from "../mailbox/dlq.js";
@@ -54,8 +54,6 @@ export interface Attempt {
   readonly runContext?: RunContext | undefined;
   /** The debug bundle written for this attempt, if any; error replies name it. */
   readonly bundlePath?: string | undefined;
-  /** This attempt's log records so far, when a debug bundle will be written. */
-  readonly logs?: readonly CapturedRecord[] | undefined;
 }
 
 /** Reply with `result`, then acknowledge. A reply that fails is settled as a failure. */
