@@ -9,6 +9,7 @@ export interface Filesystem {
   read(path: string): Promise<string>;
   /** Create or replace a file. */
   write(path: string, content: string): Promise<void>;
+  /** Whether a file exists at `path` (false for a directory). */
   exists(path: string): Promise<boolean>;
   /** Delete a file; false when there was none. */
   delete(path: string): Promise<boolean>;
@@ -20,10 +21,10 @@ export interface Filesystem {
 export const FilesystemKey = resourceKey<Filesystem>("Filesystem");
 
 /**
- * Normalize a workspace path: forward slashes, no `.` segments, no leading `./`. Absolute paths,
- * `..` that would leave the workspace are refused with a {@link WorkspaceSecurityError}, empty
- * paths and NUL bytes with a {@link ToolValidationError}; each names the path, so the model reads
- * it and can fix the call.
+ * Normalize a workspace path: forward slashes, no `.` segments, no leading `./`. Absolute paths
+ * (`details.reason` `"absolute"`) and `..` that would leave the workspace (`"parent"`) are
+ * refused with a {@link WorkspaceSecurityError}, empty paths and NUL bytes with a
+ * {@link ToolValidationError}; each names the path, so the model reads it and can fix the call.
  */
 export function normalizeWorkspacePath(path: string): string {
   if (typeof path !== "string" || path.trim() === "") {
@@ -39,6 +40,7 @@ export function normalizeWorkspacePath(path: string): string {
     throw new WorkspaceSecurityError(
       path,
       `Path "${path}" is absolute. Use a path relative to the workspace root, such as "src/main.ts".`,
+      { details: { reason: "absolute" } },
     );
   }
   const parts: string[] = [];
@@ -49,6 +51,7 @@ export function normalizeWorkspacePath(path: string): string {
         throw new WorkspaceSecurityError(
           path,
           `Path "${path}" leaves the workspace. Stay inside it: no leading "..".`,
+          { details: { reason: "parent" } },
         );
       }
       parts.pop();

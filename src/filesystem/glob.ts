@@ -16,7 +16,14 @@
 
 import { WinkError } from "../errors.js";
 
+/** Compiled patterns. Patterns come from models too (the glob tool), so the cache is bounded. */
 const cache = new Map<string, RegExp>();
+const MAX_CACHED = 256;
+
+/** How many compiled patterns are cached (internal: lets tests see the bound). */
+export function globCacheSize(): number {
+  return cache.size;
+}
 
 /** The regular expression a glob pattern stands for (anchored, whole path). */
 export function globToRegExp(pattern: string): RegExp {
@@ -33,6 +40,8 @@ export function globToRegExp(pattern: string): RegExp {
   const anywhere = !body.includes("/");
   const source = translate(body, pattern);
   const regexp = new RegExp(anywhere ? `^(?:.*/)?${source}$` : `^${source}$`);
+  // Clearing is enough: the patterns a program reuses are compiled again on their next use.
+  if (cache.size >= MAX_CACHED) cache.clear();
   cache.set(pattern, regexp);
   return regexp;
 }

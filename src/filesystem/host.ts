@@ -4,7 +4,10 @@
  * Every path is checked where it lands, not only as written: `..` and absolute paths are refused
  * before touching the disk, and a path whose real location (links resolved) leaves the root, a
  * hard-linked file (its other name may be anywhere) or a device file is refused with a
- * {@link WorkspaceSecurityError} naming the path. Writes never follow a link.
+ * {@link WorkspaceSecurityError} naming the path. Files are read through one descriptor opened
+ * without following a link and checked after opening, so a file swapped between the check and the
+ * read is refused too. Writes and deletes never follow a link, even one that stays inside the
+ * root, and read-only directories are checked by the path as written and where it really lands.
  *
  * Rollback works like the in-memory workspace's: the filesystem keeps an undo journal of the
  * writes and deletes made through it, `snapshot()` returns a position in that journal and
@@ -32,22 +35,35 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   rmdirSync,
-  type Stats,
   unlinkSync,
   writeSync,
 } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { ToolValidationError, WinkError, WorkspaceSecurityError } from "../errors.js";
 import type { Snapshotable } from "../resources/index.js";
+import { isWithin, readChecked } from "./checks.js";
 import { type Filesystem, normalizeWorkspacePath } from "./filesystem.js";
 
 /** Options of {@link HostFilesystem}. */
 export interface HostFilesystemOptions {
   /** Workspace directories (relative) whose files may be read but never written or deleted. */
   readonly readOnlyPaths?: readonly string[];
+}
+
+/** Where a workspace path lands, as {@link HostFilesystem} resolved it. */
+interface Resolved {
+  /** The path normalized, as written. */
+  readonly key: string;
+  /** The root joined with `key`, links not resolved. */
+  readonly absolute: string;
+  /** The real path when something exists at `absolute`. */
+  readonly real: string | undefined;
+  /** Where the path really lands (links resolved), relative to the root. */
+  readonly realKey: string;
+  /** The deepest existing ancestor of `absolute` (itself when it exists), links not resolved. */
+  readonly existing: string;
 }
 
 /** One undone-able change: the path and what it held before (`undefined`: it did not exist). */
@@ -89,40 +105,37 @@ export class HostFilesystem implements Filesystem, Snapshotable<number> {
   async read(path: string): Promise<string> {
     const { key, real } = this.resolve(path);
     if (real === undefined) throw missing(key);
-    this.checkFile(path, real, lstatSync(real));
-    return readFileSync(real, "utf8");
+    return this.readFile(path, real, key).toString("utf8");
   }
 
   async write(path: string, content: string): Promise<void> {
-    const { key, absolute, real } = this.resolve(path);
-    this.checkWritable(path, key);
-    let before: Buffer | undefined;
-    if (real !== undefined) {
-      const stats = lstatSync(absolute);
-      if (stats.isDirectory()) throw isDirectory(key);
-      this.checkFile(path, absolute, stats);
-      before = readFileSync(absolute);
-    }
-    const madeDirs = this.makeParents(path, key);
+    const resolved = this.resolve(path);
+    this.checkWritable(path, resolved);
+    const { key, absolute, real } = resolved;
+    const before = real === undefined ? undefined : this.readFile(path, absolute, key);
+    const madeDirs = this.makeParents(resolved);
     writeNoFollow(absolute, content);
     this.journal.push({ path: absolute, before, madeDirs });
   }
 
+  /**
+   * Whether `path` names a regular file: true for one, also when the path goes through a link
+   * that stays inside the root (reads follow such links); false for a directory, a device or
+   * nothing at all. A path whose real location leaves the root, or that ends in a dangling link,
+   * is refused with a {@link WorkspaceSecurityError} rather than answered.
+   */
   async exists(path: string): Promise<boolean> {
     const { real } = this.resolve(path);
     return real !== undefined && lstatSync(real).isFile();
   }
 
   async delete(path: string): Promise<boolean> {
-    const { key, absolute, real } = this.resolve(path);
-    if (real === undefined) return false;
-    this.checkWritable(path, key);
-    const stats = lstatSync(absolute);
-    if (stats.isDirectory()) throw isDirectory(key);
-    this.checkFile(path, absolute, stats);
-    const before = readFileSync(absolute);
-    unlinkSync(absolute);
-    this.journal.push({ path: absolute, before, madeDirs: [] });
+    const resolved = this.resolve(path);
+    if (resolved.real === undefined) return false;
+    this.checkWritable(path, resolved);
+    const before = this.readFile(path, resolved.absolute, resolved.key);
+    unlinkSync(resolved.absolute);
+    this.journal.push({ path: resolved.absolute, before, madeDirs: [] });
     return true;
   }
 
@@ -164,10 +177,10 @@ export class HostFilesystem implements Filesystem, Snapshotable<number> {
   }
 
   /**
-   * The normalized key, the absolute path, and the real path when something exists there.
-   * Refuses a path whose real location is outside the root, whichever component is the link.
+   * Where `path` lands. Refuses a path whose real location is outside the root, whichever
+   * component is the link, and a dangling link on the way.
    */
-  private resolve(path: string): { key: string; absolute: string; real: string | undefined } {
+  private resolve(path: string): Resolved {
     const key = normalizeWorkspacePath(path);
     const absolute = join(this.root, key);
     // The deepest existing ancestor decides where the path really lands.
@@ -177,11 +190,14 @@ export class HostFilesystem implements Filesystem, Snapshotable<number> {
       try {
         real = realpathSync(probe);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        // ENOTDIR: a file on the way, reported by makeParents (writes) or as missing (reads).
+        if (!["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) throw error;
       }
       if (real !== undefined) {
-        if (!this.inside(real)) throw linkOut(path, key);
-        return { key, absolute, real: probe === absolute ? real : undefined };
+        if (!isWithin(this.root, real)) throw linkOut(path, key);
+        const below = relative(probe, absolute);
+        const realKey = toKey(relative(this.root, below === "" ? real : join(real, below)));
+        return { key, absolute, real: probe === absolute ? real : undefined, realKey, existing: probe };
       }
       try {
         // A dangling link at the end of the path: refuse rather than write through it.
@@ -193,66 +209,58 @@ export class HostFilesystem implements Filesystem, Snapshotable<number> {
     }
   }
 
-  private inside(real: string): boolean {
-    return real === this.root || real.startsWith(this.root + sep);
+  /** The bytes of the regular file at `file`, read through one checked descriptor. */
+  private readFile(path: string, file: string, key: string): Buffer {
+    const read = readChecked(file);
+    if (read.ok) return read.bytes;
+    const { reason, nlink } = read.problem;
+    if (reason === "directory") throw isDirectory(key);
+    const message =
+      reason === "symlink"
+        ? `"${path}" is a symbolic link. Read or write the file it points to by its own path.`
+        : reason === "hardlink"
+          ? `"${path}" is a hard link (it has ${nlink} names, and the others may be outside the workspace), so it is refused. Copy the file instead of linking it.`
+          : `"${path}" is a device, socket or pipe, not a file. Only regular files can be used in the workspace.`;
+    throw new WorkspaceSecurityError(path, message, { details: { reason } });
   }
 
-  /** Refuse what is not a plain file of this workspace: links, hard links, devices. */
-  private checkFile(path: string, absolute: string, stats: Stats): void {
-    if (stats.isSymbolicLink()) {
-      throw new WorkspaceSecurityError(
-        path,
-        `"${path}" is a symbolic link. Read or write the file it points to by its own path.`,
-        { details: { reason: "symlink" } },
-      );
-    }
-    if (stats.isDirectory()) throw isDirectory(relative(this.root, absolute));
-    if (!stats.isFile()) {
-      throw new WorkspaceSecurityError(
-        path,
-        `"${path}" is a device, socket or pipe, not a file. Only regular files can be used in the workspace.`,
-        { details: { reason: "device" } },
-      );
-    }
-    if (stats.nlink > 1) {
-      throw new WorkspaceSecurityError(
-        path,
-        `"${path}" is a hard link (it has ${stats.nlink} names, and the others may be outside the workspace), so it is refused. Copy the file instead of linking it.`,
-        { details: { reason: "hardlink" } },
-      );
-    }
-  }
-
-  private checkWritable(path: string, key: string): void {
-    const mount = this.readOnly.find((dir) => key === dir || key.startsWith(`${dir}/`));
+  /**
+   * Refuse a change under a read-only directory, by the path as written or where it really
+   * lands (a link `out -> ro` must not open `ro` to writes), and a change through any link:
+   * writes and deletes never follow one, even one that stays inside the root.
+   */
+  private checkWritable(path: string, { key, realKey }: Resolved): void {
+    const mount = this.readOnly.find((dir) =>
+      [key, realKey].some((k) => k === dir || k.startsWith(`${dir}/`)),
+    );
     if (mount !== undefined) {
       throw new ToolValidationError(
         `"${path}" is in the read-only directory "${mount}". Write your file elsewhere in the workspace, outside "${mount}/".`,
         { details: { path, readOnly: mount } },
       );
     }
+    if (realKey !== key) {
+      throw new WorkspaceSecurityError(
+        path,
+        `"${path}" goes through a symbolic link (it is really "${realKey}"), and writes never follow links. Use the real path "${realKey}".`,
+        { details: { reason: "symlink", key, realKey } },
+      );
+    }
   }
 
-  /** Create the missing parent directories of `key`, deepest first in the returned list. */
-  private makeParents(path: string, key: string): string[] {
-    const made: string[] = [];
-    let dir = dirname(join(this.root, key));
-    while (dir !== this.root) {
-      try {
-        const stats = lstatSync(dir);
-        if (stats.isSymbolicLink()) throw linkOut(path, key);
-        if (!stats.isDirectory()) {
-          throw new ToolValidationError(
-            `"${relative(this.root, dir)}" is a file, so "${key}" cannot be created below it. Pick another path.`,
-          );
-        }
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-        made.push(dir);
-        dir = dirname(dir);
-      }
+  /**
+   * Create the missing parent directories of a resolved path below its deepest existing
+   * ancestor, returned deepest first. No link is on the way: `checkWritable` refused those.
+   */
+  private makeParents({ key, absolute, real, existing }: Resolved): string[] {
+    if (real !== undefined) return [];
+    if (!lstatSync(existing).isDirectory()) {
+      throw new ToolValidationError(
+        `"${toKey(relative(this.root, existing))}" is a file, so "${key}" cannot be created below it. Pick another path.`,
+      );
     }
+    const made: string[] = [];
+    for (let dir = dirname(absolute); dir !== existing; dir = dirname(dir)) made.push(dir);
     for (const created of [...made].reverse()) mkdirSync(created);
     return made;
   }
@@ -262,9 +270,14 @@ export class HostFilesystem implements Filesystem, Snapshotable<number> {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) this.walk(full, out);
-      else if (entry.isFile()) out.push(relative(this.root, full).split(sep).join("/"));
+      else if (entry.isFile()) out.push(toKey(relative(this.root, full)));
     }
   }
+}
+
+/** A workspace key (`/`-separated) from a path relative to the root. */
+function toKey(path: string): string {
+  return path.split(sep).join("/");
 }
 
 /** Write `content` to `path`, never following a link there (`O_NOFOLLOW`). */

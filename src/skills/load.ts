@@ -8,7 +8,7 @@
  * into sandboxes and container images, where a link would resolve somewhere else (or be copied as
  * the file it points to, silently), and following links is how a folder reaches files it does not
  * hold. Copy the file instead. Only regular files and folders are accepted (no FIFOs, sockets or
- * devices).
+ * devices), and no hard links (a file with a second name, which may be anywhere).
  *
  * @example
  * ```ts
@@ -19,8 +19,9 @@
  * ```
  */
 
-import { lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { basename, join, resolve } from "node:path";
+import { type FileProblem, fileProblem, readChecked } from "../filesystem/checks.js";
 import { SkillError, type SkillIssue } from "./errors.js";
 import { parseFrontmatter } from "./frontmatter.js";
 import { MAX_SKILL_BYTES, MAX_SKILL_FILE_BYTES, SKILL_FILE, Skill } from "./skill.js";
@@ -40,15 +41,6 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** What a non-regular, non-folder entry is, for messages. */
-function kindOf(stats: Stats): string {
-  if (stats.isSymbolicLink()) return "a symbolic link";
-  if (stats.isFIFO()) return "a FIFO";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isBlockDevice() || stats.isCharacterDevice()) return "a device file";
-  return "not a regular file";
-}
-
 /** A folder that must exist and be a real folder (not a link), or a SkillError. */
 function requireFolder(dir: string, what: string): string {
   const path = resolve(dir);
@@ -65,6 +57,18 @@ function requireFolder(dir: string, what: string): string {
   return path;
 }
 
+/** The issue of an entry that is not a plain regular file (a link, a hard link, a special file). */
+function refusal(path: string, problem: FileProblem): SkillIssue {
+  if (problem.reason === "hardlink") {
+    return {
+      file: path,
+      message: `is a hard link (${problem.nlink} names; the others may be outside the skill). Replace it with a copy of the file.`,
+    };
+  }
+  const fix = problem.reason === "symlink" ? "Replace it with a copy of the file." : "Remove it.";
+  return { file: path, message: `is ${problem.kind}; skills hold regular files only. ${fix}` };
+}
+
 /** Read every regular file under `root`, collecting issues for everything else and the limits. */
 function readTree(root: string, issues: SkillIssue[]): Contents {
   const contents: Contents = new Map();
@@ -78,9 +82,9 @@ function readTree(root: string, issues: SkillIssue[]): Contents {
         visit(path, relative);
         continue;
       }
-      if (!stats.isFile()) {
-        const fix = stats.isSymbolicLink() ? "Replace it with a copy of the file." : "Remove it.";
-        issues.push({ file: path, message: `is ${kindOf(stats)}; skills hold regular files only. ${fix}` });
+      const problem = fileProblem(stats);
+      if (problem) {
+        issues.push(refusal(path, problem));
         continue;
       }
       if (stats.size > MAX_SKILL_FILE_BYTES) {
@@ -92,13 +96,18 @@ function readTree(root: string, issues: SkillIssue[]): Contents {
       }
       total += stats.size;
       if (total > MAX_SKILL_BYTES) continue; // reported once below, without reading more
-      const bytes = readFileSync(path);
-      // Checked again on the bytes read: the file may have grown since lstat.
-      if (bytes.byteLength > MAX_SKILL_FILE_BYTES) {
-        issues.push({ file: path, message: `grew past ${MAX_SKILL_FILE_BYTES} bytes while being read.` });
+      // Read through one checked descriptor: the file may have been swapped or grown since lstat.
+      const read = readChecked(path, MAX_SKILL_FILE_BYTES);
+      if (!read.ok) {
+        issues.push(
+          read.problem.reason === "too_large"
+            ? { file: path, message: `grew past ${MAX_SKILL_FILE_BYTES} bytes while being read.` }
+            : refusal(path, read.problem),
+        );
         continue;
       }
-      contents.set(relative, { bytes: new Uint8Array(bytes), executable: (stats.mode & 0o100) !== 0 });
+      const executable = (read.stats.mode & 0o100) !== 0;
+      contents.set(relative, { bytes: new Uint8Array(read.bytes), executable });
     }
   };
   visit(root, "");

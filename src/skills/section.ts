@@ -22,7 +22,8 @@
  */
 
 import { z } from "zod";
-import { ToolValidationError } from "../errors.js";
+import { ToolValidationError, WorkspaceSecurityError } from "../errors.js";
+import { normalizeWorkspacePath } from "../filesystem/index.js";
 import type { ToolPolicy } from "../prompt/policies.js";
 import { Section, type SectionRenderContext, type SectionVisibility } from "../prompt/section.js";
 import { type AnyTool, Tool, ToolResult } from "../prompt/tool.js";
@@ -168,31 +169,26 @@ function instructions(skill: Skill): string {
 }
 
 /**
- * A path inside a skill folder, normalized (`./a//b` → `a/b`).
+ * A path inside a skill folder, normalized by the workspace path rules (`./a//b` → `a/b`), with
+ * the refusal worded for the skill folder.
  *
- * @throws ToolValidationError naming the path when it is absolute or climbs out with `..`.
+ * @throws ToolValidationError naming the path when it is absolute, climbs out with `..` or names
+ *   no file.
  */
 function skillPath(path: string): string {
-  if (/^([/\\]|[A-Za-z]:)/.test(path)) {
+  try {
+    return normalizeWorkspacePath(path);
+  } catch (error) {
+    if (!(error instanceof ToolValidationError)) throw error;
+    const file = `file ${JSON.stringify(path)}`;
+    const reason = error instanceof WorkspaceSecurityError ? error.details.reason : undefined;
     throw new ToolValidationError(
-      `file ${JSON.stringify(path)} is an absolute path. Give a path relative to the skill folder, like "${SKILL_FILE}".`,
-      { details: { path } },
+      reason === "absolute"
+        ? `${file} is an absolute path. Give a path relative to the skill folder, like "${SKILL_FILE}".`
+        : reason === "parent"
+          ? `${file} leaves the skill folder with "..". Give a path inside it, like "${SKILL_FILE}".`
+          : `${file} names no file of the skill. Omit file to read ${SKILL_FILE}.`,
+      { details: { path }, cause: error },
     );
   }
-  const parts = path.split(/[/\\]/).filter((part) => part !== "" && part !== ".");
-  if (parts.includes("..")) {
-    throw new ToolValidationError(
-      `file ${JSON.stringify(path)} leaves the skill folder with "..". Give a path inside it, like "${SKILL_FILE}".`,
-      { details: { path } },
-    );
-  }
-  if (parts.length === 0) {
-    throw new ToolValidationError(
-      `file ${JSON.stringify(path)} names no file. Omit file to read ${SKILL_FILE}.`,
-      {
-        details: { path },
-      },
-    );
-  }
-  return parts.join("/");
 }

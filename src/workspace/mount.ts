@@ -81,12 +81,20 @@ export class HostMount {
   readonly hostPath: string;
   /** Normalized workspace path, `""` for the root. */
   readonly mountPath: string;
+  /** Globs of the files to copy, relative to `hostPath`; empty copies everything. */
   readonly include: readonly string[];
+  /**
+   * Globs of what is left out: {@link DEFAULT_EXCLUDES} (unless turned off) then the given ones.
+   * They also apply where a symbolic link inside the mount really points.
+   */
   readonly exclude: readonly string[];
+  /** Whether the agent may only read the copy (default `true`). */
   readonly readOnly: boolean;
+  /** Bytes this mount may copy at most; more is a configuration error. */
   readonly maxBytes: number;
-  /** Whether a path relative to `hostPath` is copied (`included`) or pruned (`excluded`). */
+  /** Whether a path relative to `hostPath` matches `include` (always true when it is empty). */
   readonly included: (path: string) => boolean;
+  /** Whether a path relative to `hostPath` matches `exclude`; an excluded directory is pruned. */
   readonly excluded: (path: string) => boolean;
 
   constructor(options: HostMountOptions) {

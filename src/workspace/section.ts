@@ -62,7 +62,9 @@ export interface WorkspaceSectionOptions {
 
 /** A section that gives the agent a per-evaluation workspace; see the module doc. */
 export class WorkspaceSection extends Section<string, undefined, readonly AnySection[]> {
+  /** The mounts copied into each evaluation's workspace, validated (frozen). */
   readonly mounts: readonly HostMount[];
+  /** Host directories the mounts may come from, as given (checked when a workspace is created). */
   readonly allowedHostRoots: readonly string[];
   private readonly guidance: string | undefined;
   private readonly offersTools: boolean;

@@ -6,8 +6,10 @@
  * Copying is where the boundaries are enforced on the host side: a mount outside
  * `allowedHostRoots`, a symbolic link leading out of the mount, a hard-linked file or a device
  * file is refused with a {@link WorkspaceSecurityError} naming the path; a mount over its byte
- * budget is a configuration error saying how much it held. Nothing is copied partially: a refused
- * mount removes the directory again.
+ * budget is a configuration error saying how much it held. A link inside the mount to a file the
+ * mount excludes is left out like that file. Each file is read once, through a checked descriptor,
+ * and those bytes are both hashed and written. Nothing is copied partially: a refused mount
+ * removes the directory again.
  *
  * @example
  * ```ts
@@ -28,19 +30,18 @@
 import { createHash } from "node:crypto";
 import {
   chmodSync,
-  copyFileSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
   realpathSync,
   rmSync,
-  type Stats,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 import { WinkError, WorkspaceSecurityError } from "../errors.js";
+import { type FileProblem, isWithin, readChecked } from "../filesystem/checks.js";
 import { HostFilesystem } from "../filesystem/index.js";
 import { resourceKey } from "../resources/index.js";
 import type { HostMount } from "./mount.js";
@@ -62,10 +63,15 @@ export interface WorkspaceOptions {
 
 /** What one mount put in the workspace. */
 export interface MountSummary {
+  /** The host path copied, resolved to its real path (links followed), as checked against the roots. */
   readonly hostPath: string;
+  /** Where it landed in the workspace (normalized; `""` for the root). */
   readonly mountPath: string;
+  /** Whether the agent may only read it (refused by the filesystem, write bits removed on disk). */
   readonly readOnly: boolean;
+  /** Files copied. */
   readonly files: number;
+  /** Bytes copied, the sum of the files' sizes (counted against the mount's `maxBytes`). */
   readonly bytes: number;
 }
 
@@ -80,6 +86,7 @@ export class Workspace {
   readonly filesystem: HostFilesystem;
   /** `sha256:<hex>` over every copied path and its content. */
   readonly fingerprint: string;
+  /** What each mount put in the workspace, in the order the mounts were given (frozen). */
   readonly mounts: readonly MountSummary[];
   private closed = false;
   private readonly beforeRemove: WorkspaceOptions["beforeRemove"];
@@ -162,9 +169,6 @@ function allowedRoots(given: readonly string[], needed: boolean): string[] {
   });
 }
 
-const within = (path: string, root: string): boolean =>
-  path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
-
 /** Copy one mount into the workspace, feeding the fingerprint. */
 function copyMount(
   mount: HostMount,
@@ -172,6 +176,37 @@ function copyMount(
   roots: readonly string[],
   hash: ReturnType<typeof createHash>,
 ): MountSummary {
+  const source = mountSource(mount, roots);
+  const summary = {
+    hostPath: source,
+    mountPath: mount.mountPath,
+    readOnly: mount.readOnly,
+    files: 0,
+    bytes: 0,
+  };
+  // Read once, hash and write those same bytes: what was checked is what is copied.
+  const copy = (from: string, rel: string): void => {
+    const shown = rel === "" ? mount.hostPath : join(mount.hostPath, rel);
+    const read = readChecked(from, mount.maxBytes - summary.bytes);
+    if (!read.ok) {
+      throw read.problem.reason === "too_large" ? overBudget(mount, rel) : refusal(shown, read.problem);
+    }
+    const { bytes } = read;
+    summary.bytes += bytes.byteLength;
+    const target = mount.target(rel);
+    const destination = join(workspace, target);
+    mkdirSync(dirname(destination), { recursive: true });
+    writeNew(destination, bytes, mount, target);
+    hash.update(`${target}\0${bytes.byteLength}\0`).update(bytes).update("\n");
+    summary.files++;
+  };
+  if (lstatSync(source).isDirectory()) walk(mount, source, source, "", copy);
+  else copy(source, "");
+  return summary;
+}
+
+/** The real path of a mount's host path, which must be inside one of the allowed roots. */
+function mountSource(mount: HostMount, roots: readonly string[]): string {
   let source: string;
   try {
     source = realpathSync(mount.hostPath);
@@ -182,43 +217,48 @@ function copyMount(
       { cause: error, details: { hostPath: mount.hostPath } },
     );
   }
-  if (!roots.some((root) => within(source, root))) {
+  if (!roots.some((root) => isWithin(root, source))) {
     throw new WorkspaceSecurityError(
       mount.hostPath,
       `Host mount "${mount.hostPath}"${source === mount.hostPath ? "" : ` (really "${source}")`} is outside allowedHostRoots (${roots.map((r) => `"${r}"`).join(", ")}). Mount a directory below one of them, or add its parent to allowedHostRoots.`,
       { details: { reason: "outside_allowed_roots", allowedHostRoots: roots } },
     );
   }
-  const summary = {
-    hostPath: source,
-    mountPath: mount.mountPath,
-    readOnly: mount.readOnly,
-    files: 0,
-    bytes: 0,
-  };
-  const copy = (from: string, rel: string, size: number): void => {
-    summary.bytes += size;
-    if (summary.bytes > mount.maxBytes) {
-      throw new WinkError(
-        "invalid_config",
-        `Host mount "${mount.hostPath}" holds more than its budget of ${mount.maxBytes} bytes (reached at "${rel}"). Narrow it with include/exclude globs or raise maxBytes.`,
-        { details: { hostPath: mount.hostPath, maxBytes: mount.maxBytes, at: rel } },
-      );
-    }
-    const target = mount.target(rel);
-    const destination = join(workspace, target);
-    mkdirSync(dirname(destination), { recursive: true });
-    copyFileSync(from, destination);
-    hash.update(`${target}\0${size}\0`).update(readFileSync(destination)).update("\n");
-    summary.files++;
-  };
-  const stats = lstatSync(source);
-  if (stats.isDirectory()) walk(mount, source, source, "", copy);
-  else {
-    checkEntry(mount, mount.hostPath, stats, source, source);
-    copy(source, "", stats.size);
+  return source;
+}
+
+function overBudget(mount: HostMount, rel: string): WinkError {
+  return new WinkError(
+    "invalid_config",
+    `Host mount "${mount.hostPath}" holds more than its budget of ${mount.maxBytes} bytes (reached at "${rel}"). Narrow it with include/exclude globs or raise maxBytes.`,
+    { details: { hostPath: mount.hostPath, maxBytes: mount.maxBytes, at: rel } },
+  );
+}
+
+/** Create `destination` with `bytes`; never over an existing file (`wx`): two mounts overlap. */
+function writeNew(destination: string, bytes: Buffer, mount: HostMount, target: string): void {
+  try {
+    writeFileSync(destination, bytes, { flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    throw new WinkError(
+      "invalid_config",
+      `Host mount "${mount.hostPath}" puts "${target}" where another mount already put a file. Give the mounts mountPaths that do not overlap.`,
+      { cause: error, details: { hostPath: mount.hostPath, target } },
+    );
   }
-  return summary;
+}
+
+/** The refusal of a file that is not a plain regular file of its own. */
+function refusal(shown: string, problem: FileProblem): WorkspaceSecurityError {
+  const { reason, nlink } = problem;
+  const message =
+    reason === "hardlink"
+      ? `"${shown}" is a hard link (${nlink} names; the others may be outside the mount), so it is refused. Exclude it, or replace it with a copy.`
+      : reason === "symlink"
+        ? `"${shown}" became a symbolic link while the mount was copied, so it is refused. Copy from a directory nothing else is changing.`
+        : `"${shown}" is ${reason === "directory" ? "a directory" : "a device, socket or pipe"}, not a regular file. Exclude it from the mount.`;
+  return new WorkspaceSecurityError(shown, message, { details: { reason } });
 }
 
 /** Copy the files below `dir` in a stable (sorted) order, pruning excluded directories. */
@@ -227,7 +267,7 @@ function walk(
   root: string,
   dir: string,
   rel: string,
-  copy: (from: string, rel: string, size: number) => void,
+  copy: (from: string, rel: string) => void,
 ): void {
   const entries = readdirSync(dir).sort();
   for (const name of entries) {
@@ -239,63 +279,50 @@ function walk(
       continue;
     }
     if (mount.excluded(path) || !mount.included(path)) continue;
-    const real = checkEntry(mount, join(mount.hostPath, path), stats, full, root);
+    const real = stats.isSymbolicLink() ? followLink(mount, join(mount.hostPath, path), full, root) : full;
     if (real === undefined) continue;
-    copy(real, path, lstatSync(real).size);
+    // A link must not bring in what the mount leaves out (`config.txt -> .env`).
+    if (real !== full && excludedAt(mount, toKey(relative(root, real)))) continue;
+    copy(real, path);
   }
 }
 
-/**
- * The real path of a file to copy, or undefined for a link to a directory inside the mount (its
- * files are copied under their own path). Refuses links out, hard links and devices.
- */
-function checkEntry(
-  mount: HostMount,
-  shown: string,
-  stats: Stats,
-  full: string,
-  root: string,
-): string | undefined {
-  let real = full;
-  let target = stats;
-  if (stats.isSymbolicLink()) {
-    try {
-      real = realpathSync(full);
-    } catch {
-      throw new WorkspaceSecurityError(
-        shown,
-        `"${shown}" is a dangling symbolic link. Remove it or exclude it from the mount.`,
-        {
-          details: { reason: "symlink" },
-        },
-      );
-    }
-    if (!within(real, root)) {
-      throw new WorkspaceSecurityError(
-        shown,
-        `"${shown}" is a symbolic link to "${real}", outside the mount "${mount.hostPath}". Exclude it from the mount or copy the file into the directory.`,
-        { details: { reason: "symlink", target: real } },
-      );
-    }
-    target = lstatSync(real);
-    if (target.isDirectory()) return undefined;
+/** Whether the walk would leave `rel` out: it, or a directory it is in, is excluded. */
+function excludedAt(mount: HostMount, rel: string): boolean {
+  const segments = rel.split("/");
+  for (let depth = 1; depth < segments.length; depth++) {
+    const dir = segments.slice(0, depth).join("/");
+    if (mount.excluded(dir) || mount.excluded(`${dir}/`)) return true;
   }
-  if (!target.isFile()) {
-    throw new WorkspaceSecurityError(
-      shown,
-      `"${shown}" is a device, socket or pipe, not a regular file. Exclude it from the mount.`,
-      { details: { reason: "device" } },
-    );
-  }
-  if (target.nlink > 1) {
-    throw new WorkspaceSecurityError(
-      shown,
-      `"${shown}" is a hard link (${target.nlink} names; the others may be outside the mount), so it is refused. Exclude it, or replace it with a copy.`,
-      { details: { reason: "hardlink" } },
-    );
-  }
-  return real;
+  return mount.excluded(rel);
 }
+
+/**
+ * The real path of a link to copy, or undefined for a link to a directory inside the mount (its
+ * files are copied under their own path). Refuses dangling links and links out of the mount.
+ */
+function followLink(mount: HostMount, shown: string, full: string, root: string): string | undefined {
+  let real: string;
+  try {
+    real = realpathSync(full);
+  } catch {
+    throw new WorkspaceSecurityError(
+      shown,
+      `"${shown}" is a dangling symbolic link. Remove it or exclude it from the mount.`,
+      { details: { reason: "symlink" } },
+    );
+  }
+  if (!isWithin(root, real)) {
+    throw new WorkspaceSecurityError(
+      shown,
+      `"${shown}" is a symbolic link to "${real}", outside the mount "${mount.hostPath}". Exclude it from the mount or copy the file into the directory.`,
+      { details: { reason: "symlink", target: real } },
+    );
+  }
+  return lstatSync(real).isDirectory() ? undefined : real;
+}
+
+const toKey = (path: string): string => path.split(sep).join("/");
 
 /** Make read-only mounts read-only on disk too, for agents that use the directory directly. */
 function protectReadOnly(root: string, mounts: readonly MountSummary[]): void {

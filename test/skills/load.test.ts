@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import { chmodSync, linkSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -32,19 +32,20 @@ function invalid(frontmatter: string, name = "demo"): SkillError {
 
 describe("loadSkill", () => {
   it("loads the frontmatter, the body and every file with its size", () => {
+    const text = skillMd(
+      [
+        "name: demo",
+        "description: Demo skill for tests.",
+        "license: MIT",
+        "compatibility: Needs nothing.",
+        "allowed-tools: Read Grep",
+        "metadata:",
+        "  owner: wink",
+      ].join("\n"),
+      "# Demo\n\nSteps.\n",
+    );
     const dir = writeSkill(tempDir(), "demo", {
-      "SKILL.md": skillMd(
-        [
-          "name: demo",
-          "description: Demo skill for tests.",
-          "license: MIT",
-          "compatibility: Needs nothing.",
-          "allowed-tools: Read Grep",
-          "metadata:",
-          "  owner: wink",
-        ].join("\n"),
-        "# Demo\n\nSteps.\n",
-      ),
+      "SKILL.md": text,
       "scripts/run.sh": "#!/bin/sh\necho hi\n",
       "a.md": "A",
     });
@@ -61,11 +62,12 @@ describe("loadSkill", () => {
       body: "# Demo\n\nSteps.",
     });
     expect(skill.files.map((f) => [f.path, f.size, f.executable])).toEqual([
-      ["SKILL.md", skill.files[0]?.size, false],
+      ["SKILL.md", 162, false],
       ["a.md", 1, false],
       ["scripts/run.sh", 18, true],
     ]);
-    expect(skill.size).toBe(skill.files.reduce((n, f) => n + f.size, 0));
+    expect(Buffer.byteLength(text)).toBe(162);
+    expect(skill.size).toBe(162 + 1 + 18);
     expect(skill.readText("scripts/run.sh")).toContain("echo hi");
     expect(Object.isFrozen(skill)).toBe(true);
   });
@@ -195,6 +197,16 @@ describe("files of a skill", () => {
     const dir = validSkill();
     symlinkSync(tempDir(), join(dir, "outside"));
     expect(failure(() => loadSkill(dir)).message).toContain(`${join(dir, "outside")}: is a symbolic link`);
+  });
+
+  it("refuses a hard link, naming each of its names in the skill", () => {
+    const dir = validSkill();
+    linkSync(join(dir, "reference/notes.md"), join(dir, "copy.md"));
+    const error = failure(() => loadSkill(dir));
+    expect(error.message).toContain(
+      `${join(dir, "copy.md")}: is a hard link (2 names; the others may be outside the skill). Replace it with a copy of the file.`,
+    );
+    expect(error.issues.map((i) => i.file)).toEqual([join(dir, "copy.md"), join(dir, "reference/notes.md")]);
   });
 
   it("refuses a socket (and any other special file)", async () => {

@@ -9,7 +9,8 @@ import { AnthropicAdapter } from "../../src/adapters/anthropic/index.js";
 import { OpenAIAdapter } from "../../src/adapters/openai/index.js";
 import type { ProviderAdapter } from "../../src/adapters/types.js";
 import { ToolInvoked } from "../../src/events/index.js";
-import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
+import { executeToolCall, MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
+import { ResourceRegistry } from "../../src/resources/index.js";
 import { Session } from "../../src/session/index.js";
 import { loadSkill, READ_SKILL_TOOL, type Skill, SkillError, SkillsSection } from "../../src/skills/index.js";
 import { ScriptedModelServer, turn } from "../../src/testing/index.js";
@@ -57,6 +58,26 @@ describe("SkillsSection", () => {
     const rendered = new Prompt(template([])).render({ session: new Session() });
     expect(rendered.text).not.toContain("Skills");
     expect(rendered.tools).toEqual([]);
+  });
+
+  it("reads a file by the workspace path rules, refusing bad paths in the skill's words", async () => {
+    const prompt = new Prompt(template(skills()));
+    const session = new Session();
+    const rendered = prompt.render({ session });
+    const resources = ResourceRegistry.of().open();
+    const read = async (file: string) =>
+      (
+        await executeToolCall(
+          { name: READ_SKILL_TOOL, arguments: { name: "review", file } },
+          { session, resources, rendered, prompt, adapter: "test" },
+        )
+      ).output;
+    expect(await read("notes/.././checklist.md")).toBe("CHECKLIST-MARKER\n");
+    expect(await read("a/../../SKILL.md")).toContain(
+      'file "a/../../SKILL.md" leaves the skill folder with ".."',
+    );
+    expect(await read("C:\\x")).toContain('file "C:\\\\x" is an absolute path');
+    expect(await read("./")).toContain('file "./" names no file of the skill. Omit file to read SKILL.md.');
   });
 
   it("refuses two skills with one name", () => {
@@ -175,8 +196,9 @@ describe.each([
 
 it("keeps serving what was loaded after the folder changes", async () => {
   const offered = skills();
-  const review = offered[0];
-  if (review) writeFileSync(join(review.root, "checklist.md"), "CHANGED");
+  const review = offered.find((skill) => skill.name === "review");
+  if (review === undefined) throw new Error("the review skill was not loaded");
+  writeFileSync(join(review.root, "checklist.md"), "CHANGED");
   server = await ScriptedModelServer.start({
     script: [
       turn.toolCalls([

@@ -1,5 +1,6 @@
 /** Glob patterns over workspace paths, as mounts and the glob tool use them. */
 import { describe, expect, it } from "vitest";
+import { globCacheSize } from "../../src/filesystem/glob.js";
 import { globMatcher, globToRegExp, matchesGlob } from "../../src/filesystem/index.js";
 
 describe("matchesGlob", () => {
@@ -35,6 +36,13 @@ describe("matchesGlob", () => {
 
   it("caches compiled patterns", () => {
     expect(globToRegExp("src/**")).toBe(globToRegExp("src/**"));
+  });
+
+  it("keeps its cache bounded however many patterns a model sends", () => {
+    for (let i = 0; i < 1_000; i++) globToRegExp(`generated-${i}/**`);
+    expect(globCacheSize()).toBeGreaterThan(0);
+    expect(globCacheSize()).toBeLessThanOrEqual(256);
+    expect(matchesGlob("generated-999/a", "generated-999/**")).toBe(true);
   });
 
   it("rejects malformed patterns, naming them", () => {

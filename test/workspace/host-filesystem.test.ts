@@ -3,12 +3,23 @@
  * read-only paths, and every escape refused with a WorkspaceSecurityError naming the path.
  */
 import { execFileSync } from "node:child_process";
-import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ToolValidationError, WorkspaceSecurityError } from "../../src/errors.js";
 import { HostFilesystem } from "../../src/filesystem/index.js";
+import { failure, harness } from "./tools-harness.js";
 
 let base: string;
 let root: string;
@@ -74,7 +85,7 @@ describe("HostFilesystem contract", () => {
     expect(await fs.list()).toEqual(["kept.md", "src/main.ts"]);
     expect(await fs.read("src/main.ts")).toBe("export {};\n");
     expect(await fs.read("kept.md")).toBe("kept");
-    expect(() => readFileSync(join(root, "new"))).toThrow();
+    expect(existsSync(join(root, "new"))).toBe(false); // the directories it made are gone too
   });
 
   it("refuses writes and deletes under read-only paths, naming the directory", async () => {
@@ -84,6 +95,54 @@ describe("HostFilesystem contract", () => {
     await expect(fs.delete("src/main.ts")).rejects.toThrow(/read-only/);
     await fs.write("srcs/ok.ts", "fine"); // a sibling with the same prefix is writable
     expect(await fs.read("src/main.ts")).toBe("export {};\n");
+  });
+
+  it("checks read-only paths where a path really lands: a link `out -> ro` opens nothing", async () => {
+    mkdirSync(join(root, "ro"));
+    writeFileSync(join(root, "ro", "f.txt"), "kept");
+    symlinkSync("ro", join(root, "out"));
+    const fs = new HostFilesystem(root, { readOnlyPaths: ["ro"] });
+    await expect(fs.write("out/f.txt", "x")).rejects.toThrow(
+      /"out\/f.txt" is in the read-only directory "ro"/,
+    );
+    await expect(fs.write("out/new.txt", "x")).rejects.toThrow(/read-only directory "ro"/);
+    await expect(fs.delete("out/f.txt")).rejects.toThrow(/read-only directory "ro"/);
+    const { call } = harness({}, { filesystem: fs });
+    expect(
+      failure(await call("edit_file", { path: "out/f.txt", old_string: "kept", new_string: "x" })),
+    ).toContain('read-only directory "ro"');
+    expect(readFileSync(join(root, "ro", "f.txt"), "utf8")).toBe("kept");
+    expect(existsSync(join(root, "ro", "new.txt"))).toBe(false);
+    expect(await fs.read("out/f.txt")).toBe("kept"); // reads may follow a link that stays inside
+  });
+
+  it("refuses writes and deletes through a link that stays inside the root, naming the real path", async () => {
+    mkdirSync(join(root, "w"));
+    writeFileSync(join(root, "w", "f.txt"), "kept");
+    symlinkSync("w", join(root, "alias"));
+    const fs = new HostFilesystem(root);
+    const write = await refused(fs.write("alias/new.txt", "x"), "alias/new.txt", "symlink");
+    expect(write.message).toContain('really "w/new.txt"');
+    expect(write.message).not.toContain("out of the workspace");
+    await refused(fs.delete("alias/f.txt"), "alias/f.txt", "symlink");
+    expect(readFileSync(join(root, "w", "f.txt"), "utf8")).toBe("kept");
+    expect(existsSync(join(root, "w", "new.txt"))).toBe(false);
+  });
+
+  it("says which file is in the way of a new directory", async () => {
+    const fs = new HostFilesystem(root);
+    await expect(fs.write("src/main.ts/x.ts", "x")).rejects.toThrow(
+      /"src\/main.ts" is a file, so "src\/main.ts\/x.ts" cannot be created below it/,
+    );
+    await expect(fs.read("src/main.ts/x.ts")).rejects.toThrow(/No file "src\/main.ts\/x.ts"/);
+  });
+
+  it("works over the filesystem root `/` itself", async () => {
+    const file = join(realpathSync(base), "at-root.txt");
+    writeFileSync(file, "from /");
+    const fs = new HostFilesystem("/");
+    expect(await fs.exists(file.slice(1))).toBe(true);
+    expect(await fs.read(file.slice(1))).toBe("from /");
   });
 });
 
@@ -146,6 +205,15 @@ describe("HostFilesystem escapes, one by one", () => {
       execFileSync("mknod", [join(root, "null"), "c", "1", "3"]);
       await refused(fs.read("null"), "null", "device");
     }
+  });
+
+  it("answers exists for links: true through a link inside the root, refused for a link out", async () => {
+    symlinkSync("src/main.ts", join(root, "alias.ts"));
+    symlinkSync(outside, join(root, "out.txt"));
+    const fs = new HostFilesystem(root);
+    expect(await fs.exists("alias.ts")).toBe(true);
+    expect(await fs.exists("src")).toBe(false);
+    await refused(fs.exists("out.txt"), "out.txt", "symlink");
   });
 
   it("allows a link that stays inside the root, for reading", async () => {

@@ -13,6 +13,24 @@ describe("write_file", () => {
     expect(await fs?.read("notes/todo.md")).toBe("- ship\n");
   });
 
+  it("normalizes the path once, while parsing, and hands that spelling to the filesystem", async () => {
+    const calls: string[] = [];
+    class RecordingFilesystem extends InMemoryFilesystem {
+      override async exists(path: string): Promise<boolean> {
+        calls.push(`exists ${path}`);
+        return super.exists(path);
+      }
+      override async write(path: string, content: string): Promise<void> {
+        calls.push(`write ${path}`);
+        return super.write(path, content);
+      }
+    }
+    const { call } = harness({}, { filesystem: new RecordingFilesystem() });
+    const execution = await call("write_file", { path: "./notes//x/../todo.md", content: "x" });
+    expect(execution.result.value).toEqual({ path: "notes/todo.md", created: true, chars: 1 });
+    expect(calls).toEqual(["exists notes/todo.md", "write notes/todo.md"]);
+  });
+
   it("replaces an existing file whole", async () => {
     const { call, fs } = harness({ "a.txt": "old" });
     expect(success(await call("write_file", { path: "a.txt", content: "new" }))).toBe(

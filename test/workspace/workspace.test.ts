@@ -138,6 +138,16 @@ describe("Workspace.create", () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it("refuses two mounts that put a file in the same place", () => {
+    expect(() =>
+      create([
+        new HostMount({ hostPath: join(repo, "src"), mountPath: "code", readOnly: false }),
+        new HostMount({ hostPath: join(repo, "README.md"), mountPath: "code/http.ts" }),
+      ]),
+    ).toThrow(/puts "code\/http.ts" where another mount already put a file/);
+    expect(leftovers()).toEqual([]);
+  });
+
   it("rejects bad mount options and a read-only mount at the root", () => {
     expect(() => new HostMount({ hostPath: "" })).toThrow(/HostMount options are invalid/);
     expect(() => new HostMount({ hostPath: repo, mountPath: "." })).toThrow(
@@ -201,6 +211,26 @@ describe("Workspace.create escapes, one by one", () => {
     const workspace = create([new HostMount({ hostPath: repo, mountPath: "repo" })]);
     try {
       expect(await workspace.filesystem.read("repo/src/alias.ts")).toBe("export const get = 1;\n");
+    } finally {
+      await workspace.close();
+    }
+  });
+
+  it("leaves out a link to a file the mount excludes (`src/config.txt -> ../.env`)", async () => {
+    symlinkSync("../.env", join(repo, "src", "config.txt"));
+    symlinkSync("../.git/objects/ab/cdef", join(repo, "src", "blob"));
+    write(join(repo, "private", "token.txt"), "p\n");
+    symlinkSync("../private/token.txt", join(repo, "src", "token.txt")); // excluded by its directory
+    symlinkSync("http.ts", join(repo, "src", "alias.ts"));
+    const workspace = create([new HostMount({ hostPath: repo, mountPath: "repo", exclude: ["private"] })]);
+    try {
+      const files = await workspace.filesystem.list("repo/src");
+      expect(files).toEqual(["repo/src/alias.ts", "repo/src/http.ts", "repo/src/retry.ts"]);
+      expect(readdirSync(join(workspace.root, "repo", "src")).sort()).toEqual([
+        "alias.ts",
+        "http.ts",
+        "retry.ts",
+      ]);
     } finally {
       await workspace.close();
     }

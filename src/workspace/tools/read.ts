@@ -6,12 +6,11 @@ import type { Filesystem } from "../../filesystem/index.js";
 import { Tool, ToolResult } from "../../prompt/tool.js";
 import {
   count,
-  directoryPath,
   EXCLUDE,
   type FilesystemToolsOptions,
-  filePath,
   listUnder,
   MAX_LINE_CHARS,
+  pathParam,
   refuseBinary,
   relativeTo,
   resolveLimits,
@@ -37,7 +36,7 @@ export function readFileTool(options: FilesystemToolsOptions = {}) {
     name: "read_file",
     description: "Read a workspace file as numbered lines. Page through long files with offset and limit.",
     params: z.object({
-      path: filePath('File to read, relative to the workspace root, e.g. "src/main.ts".'),
+      path: pathParam("file", 'File to read, relative to the workspace root, e.g. "src/main.ts".'),
       offset: z.number().int().min(1).optional().describe("First line to show, from 1 (default 1)."),
       limit: z
         .number()
@@ -118,7 +117,8 @@ export function listFilesTool(options: FilesystemToolsOptions = {}) {
     name: "list_files",
     description: "List the files and subdirectories directly inside a workspace directory.",
     params: z.object({
-      path: directoryPath(
+      path: pathParam(
+        "directory",
         "Directory to list, relative to the workspace root (default: the root).",
       ).optional(),
     }),

@@ -6,11 +6,11 @@ import { type Filesystem, globToRegExp } from "../../filesystem/index.js";
 import { Tool, type ToolContext, ToolResult } from "../../prompt/tool.js";
 import {
   count,
-  directoryPath,
   EXCLUDE,
   type FilesystemToolsOptions,
   listUnder,
   MAX_GREP_LINE_CHARS,
+  pathParam,
   relativeTo,
   resolveLimits,
   splitLines,
@@ -51,7 +51,8 @@ export function globTool(options: FilesystemToolsOptions = {}) {
         .string()
         .min(1)
         .describe('Glob: "*" within a name, "**" across directories, "{a,b}" either.'),
-      path: directoryPath(
+      path: pathParam(
+        "directory",
         "Directory to search, relative to the workspace root (default: the root).",
       ).optional(),
     }),
@@ -114,7 +115,7 @@ export function grepTool(options: FilesystemToolsOptions = {}) {
         .string()
         .min(1)
         .describe('JavaScript regular expression, e.g. "TODO|FIXME" or "export function \\w+".'),
-      path: directoryPath("Directory or file to search (default: the whole workspace).").optional(),
+      path: pathParam("directory", "Directory or file to search (default: the whole workspace).").optional(),
       glob: z.string().min(1).optional().describe('Only search files matching this glob, e.g. "*.ts".'),
       ignore_case: z.boolean().optional().describe("Match letters in any case (default false)."),
     }),

@@ -7,7 +7,7 @@ import {
   count,
   EXCLUDE,
   type FilesystemToolsOptions,
-  filePath,
+  pathParam,
   readOnlyGuard,
   refuseBinary,
   resolveLimits,
@@ -34,7 +34,7 @@ export function writeFileTool(options: FilesystemToolsOptions = {}) {
     description:
       "Create a workspace file, or replace its whole content. Use edit_file to change part of a file.",
     params: z.object({
-      path: filePath('File to write, relative to the workspace root, e.g. "src/main.ts".'),
+      path: pathParam("file", 'File to write, relative to the workspace root, e.g. "src/main.ts".'),
       content: z.string().describe(`The complete new content (at most ${count(maxWriteChars)} characters).`),
     }),
     result: z.object({ path: z.string(), created: z.boolean(), chars: z.number().int() }),
@@ -80,7 +80,7 @@ export function editFileTool(options: FilesystemToolsOptions = {}) {
     description:
       "Replace an exact piece of text in a workspace file. Read the file first and copy old_string exactly.",
     params: z.object({
-      path: filePath('File to edit, relative to the workspace root, e.g. "src/main.ts".'),
+      path: pathParam("file", 'File to edit, relative to the workspace root, e.g. "src/main.ts".'),
       old_string: z.string().describe("The exact text to replace, whitespace included (no line numbers)."),
       new_string: z.string().describe("The text to put in its place."),
       replace_all: z.boolean().optional().describe("Replace every occurrence (default false: exactly one)."),
@@ -169,7 +169,7 @@ export function deleteFileTool(options: FilesystemToolsOptions = {}) {
     name: "delete_file",
     description: "Delete one file from the workspace.",
     params: z.object({
-      path: filePath('File to delete, relative to the workspace root, e.g. "notes/old.md".'),
+      path: pathParam("file", 'File to delete, relative to the workspace root, e.g. "notes/old.md".'),
     }),
     result: z.object({ path: z.string() }),
     handler: async ({ path }, context) => {

@@ -72,33 +72,22 @@ export function count(n: number): string {
   return n.toLocaleString("en-US");
 }
 
-/** A workspace file path, normalized while the arguments are parsed, so policies see one spelling. */
-export function filePath(description: string) {
+/**
+ * A workspace path parameter, normalized once while the arguments are parsed (so policies and
+ * the handler see one spelling, and a bad path is a validation issue naming it). A `"directory"`
+ * may also name the root: `""`, `"."` and `"/"` become `""`.
+ */
+export function pathParam(kind: "file" | "directory", description: string) {
+  const normalize = kind === "file" ? normalizeWorkspacePath : toDirectory;
   return z
     .string()
     .check((ctx) => {
       try {
-        normalizeWorkspacePath(ctx.value);
+        ctx.value = normalize(ctx.value);
       } catch (error) {
         ctx.issues.push({ code: "custom", message: messageOf(error), input: ctx.value, continue: false });
       }
     })
-    .overwrite(normalizeWorkspacePath)
-    .describe(description);
-}
-
-/** A workspace directory; `""`, `"."` and `"/"` name the root and become `""`. */
-export function directoryPath(description: string) {
-  return z
-    .string()
-    .check((ctx) => {
-      try {
-        toDirectory(ctx.value);
-      } catch (error) {
-        ctx.issues.push({ code: "custom", message: messageOf(error), input: ctx.value, continue: false });
-      }
-    })
-    .overwrite(toDirectory)
     .describe(description);
 }
 
