@@ -1,8 +1,9 @@
 /**
- * Token and time budgets.
+ * Token, dollar and time budgets.
  *
- * A {@link Budget} sets limits; a {@link BudgetTracker} records the cumulative usage that
- * providers report per evaluation and raises {@link BudgetExceededError} once a limit is crossed.
+ * A {@link Budget} sets limits; a {@link BudgetTracker} records the cumulative usage (and its
+ * cost in dollars, when the model's price is known) that providers report per evaluation and
+ * raises {@link BudgetExceededError} once a limit is crossed.
  * A limit is exceeded only when usage is *strictly greater* than it: spending exactly the budget
  * is allowed.
  *
@@ -22,13 +23,15 @@ import { BudgetExceededError, WinkError } from "./errors.js";
 
 /**
  * Token counts reported by a provider. Missing counts are unknown, and count as zero.
- * `cachedTokens` is the part of `inputTokens` served from a prompt cache (adapters fold cache
- * reads and writes into `inputTokens`, so budgets count the same on every provider).
+ * `cachedTokens` is the part of `inputTokens` served from a prompt cache and `cacheWriteTokens`
+ * the part written to it (adapters fold cache reads and writes into `inputTokens`, so budgets
+ * count the same on every provider; prices tell the parts apart).
  */
 export const TokenUsageSchema = z.object({
   inputTokens: z.number().int().nonnegative().optional(),
   outputTokens: z.number().int().nonnegative().optional(),
   cachedTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
 });
 
 /** Token counts reported by a provider. */
@@ -52,9 +55,11 @@ export function addUsage(a: TokenUsage | undefined, b: TokenUsage | undefined): 
   const input = sumCounts(a?.inputTokens, b?.inputTokens);
   const output = sumCounts(a?.outputTokens, b?.outputTokens);
   const cached = sumCounts(a?.cachedTokens, b?.cachedTokens);
+  const written = sumCounts(a?.cacheWriteTokens, b?.cacheWriteTokens);
   if (input !== undefined) out.inputTokens = input;
   if (output !== undefined) out.outputTokens = output;
   if (cached !== undefined) out.cachedTokens = cached;
+  if (written !== undefined) out.cacheWriteTokens = written;
   return out;
 }
 
@@ -68,6 +73,12 @@ export interface BudgetLimits {
   maxInputTokens?: number;
   /** Maximum output tokens. */
   maxOutputTokens?: number;
+  /**
+   * Maximum cost in US dollars, priced from the model's price table (`PriceTable` in
+   * `weakincentives/adapters`). An adapter refuses to start an evaluation under this limit when
+   * it knows no price for its model.
+   */
+  maxUsd?: number;
 }
 
 const LIMIT_KEYS = ["maxTotalTokens", "maxInputTokens", "maxOutputTokens"] as const;
@@ -78,6 +89,7 @@ export class Budget implements Readonly<BudgetLimits> {
   readonly maxTotalTokens?: number;
   readonly maxInputTokens?: number;
   readonly maxOutputTokens?: number;
+  readonly maxUsd?: number;
 
   constructor(limits: BudgetLimits) {
     for (const key of LIMIT_KEYS) {
@@ -90,13 +102,26 @@ export class Budget implements Readonly<BudgetLimits> {
         );
       }
     }
-    if (limits.deadline === undefined && LIMIT_KEYS.every((k) => limits[k] === undefined)) {
+    const { maxUsd } = limits;
+    if (maxUsd !== undefined && !(Number.isFinite(maxUsd) && maxUsd > 0)) {
       throw new WinkError(
         "invalid_argument",
-        "A Budget needs at least one limit: deadline, maxTotalTokens, maxInputTokens or maxOutputTokens.",
+        `Budget maxUsd must be a number of dollars > 0, got ${String(maxUsd)}. Omit it for no limit.`,
+        { details: { maxUsd } },
+      );
+    }
+    if (
+      limits.deadline === undefined &&
+      maxUsd === undefined &&
+      LIMIT_KEYS.every((k) => limits[k] === undefined)
+    ) {
+      throw new WinkError(
+        "invalid_argument",
+        "A Budget needs at least one limit: deadline, maxTotalTokens, maxInputTokens, maxOutputTokens or maxUsd.",
       );
     }
     if (limits.deadline !== undefined) this.deadline = limits.deadline;
+    if (maxUsd !== undefined) this.maxUsd = maxUsd;
     for (const key of LIMIT_KEYS) if (limits[key] !== undefined) this[key] = limits[key];
     Object.freeze(this);
   }
@@ -110,14 +135,27 @@ export class Budget implements Readonly<BudgetLimits> {
 export class BudgetTracker {
   readonly budget: Budget;
   private readonly perEvaluation = new Map<string, TokenUsage>();
+  private readonly costs = new Map<string, number>();
 
   constructor(budget: Budget) {
     this.budget = budget;
   }
 
-  /** Record the cumulative usage reported so far for one evaluation. */
-  recordCumulative(evaluationId: string, usage: TokenUsage): void {
+  /**
+   * Record the cumulative usage reported so far for one evaluation, and its cumulative cost in
+   * dollars when the adapter knows the model's price.
+   */
+  recordCumulative(evaluationId: string, usage: TokenUsage, costUsd?: number): void {
     this.perEvaluation.set(evaluationId, addUsage(usage, undefined));
+    if (costUsd !== undefined) this.costs.set(evaluationId, costUsd);
+  }
+
+  /** Dollars spent across every evaluation recorded with a cost; undefined when none was. */
+  get consumedUsd(): number | undefined {
+    if (this.costs.size === 0) return undefined;
+    let total = 0;
+    for (const cost of this.costs.values()) total += cost;
+    return total;
   }
 
   /** Usage summed across every evaluation recorded so far. */
@@ -126,25 +164,28 @@ export class BudgetTracker {
     let input: number | undefined;
     let output: number | undefined;
     let cached: number | undefined;
+    let written: number | undefined;
     for (const u of this.perEvaluation.values()) {
       input = sumCounts(input, u.inputTokens);
       output = sumCounts(output, u.outputTokens);
       cached = sumCounts(cached, u.cachedTokens);
+      written = sumCounts(written, u.cacheWriteTokens);
     }
     const usage: TokenUsage & { totalTokens?: number } = {};
     if (input !== undefined) usage.inputTokens = input;
     if (output !== undefined) usage.outputTokens = output;
     if (cached !== undefined) usage.cachedTokens = cached;
+    if (written !== undefined) usage.cacheWriteTokens = written;
     usage.totalTokens = (input ?? 0) + (output ?? 0);
     return usage as TokenUsage & { totalTokens: number };
   }
 
   /**
-   * Throw {@link BudgetExceededError} if the deadline passed or any token limit is exceeded.
-   * Checked in order: deadline, input, output, total.
+   * Throw {@link BudgetExceededError} if the deadline passed or any token or dollar limit is
+   * exceeded. Checked in order: deadline, input, output, total, dollars.
    */
   check(): void {
-    const { deadline, maxInputTokens, maxOutputTokens, maxTotalTokens } = this.budget;
+    const { deadline, maxInputTokens, maxOutputTokens, maxTotalTokens, maxUsd } = this.budget;
     if (deadline?.expired()) {
       throw new BudgetExceededError(
         "deadline",
@@ -153,11 +194,23 @@ export class BudgetTracker {
       );
     }
     // A budget with no token limit needs no sum.
-    if (maxInputTokens === undefined && maxOutputTokens === undefined && maxTotalTokens === undefined) return;
-    const consumed = this.consumed;
-    checkLimit("input_tokens", consumed.inputTokens ?? 0, maxInputTokens, "maxInputTokens", consumed);
-    checkLimit("output_tokens", consumed.outputTokens ?? 0, maxOutputTokens, "maxOutputTokens", consumed);
-    checkLimit("total_tokens", consumed.totalTokens, maxTotalTokens, "maxTotalTokens", consumed);
+    if (maxInputTokens !== undefined || maxOutputTokens !== undefined || maxTotalTokens !== undefined) {
+      const consumed = this.consumed;
+      checkLimit("input_tokens", consumed.inputTokens ?? 0, maxInputTokens, "maxInputTokens", consumed);
+      checkLimit("output_tokens", consumed.outputTokens ?? 0, maxOutputTokens, "maxOutputTokens", consumed);
+      checkLimit("total_tokens", consumed.totalTokens, maxTotalTokens, "maxTotalTokens", consumed);
+    }
+    if (maxUsd !== undefined) this.checkUsd(maxUsd);
+  }
+
+  private checkUsd(maxUsd: number): void {
+    const spent = this.consumedUsd ?? 0;
+    if (spent <= maxUsd) return;
+    throw new BudgetExceededError(
+      "usd",
+      `Budget exceeded: spent $${spent.toFixed(4)} > maxUsd $${maxUsd}. Raise maxUsd (AGENT_MAX_BUDGET_USD), use a cheaper model, or shrink the prompt and tool output.`,
+      { details: { consumed: this.consumed, consumedUsd: spent, limit: maxUsd } },
+    );
   }
 }
 

@@ -115,9 +115,9 @@ export class DeadlineExceededError extends WinkError {
 }
 
 /** Which limit of a budget was crossed. */
-export type BudgetDimension = "deadline" | "total_tokens" | "input_tokens" | "output_tokens";
+export type BudgetDimension = "deadline" | "total_tokens" | "input_tokens" | "output_tokens" | "usd";
 
-/** Token usage crossed a budget limit, or the budget's deadline passed. */
+/** Token usage or dollar cost crossed a budget limit, or the budget's deadline passed. */
 export class BudgetExceededError extends WinkError {
   readonly dimension: BudgetDimension;
   constructor(dimension: BudgetDimension, message: string, options: WinkErrorOptions = {}) {

@@ -118,3 +118,34 @@ describe("token usage helpers", () => {
     expect(addUsage(undefined, undefined)).toEqual({});
   });
 });
+
+describe("dollar budgets", () => {
+  it("validates maxUsd and accepts it as the only limit", () => {
+    expect(new Budget({ maxUsd: 0.5 }).maxUsd).toBe(0.5);
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => new Budget({ maxUsd: bad })).toThrow(/maxUsd must be a number of dollars > 0/);
+    }
+  });
+
+  it("sums the latest cost of each evaluation and throws once it is strictly over maxUsd", () => {
+    const tracker = new BudgetTracker(new Budget({ maxUsd: 1 }));
+    expect(tracker.consumedUsd).toBeUndefined();
+    tracker.recordCumulative("a", { inputTokens: 10 }, 0.4);
+    tracker.recordCumulative("a", { inputTokens: 20 }, 0.6); // cumulative: replaces 0.4
+    tracker.recordCumulative("b", { inputTokens: 5 }, 0.4);
+    expect(tracker.consumedUsd).toBeCloseTo(1, 12);
+    tracker.check(); // exactly the budget is allowed
+    tracker.recordCumulative("c", { inputTokens: 1 }, 0.01);
+    const error = exceeded(() => tracker.check());
+    expect(error.dimension).toBe("usd");
+    expect(error.message).toContain("spent $1.0100 > maxUsd $1");
+    expect(error.details).toMatchObject({ limit: 1 });
+  });
+
+  it("counts cache writes in the consumed usage", () => {
+    const tracker = new BudgetTracker(new Budget({ maxTotalTokens: 100 }));
+    tracker.recordCumulative("a", { inputTokens: 10, cacheWriteTokens: 4 });
+    tracker.recordCumulative("b", { inputTokens: 10, cacheWriteTokens: 3 });
+    expect(tracker.consumed).toMatchObject({ inputTokens: 20, cacheWriteTokens: 7, totalTokens: 20 });
+  });
+});

@@ -44,8 +44,14 @@ export function dispatchPromptRendered<Output>(
 /** Publish `PromptExecuted` (the typed result and cumulative usage) on the session. */
 export function dispatchPromptExecuted(
   adapter: string,
+  model: string,
   promptName: string,
-  result: { readonly text: string | undefined; readonly output: unknown; readonly usage: TokenUsage },
+  result: {
+    readonly text: string | undefined;
+    readonly output: unknown;
+    readonly usage: TokenUsage;
+    readonly costUsd?: number | undefined;
+  },
   options: EvaluateOptions,
   clock: Clock,
 ): void {
@@ -66,6 +72,8 @@ export function dispatchPromptExecuted(
         ...(result.output === undefined ? {} : { output: result.output }),
       },
       usage: result.usage,
+      ...(result.costUsd === undefined ? {} : { costUsd: result.costUsd }),
+      model,
     }),
   );
 }

@@ -56,9 +56,18 @@ export interface EvaluationFrame<Output> extends AsyncDisposable {
   abort(reason: unknown): void;
   /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
   complete(
-    result: { readonly text: string | undefined; readonly output: Output; readonly usage: TokenUsage },
+    result: EvaluationResult<Output>,
     fields?: Readonly<Record<string, unknown>>,
   ): PromptResponse<Output>;
+}
+
+/** What an evaluation produced, as {@link EvaluationFrame.complete} publishes it. */
+export interface EvaluationResult<Output> {
+  readonly text: string | undefined;
+  readonly output: Output;
+  readonly usage: TokenUsage;
+  /** Dollars spent, when the model's price is known. */
+  readonly costUsd?: number | undefined;
 }
 
 /** Settings of {@link openEvaluation}. */
@@ -181,13 +190,20 @@ function open<Output>(
     toolContext,
     abort: (reason) => controller?.abort(reason),
     complete: (result, fields = {}) => {
-      dispatchPromptExecuted(adapter, rendered.name, result, options, clock);
+      dispatchPromptExecuted(adapter, settings.model, rendered.name, result, options, clock);
       log.info("adapter.evaluate.complete", "Evaluation finished.", {
         inputTokens: result.usage.inputTokens,
         outputTokens: result.usage.outputTokens,
+        costUsd: result.costUsd,
         ...fields,
       });
-      return { promptName: rendered.name, text: result.text, output: result.output, usage: result.usage };
+      return {
+        promptName: rendered.name,
+        text: result.text,
+        output: result.output,
+        usage: result.usage,
+        costUsd: result.costUsd,
+      };
     },
     [Symbol.asyncDispose]: async () => {
       parts.release();

@@ -6,6 +6,16 @@
  */
 export { type EvaluationPhase, PromptEvaluationError, ThrottleError, type ThrottleKind } from "./errors.js";
 export { runEvaluation } from "./loop.js";
+export { BUILT_IN_PRICES, PRICES_AS_OF } from "./prices.js";
+export {
+  costOf,
+  loadPriceFile,
+  type ModelPrice,
+  type ModelPriceInput,
+  ModelPriceSchema,
+  normalizeModelId,
+  PriceTable,
+} from "./pricing.js";
 export {
   backoffDelay,
   classifyHttpError,

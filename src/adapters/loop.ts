@@ -11,10 +11,11 @@
  * every batch of tool calls, and their text rides on the batch's last tool result.
  */
 
-import { addUsage, type TokenUsage } from "../budget.js";
+import { addUsage, type BudgetTracker, type TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
 import { type Deadline, type SignalLender, signalLender } from "../deadline.js";
-import { OutputParseError, WinkError } from "../errors.js";
+import { OutputParseError } from "../errors.js";
+import { type Dispatcher, ModelCalled, ModelRetried, wants } from "../events/index.js";
 import type { Logger } from "../logging/index.js";
 import {
   collectFeedback,
@@ -30,7 +31,9 @@ import { formatIssues } from "../schema.js";
 import { PromptEvaluationError } from "./errors.js";
 import { openEvaluation } from "./frame.js";
 import { type CompletionGate, completionGate, feedbackScope } from "./guidance.js";
-import { type ThrottleOptions, throttlePolicy, withThrottle } from "./throttle.js";
+import { costOf, type ModelPrice, PriceTable } from "./pricing.js";
+import { callProvider } from "./provider-call.js";
+import { type ThrottleOptions, throttlePolicy } from "./throttle.js";
 import type {
   EvaluateOptions,
   LoopOptions,
@@ -54,19 +57,23 @@ export async function runEvaluation<Output>(
     clock: loop.clock,
   });
   const { signal, tracker, beat, rendered } = frame;
+  const price = pricing(driver, loop, tracker, prompt.name);
   const state: LoopState = {
     driver,
     rendered: rendered as RenderedPrompt<unknown>,
     conversation: driver.start(rendered as RenderedPrompt<unknown>),
     evaluationId: frame.evaluationId,
     usage: {},
+    costUsd: price ? 0 : undefined,
+    price,
     repairs: 0,
     log: frame.log,
     clock: frame.clock,
     completion: completionGate(frame),
     feedback: feedbackScope(frame),
+    measured: wants(options.session.dispatcher, ModelCalled) ? options.session.dispatcher : undefined,
   };
-  const throttle = throttleOptions(driver, loop, frame.clock, frame.deadline, signal);
+  const throttle = throttleOptions(driver, loop, frame, state.measured);
   const maxTurns = loop.maxTurns ?? 32;
   const maxRepairs = loop.maxRepairs ?? 1;
   // The evaluation's own signal, lent to one request at a time: SDKs add an abort listener per
@@ -80,7 +87,8 @@ export async function runEvaluation<Output>(
     if (signal.aborted) throw signal.reason;
     const turn = await callProvider(state, signal, request, throttle);
     state.usage = addUsage(state.usage, turn.usage);
-    tracker?.recordCumulative(state.evaluationId, state.usage);
+    if (price && state.costUsd !== undefined) state.costUsd += costOf(turn.usage, price);
+    tracker?.recordCumulative(state.evaluationId, state.usage, state.costUsd);
     tracker?.check();
 
     if (turn.toolCalls.length > 0) {
@@ -93,7 +101,7 @@ export async function runEvaluation<Output>(
     const text = turn.text === "" ? undefined : turn.text;
     if (state.completion && (await continues(state.completion, state, answer.output, text))) continue;
     return frame.complete(
-      { text, output: answer.output as Output, usage: state.usage },
+      { text, output: answer.output as Output, usage: state.usage, costUsd: state.costUsd },
       state.completion
         ? { repairs: state.repairs, continuations: state.completion.continuations }
         : { repairs: state.repairs },
@@ -105,21 +113,76 @@ export async function runEvaluation<Output>(
   );
 }
 
+/**
+ * The price turns are charged at: the driver's, when it knows one. A dollar budget on a model
+ * with no price is refused before the first request rather than counted as free.
+ */
+function pricing(
+  driver: ProviderDriver,
+  loop: LoopOptions,
+  tracker: BudgetTracker | undefined,
+  promptName: string,
+): ModelPrice | undefined {
+  const price = driver.price ?? priceFor(loop, driver.model);
+  if (price || tracker?.budget.maxUsd === undefined) return price;
+  throw new PromptEvaluationError(
+    `${driver.name} cannot enforce a dollar budget (maxUsd $${tracker.budget.maxUsd}) on model "${driver.model}": no price is known for it. ` +
+      `Give the adapter a price with its \`prices\` option ({ "${driver.model}": { "input": …, "output": … } }, USD per million tokens), ` +
+      "set AGENT_PRICES_FILE for a worker, or drop the dollar limit.",
+    { phase: "budget", promptName },
+  );
+}
+
+/** Prices resolved per loop settings and model, so an evaluation does not look them up again. */
+const RESOLVED = new WeakMap<LoopOptions, Map<string, ModelPrice | null>>();
+
+function priceFor(loop: LoopOptions, model: string): ModelPrice | undefined {
+  let byModel = RESOLVED.get(loop);
+  if (!byModel) {
+    byModel = new Map();
+    RESOLVED.set(loop, byModel);
+  }
+  let price = byModel.get(model);
+  if (price === undefined) {
+    const given = loop.prices;
+    const table = given === undefined ? PriceTable.builtIn() : PriceTable.builtIn().with(given);
+    price = table.lookup(model) ?? null;
+    byModel.set(model, price);
+  }
+  return price ?? undefined;
+}
+
 /** The retry settings of every request of one evaluation, built once rather than per turn. */
 function throttleOptions(
   driver: ProviderDriver,
   loop: LoopOptions,
-  clock: Clock,
-  deadline: Deadline | undefined,
-  signal: AbortSignal,
+  frame: { readonly clock: Clock; readonly deadline: Deadline | undefined; readonly signal: AbortSignal },
+  measured: Dispatcher | undefined,
 ): ThrottleOptions {
-  return {
+  const { clock } = frame;
+  const options: ThrottleOptions = {
     classify: (error) => driver.classifyError(error, clock.epochMs()),
     policy: throttlePolicy(loop.throttle),
     clock,
-    deadline,
-    signal,
+    deadline: frame.deadline,
+    signal: frame.signal,
     describe: `${driver.name} ${driver.model}`,
+  };
+  if (!measured || !wants(measured, ModelRetried)) return options;
+  return {
+    ...options,
+    onRetry: (retry) => {
+      measured.dispatch(
+        ModelRetried.create({
+          adapter: driver.name,
+          model: driver.model,
+          kind: retry.kind,
+          ...(retry.status === undefined ? {} : { status: retry.status }),
+          attempt: retry.attempt,
+          delayMs: retry.delayMs,
+        }),
+      );
+    },
   };
 }
 
@@ -200,6 +263,9 @@ interface LoopState {
   readonly conversation: ProviderConversation;
   readonly evaluationId: string;
   usage: TokenUsage;
+  /** Dollars spent so far; undefined when the model has no price. */
+  costUsd: number | undefined;
+  readonly price: ModelPrice | undefined;
   repairs: number;
   readonly log: Logger;
   /** Times model calls for the DEBUG `provider.response` record (a bundle's transcript). */
@@ -208,49 +274,8 @@ interface LoopState {
   readonly completion: CompletionGate | undefined;
   /** Where feedback providers run; undefined when the template has none. */
   readonly feedback: FeedbackScope | undefined;
-}
-
-async function callProvider(
-  state: LoopState,
-  signal: AbortSignal,
-  request: () => Promise<ModelTurn>,
-  throttle: ThrottleOptions,
-): Promise<ModelTurn> {
-  const { driver, log } = state;
-  const debug = log.isEnabled("debug");
-  const started = debug ? state.clock.monotonic() : 0;
-  if (debug) log.debug("provider.request", "Calling the provider.", { model: driver.model });
-  try {
-    const turn = await withThrottle(request, throttle);
-    if (debug) {
-      // The model's side of the transcript: the prompt and tool results are in the session.
-      log.debug("provider.response", "Provider answered.", {
-        latencyMs: Math.round(state.clock.monotonic() - started),
-        text: turn.text,
-        toolCalls: turn.toolCalls.map((call) => ({
-          id: call.id,
-          name: call.name,
-          arguments: call.arguments,
-        })),
-        inputTokens: turn.usage?.inputTokens,
-        outputTokens: turn.usage?.outputTokens,
-      });
-    }
-    return turn;
-  } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (error instanceof WinkError) {
-      log.error("provider.error", "Provider call failed.", { error });
-      throw error;
-    }
-    const { message, status } = driver.describeError(error);
-    log.error("provider.error", "Provider call failed.", { status, error: message });
-    throw new PromptEvaluationError(
-      `${driver.name} request for prompt "${state.rendered.name}" failed${status ? ` with status ${status}` : ""}: ${message}`,
-      { phase: "request", promptName: state.rendered.name, status },
-      { cause: error },
-    );
-  }
+  /** The dispatcher that wants `ModelCalled` events, when one does. */
+  readonly measured: Dispatcher | undefined;
 }
 
 /** One provider request under the lent signal, whose listeners are removed once it settles. */

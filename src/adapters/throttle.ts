@@ -86,6 +86,17 @@ export interface ThrottleOptions {
   readonly describe: string;
   /** Random source in [0, 1) for jitter (tests pass a fixed one). */
   readonly random?: () => number;
+  /** Called before each backoff, with why the attempt failed and how long the wait is. */
+  readonly onRetry?: (retry: ThrottleRetry) => void;
+}
+
+/** One transient failure about to be retried. */
+export interface ThrottleRetry {
+  readonly kind: ThrottleKind;
+  readonly status?: number | undefined;
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number;
+  readonly delayMs: number;
 }
 
 /**
@@ -150,6 +161,7 @@ export async function withThrottle<T>(fn: () => Promise<T>, options: ThrottleOpt
         attempt,
         delayMs: Math.round(delay),
       });
+      options.onRetry?.({ kind: verdict.kind, status: verdict.status, attempt, delayMs: delay });
       waited += delay;
       await clock.sleep(delay, options.signal);
     }

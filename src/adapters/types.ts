@@ -13,6 +13,7 @@ import type { EvaluablePrompt, RenderedPrompt, ToolCall } from "../prompt/index.
 import type { ResourceContext, ResourceRegistry } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import type { Session } from "../session/index.js";
+import type { ModelPrice, ModelPriceInput, PriceTable } from "./pricing.js";
 import type { ErrorClass, ThrottlePolicy } from "./throttle.js";
 
 /** What one evaluation may use and must respect. */
@@ -50,6 +51,11 @@ export interface PromptResponse<Output> {
   readonly output: Output;
   /** Usage of this evaluation across all its turns. */
   readonly usage: TokenUsage;
+  /**
+   * What this evaluation cost in US dollars, priced from the adapter's price table (or as the
+   * provider reported it); undefined when the model has no known price.
+   */
+  readonly costUsd?: number | undefined;
 }
 
 /** Something that evaluates prompts: OpenAI, Anthropic, the Claude Agent SDK, or a test double. */
@@ -99,6 +105,8 @@ export interface ProviderDriver {
   readonly name: string;
   /** Model id, for logs. */
   readonly model: string;
+  /** The model's price, when known: turns are priced with it and dollar budgets need it. */
+  readonly price?: ModelPrice | undefined;
   /** Begin a conversation for a rendered prompt (tool specs and schemas derived here, once). */
   start(rendered: RenderedPrompt<unknown>): ProviderConversation;
   /** Which failures are transient. */
@@ -115,4 +123,9 @@ export interface LoopOptions {
   readonly maxRepairs?: number;
   readonly throttle?: Partial<ThrottlePolicy>;
   readonly clock?: Clock;
+  /**
+   * Prices to charge turns at (USD per million tokens), over the built-in table: a
+   * {@link PriceTable}, or model id → price. Default: the built-in table.
+   */
+  readonly prices?: PriceTable | Readonly<Record<string, ModelPriceInput>>;
 }

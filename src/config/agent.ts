@@ -59,6 +59,9 @@ export function parseDomainList(raw: string): readonly string[] | undefined {
 /** The model the deployment guide runs by default. */
 export const DEFAULT_AGENT_MODEL = "claude-sonnet-4-6";
 
+/** The dollar limit per request when `AGENT_MAX_BUDGET_USD` is unset (as in the deployment guide). */
+export const DEFAULT_MAX_BUDGET_USD = 5;
+
 const MAILBOX_EXAMPLES =
   "memory://NAME, redis://HOST[:PORT][/DB]?queue=NAME, sqs://HOST:PORT/ACCOUNT/QUEUE?region=REGION or https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE";
 
@@ -100,8 +103,17 @@ export const AGENT_CONFIG_SPEC = Object.freeze({
   model: env.string("AGENT_MODEL", { default: DEFAULT_AGENT_MODEL }),
   /** `AGENT_MAX_TURNS`: most model turns per request, >= 1. */
   maxTurns: env.int("AGENT_MAX_TURNS", { default: 25, min: 1 }),
-  /** `AGENT_MAX_BUDGET_USD`: most dollars per request, > 0. */
-  maxBudgetUsd: env.number("AGENT_MAX_BUDGET_USD", { default: 5, greaterThan: 0 }),
+  /**
+   * `AGENT_MAX_BUDGET_USD`: most dollars per request, > 0. Unset: {@link DEFAULT_MAX_BUDGET_USD}
+   * on every model with a known price (and on Claude Code), no dollar limit otherwise; set on a
+   * model with no price, the worker refuses to start.
+   */
+  maxBudgetUsd: env.number("AGENT_MAX_BUDGET_USD", { optional: true, greaterThan: 0, example: 5 }),
+  /**
+   * `AGENT_PRICES_FILE`: a JSON file of model prices (USD per million tokens) over the built-in
+   * table, `{ "<model>": { "input": 3, "output": 15, "cacheRead": 0.3, "cacheWrite": 3.75 } }`.
+   */
+  pricesFile: env.string("AGENT_PRICES_FILE", { optional: true }),
   /** `HEALTH_PORT`: port of `/health/live` and `/health/ready`; 0 picks a free port. */
   healthPort: env.int("HEALTH_PORT", { default: 8080, min: 0, max: 65_535 }),
   /** `WATCHDOG_THRESHOLD`: a loop silent this long is stalled and the process is killed. */

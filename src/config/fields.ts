@@ -97,6 +97,8 @@ export interface NumberOptions extends PresenceOptions<number> {
   max?: number;
   /** Exclusive lower bound: `greaterThan: 0` for "strictly positive". */
   greaterThan?: number;
+  /** A sample value shown in the fix of an error (default: the default, else a bound). */
+  example?: number;
 }
 
 /** Options of {@link env.url}. */
@@ -186,6 +188,7 @@ function within(value: number, options: NumberOptions): boolean {
 
 /** A value to suggest in a fix: the default, else one the bounds allow. */
 function sampleNumber(options: NumberOptions, integer: boolean): number {
+  if (options.example !== undefined) return options.example;
   if (options.default !== undefined) return options.default;
   if (options.min !== undefined) return options.min;
   if (options.greaterThan !== undefined)

@@ -35,6 +35,7 @@ export {
   type AgentConfigOptions,
   type CalibrationMode,
   DEFAULT_AGENT_MODEL,
+  DEFAULT_MAX_BUDGET_USD,
   parseDomainList,
 } from "./agent.js";
 export {

@@ -66,6 +66,11 @@ export interface Dispatcher {
   unsubscribe<T extends object>(type: DataType<T>, handler: EventHandler<T>): boolean;
   /** Deliver `event` to its subscribers now. */
   dispatch(event: object): DispatchResult;
+  /**
+   * Whether an event of `type` would reach any subscriber. Optional: producers of costly
+   * measurement events skip building them when this says no; without it they always build them.
+   */
+  wants?(type: DataType): boolean;
 }
 
 type StoredHandler = (event: object, type: DataType | undefined) => void | Promise<void>;
@@ -103,6 +108,10 @@ export class InProcessDispatcher implements Dispatcher {
     if (next.length === 0) this.byType.delete(key);
     else this.byType.set(key, next);
     return true;
+  }
+
+  wants(type: DataType): boolean {
+    return this.wildcard.length > 0 || this.byType.has(type);
   }
 
   /** Number of handlers subscribed to `type` (wildcards excluded). */

@@ -11,6 +11,7 @@ export {
   InProcessDispatcher,
   raiseIfErrors,
 } from "./dispatcher.js";
+export { BundleWritten, ModelCalled, ModelRetried, wants } from "./measures.js";
 export {
   MessageHandled,
   PromptExecuted,

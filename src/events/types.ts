@@ -53,6 +53,10 @@ export const PromptExecuted = defineType(
     result: PromptResponseSchema,
     /** Cumulative usage of the evaluation; absent when the provider reported none. */
     usage: TokenUsageSchema.optional(),
+    /** What the evaluation cost in US dollars; absent when the model has no known price. */
+    costUsd: z.number().nonnegative().optional(),
+    /** The model id the adapter called, when it names one. */
+    model: z.string().optional(),
   }),
 );
 

@@ -133,5 +133,40 @@ function convert(value: unknown, seen: WeakSet<object>, depth: number): unknown 
  * nesting deeper than 10 levels "[Truncated]". Object fields that are `undefined` are dropped.
  */
 export function toLogValue(value: unknown): unknown {
+  if (isFlatRecord(value)) return flatCopy(value);
   return convert(value, new WeakSet(), 0);
+}
+
+/**
+ * Whether `value` is a plain object whose fields are all strings, booleans, finite numbers,
+ * null or undefined: most log contexts, which then skip the cycle-tracking walk.
+ */
+function isFlatRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    const kind = typeof item;
+    if (
+      kind === "number"
+        ? !Number.isFinite(item)
+        : kind === "object"
+          ? item !== null
+          : kind !== "string" && kind !== "boolean" && kind !== "undefined"
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** A copy of a flat record without its undefined fields, as {@link convert} would make it. */
+function flatCopy(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const item = value[key];
+    if (item !== undefined) out[key] = item;
+  }
+  return out;
 }

@@ -119,5 +119,29 @@ class Redactor {
  */
 export function redact<T>(value: T): T;
 export function redact(value: unknown): unknown {
+  if (isPrimitiveRecord(value)) return redactPrimitives(value);
   return new Redactor().value(value);
+}
+
+/** A plain object whose own fields hold no objects: a log context, mostly. */
+function isPrimitiveRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== "object" || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === "object" && item !== null) return false;
+  }
+  return true;
+}
+
+/** {@link Redactor.value} for a record of primitives, without the bookkeeping nesting needs. */
+function redactPrimitives(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const item = value[key];
+    out[redactText(key)] =
+      isSecretKey(key) && hidesUnderKey(item) ? REDACTED : typeof item === "string" ? redactText(item) : item;
+  }
+  return out;
 }

@@ -170,6 +170,7 @@ function bundleConfig(config: WorkerConfig, target: string): BundleConfig {
 
 function loopConfig(
   config: WorkerConfig,
+  maxUsd: number | undefined,
   agentLoop: AgentLoop,
   dispatcher: InProcessDispatcher,
   deadLetters: Mailbox<DeadLetter> | undefined,
@@ -179,7 +180,7 @@ function loopConfig(
     concurrency: config.concurrency,
     batchSize: Math.min(config.concurrency, 10),
     deadlineSeconds: config.maxProcessingSeconds,
-    budget: { maxTotalTokens: config.maxTotalTokens },
+    budget: { maxTotalTokens: config.maxTotalTokens, ...(maxUsd === undefined ? {} : { maxUsd }) },
     ...(config.debugBundlePath ? { debugBundle: bundleConfig(config, config.debugBundlePath) } : {}),
     ...(deadLetters
       ? { dlq: new DLQPolicy({ mailbox: deadLetters, maxDeliveryCount: MAX_DELIVERIES }) }
@@ -198,8 +199,9 @@ function loopConfig(
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
   checkQueues(options.loops, options.requests !== undefined);
+  // A given adapter is priced by its own options: only an explicit AGENT_MAX_BUDGET_USD applies.
   const chosen = options.adapter
-    ? { adapter: options.adapter, description: options.adapter.name }
+    ? { adapter: options.adapter, description: options.adapter.name, maxUsd: config.maxBudgetUsd }
     : await adapterFromConfig(config);
   const opened: Array<{ close(): Promise<void> }> = [];
   let queues: Awaited<ReturnType<typeof openQueues>>;
@@ -222,7 +224,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
       ...(agentLoop.finalize
         ? { finalize: (prompt, session, response) => agentLoop.finalize?.(prompt, session, response) }
         : {}),
-      config: loopConfig(config, agentLoop, dispatcher, deadLetters),
+      config: loopConfig(config, chosen.maxUsd, agentLoop, dispatcher, deadLetters),
     });
     return { loop, requests, deadLetters };
   });

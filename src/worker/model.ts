@@ -19,9 +19,10 @@ import type {
   SandboxSelfTest,
 } from "../adapters/claude-agent-sdk/index.js";
 import type { ProviderAdapter } from "../adapters/types.js";
-import { type AgentConfig, DEFAULT_AGENT_MODEL } from "../config/agent.js";
+import { type AgentConfig, DEFAULT_AGENT_MODEL, DEFAULT_MAX_BUDGET_USD } from "../config/agent.js";
 import { ConfigError } from "../config/load.js";
 import { loadSkills, type Skill } from "../skills/index.js";
+import { dollarBudget } from "./dollars.js";
 
 /** The package the Anthropic adapter loads for Bedrock; install it to run Claude on Bedrock. */
 export const BEDROCK_SDK = "@anthropic-ai/bedrock-sdk";
@@ -38,6 +39,7 @@ export type ModelConfig = Pick<
   | "model"
   | "maxTurns"
   | "maxBudgetUsd"
+  | "pricesFile"
   | "anthropicApiKey"
   | "openaiApiKey"
   | "adapter"
@@ -52,6 +54,8 @@ export type ModelConfig = Pick<
 export interface ChosenAdapter {
   readonly adapter: ProviderAdapter;
   readonly description: string;
+  /** The dollar limit of every request (`Budget.maxUsd`), when there is one. */
+  readonly maxUsd?: number | undefined;
 }
 
 /** Options of {@link adapterFromConfig}. */
@@ -134,37 +138,51 @@ export async function adapterFromConfig(
     const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
     // AGENT_MODEL defaults to the Anthropic API name; Bedrock wants the inference-profile id.
     const model = toBedrockModelId(config.model);
+    const dollars = dollarBudget(config, model);
     return {
-      adapter: new AnthropicAdapter({ model, maxTurns: config.maxTurns, bedrock: { region }, env: {} }),
-      description: `Claude on Bedrock (${region}), ${model}`,
+      adapter: new AnthropicAdapter({
+        model,
+        maxTurns: config.maxTurns,
+        bedrock: { region },
+        env: {},
+        prices: dollars.prices,
+      }),
+      description: `Claude on Bedrock (${region}), ${model}; ${dollars.note}`,
+      maxUsd: dollars.maxUsd,
     };
   }
   if (config.anthropicApiKey) {
     const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
+    const dollars = dollarBudget(config, config.model);
     return {
+      maxUsd: dollars.maxUsd,
       adapter: new AnthropicAdapter({
         model: config.model,
         maxTurns: config.maxTurns,
         bedrock: false,
         env: {},
+        prices: dollars.prices,
         clientOptions: {
           apiKey: config.anthropicApiKey.reveal(),
           ...(config.anthropicBaseUrl ? { baseURL: config.anthropicBaseUrl } : {}),
         },
       }),
-      description: `Anthropic API, ${config.model}`,
+      description: `Anthropic API, ${config.model}; ${dollars.note}`,
     };
   }
   if (config.openaiApiKey) {
     const { OpenAIAdapter } = await import("../adapters/openai/index.js");
     const model = config.model === DEFAULT_AGENT_MODEL ? DEFAULT_OPENAI_MODEL : config.model;
+    const dollars = dollarBudget(config, model);
     return {
       adapter: new OpenAIAdapter({
         model,
         maxTurns: config.maxTurns,
         clientOptions: { apiKey: config.openaiApiKey.reveal() },
+        prices: dollars.prices,
       }),
-      description: `OpenAI, ${model}`,
+      description: `OpenAI, ${model}; ${dollars.note}`,
+      maxUsd: dollars.maxUsd,
     };
   }
   throw new ConfigError([
@@ -205,7 +223,12 @@ async function claudeCode(
       ]);
     }
   }
-  return { adapter: new sdk.ClaudeAgentSDKAdapter(adapterOptions), description };
+  // Claude Code prices its own runs; the loops' budget holds the same limit across evaluations.
+  return {
+    adapter: new sdk.ClaudeAgentSDKAdapter(adapterOptions),
+    description: `${description}; $${adapterOptions.maxBudgetUsd} per request`,
+    maxUsd: adapterOptions.maxBudgetUsd,
+  };
 }
 
 /** The skills in `AGENT_SKILLS_DIR`, validated; a bad skill stops the worker like bad configuration. */
@@ -250,7 +273,7 @@ export function claudeCodeOptions(
   const allow = config.networkAllow;
   const network =
     allow.length > 0 ? builders.NetworkPolicy.allowDomains(allow) : builders.NetworkPolicy.noNetwork();
-  const limits = { maxTurns: config.maxTurns, maxBudgetUsd: config.maxBudgetUsd };
+  const limits = { maxTurns: config.maxTurns, maxBudgetUsd: config.maxBudgetUsd ?? DEFAULT_MAX_BUDGET_USD };
   if (region !== undefined) {
     const model = toBedrockModelId(config.model);
     return {

@@ -38,7 +38,8 @@ describe("AgentConfig.fromEnv", () => {
     expect(AgentConfig.fromEnv({})).toEqual({
       model: DEFAULT_AGENT_MODEL,
       maxTurns: 25,
-      maxBudgetUsd: 5,
+      maxBudgetUsd: undefined,
+      pricesFile: undefined,
       healthPort: 8080,
       watchdogThreshold: 720,
       watchdogInterval: 60,
@@ -92,11 +93,13 @@ describe("AgentConfig.fromEnv", () => {
       AWS_REGION: "eu-west-1",
       ANTHROPIC_BASE_URL: "https://gateway.example.com/anthropic",
       AGENT_SKILLS_DIR: "/app/skills",
+      AGENT_PRICES_FILE: "/app/prices.json",
     });
     expect(describeConfig(config)).toEqual({
       model: "claude-opus-4",
       maxTurns: 40,
       maxBudgetUsd: 12.5,
+      pricesFile: "/app/prices.json",
       healthPort: 9090,
       watchdogThreshold: 900,
       watchdogInterval: 30,

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import { AgentConfig } from "../../src/config/index.js";
+import { AgentConfig, ConfigError } from "../../src/config/index.js";
 import { isWinkError } from "../../src/errors.js";
 import { Prompt } from "../../src/prompt/index.js";
 import { InMemoryMailbox, type MainLoopResult } from "../../src/runtime/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/index.js";
+import { ScriptedModelServer, turn } from "../../src/testing/model-server/index.js";
 import { type AgentLoop, agentLoopsOf, createWorker, defineLoop } from "../../src/worker/index.js";
 import { type Answer, Question, template, uniqueName } from "../runtime/main-loop/fixtures.js";
 
@@ -118,6 +119,70 @@ describe("createWorker", () => {
     expect(reply?.body).toMatchObject({ requestId: "r-2", success: true, output: { answer: "42" } });
     await worker.group.shutdown();
     await running;
+  });
+
+  it("enforces AGENT_MAX_BUDGET_USD on the Anthropic adapter and replies with usage and cost", async () => {
+    const model = await ScriptedModelServer.start();
+    try {
+      const worker = await createWorker({
+        config: config({
+          WINK_MAILBOX: `memory://${uniqueName("dollars")}`,
+          ANTHROPIC_API_KEY: "sk-ant-api03-dollartest0123456789",
+          ANTHROPIC_BASE_URL: model.anthropicBaseUrl,
+          AGENT_MAX_BUDGET_USD: "0.01",
+        }),
+        loops: [qa],
+        installSignals: false,
+      });
+      expect(worker.loops[0]?.loop.config.budget).toMatchObject({ maxUsd: 0.01 });
+      // claude-sonnet-4-6 at $3/$15 per million: turn 1 costs $0.0045 (4,500 input tokens), a
+      // second such turn $0.009 in all, and the third crosses $0.01.
+      const lookup = { name: "lookup", arguments: { id: "x" } };
+      model.enqueue(
+        turn.toolCalls([lookup], { usage: { inputTokens: 1_500, outputTokens: 0 } }),
+        turn.toolCalls([lookup], { usage: { inputTokens: 1_500, outputTokens: 0 } }),
+        turn.toolCalls([lookup], { usage: { inputTokens: 1_500, outputTokens: 0 } }),
+        turn.toolCalls([lookup], { usage: { inputTokens: 1_500, outputTokens: 0 } }),
+      );
+      const replies = new InMemoryMailbox<MainLoopResult<unknown>>({ name: uniqueName("replies") });
+      const running = worker.run();
+      await worker.group.whenStarted();
+      await worker.loops[0]?.requests.send(
+        { request: { question: "q" }, requestId: "usd-1" },
+        { replyTo: replies },
+      );
+      const [reply] = await replies.receive({ waitTimeSeconds: 10 });
+      await worker.group.shutdown();
+      await running;
+      expect(reply?.body).toMatchObject({
+        requestId: "usd-1",
+        success: false,
+        error: { type: "BudgetExceededError", code: "budget_exceeded" },
+        usage: { inputTokens: 4_500 },
+      });
+      expect(reply?.body.costUsd).toBeCloseTo(0.0135, 10);
+      expect(model.requests).toHaveLength(3);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it("refuses an AGENT_MAX_BUDGET_USD it cannot enforce: a model with no price", async () => {
+    const error = await createWorker({
+      config: config({
+        WINK_MAILBOX: `memory://${uniqueName("unpriced")}`,
+        ANTHROPIC_API_KEY: "sk-ant-api03-dollartest0123456789",
+        AGENT_MODEL: "claude-unlisted-9",
+        AGENT_MAX_BUDGET_USD: "2",
+      }),
+      loops: [qa],
+      installSignals: false,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const [issue] = (error as ConfigError).issues;
+    expect(issue?.variable).toBe("AGENT_MAX_BUDGET_USD");
+    expect(issue?.message).toContain('no price is known for model "claude-unlisted-9"');
+    expect(issue?.message).toContain("AGENT_PRICES_FILE");
   });
 
   it("takes a given requests mailbox for a one-loop worker, with an in-memory DLQ and bundles when configured", async () => {

@@ -90,19 +90,22 @@ describe("adapterFromConfig", () => {
   it("prefers Bedrock, then the Anthropic API, then OpenAI, and describes what it chose", async () => {
     const anthropic = await adapterFromConfig(load({ ...ANTHROPIC, OPENAI_API_KEY: "sk-openai-test-01234" }));
     expect(anthropic.adapter).toBeInstanceOf(AnthropicAdapter);
-    expect(anthropic.description).toBe("Anthropic API, claude-sonnet-4-6");
+    expect(anthropic.description).toBe("Anthropic API, claude-sonnet-4-6; $5 per request (default)");
+    expect(anthropic.maxUsd).toBe(5);
 
     const openai = await adapterFromConfig(load({ OPENAI_API_KEY: "sk-openai-test-01234" }));
     expect(openai.adapter).toBeInstanceOf(OpenAIAdapter);
     // AGENT_MODEL's default names a Claude model: OpenAI gets its own default instead.
-    expect(openai.description).toBe("OpenAI, gpt-4.1-mini");
+    expect(openai.description).toBe("OpenAI, gpt-4.1-mini; $5 per request (default)");
     const named = await adapterFromConfig(
       load({ OPENAI_API_KEY: "sk-openai-test-01234", AGENT_MODEL: "gpt-5" }),
     );
-    expect(named.description).toBe("OpenAI, gpt-5");
+    expect(named.description).toBe("OpenAI, gpt-5; $5 per request (default)");
 
     const bedrock = await adapterFromConfig(load({ ...BEDROCK, ...ANTHROPIC }), { canImport: () => true });
-    expect(bedrock.description).toBe("Claude on Bedrock (eu-west-1), us.anthropic.claude-sonnet-4-6");
+    expect(bedrock.description).toBe(
+      "Claude on Bedrock (eu-west-1), us.anthropic.claude-sonnet-4-6; $5 per request (default)",
+    );
   });
 
   it("refuses to start without a model, or with Bedrock but no region or no SDK, naming the variable", async () => {
@@ -180,7 +183,8 @@ describe("AGENT_ADAPTER=claude-agent-sdk", () => {
       sandboxSelfTest: async () => ({ ok: true }),
     });
     expect(built.adapter).toBeInstanceOf(ClaudeAgentSDKAdapter);
-    expect(built.description).toBe("Claude Code on the Anthropic API, claude-sonnet-4-6");
+    expect(built.description).toBe("Claude Code on the Anthropic API, claude-sonnet-4-6; $5 per request");
+    expect(built.maxUsd).toBe(5);
     expect((built.adapter as ClaudeAgentSDKAdapter).childEnv("/tmp/home").ANTHROPIC_API_KEY).toBe(
       "sk-ant-test-0123456789",
     );

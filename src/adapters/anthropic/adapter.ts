@@ -174,6 +174,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       ...(options.maxRepairs === undefined ? {} : { maxRepairs: options.maxRepairs }),
       ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.prices === undefined ? {} : { prices: options.prices }),
     };
     log.debug("adapter.anthropic.created", "Anthropic adapter created.", {
       model: this.model,

@@ -25,7 +25,7 @@
  */
 
 import { query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
-import { addUsage, type TokenUsage } from "../../budget.js";
+import { addUsage, type BudgetTracker, type TokenUsage } from "../../budget.js";
 import { describeThrown, WinkError } from "../../errors.js";
 import {
   type EvaluablePrompt,
@@ -152,6 +152,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       env: this.childEnv(dirs.home, dirs.tmp),
       hostEnv: process.env,
       controller: frame.controller ?? new AbortController(),
+      budgetUsdLeft: usdLeft(frame.tracker),
       rendered: rendered as RenderedPrompt<unknown>,
       mcp: winkMcpServer(rendered, frame.toolContext, fail),
       hooks: toolHooks({
@@ -210,7 +211,9 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       });
     }
     const usage = resultUsage(result) ?? usageSoFar();
-    tracker?.recordCumulative(evaluationId, usage);
+    // Claude Code prices its own run (it knows its models' rates and its cache writes).
+    const costUsd = typeof result.total_cost_usd === "number" ? result.total_cost_usd : undefined;
+    tracker?.recordCumulative(evaluationId, usage, costUsd);
     if (result.subtype !== "success" || result.is_error)
       throw resultError(result, rendered.name, this.maxTurns);
     tracker?.check();
@@ -228,7 +231,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     const completion = guidance?.completion;
     if (completion) await completion.verify(value, text);
     return frame.complete(
-      { text, output: value as Output, usage },
+      { text, output: value as Output, usage, costUsd },
       completion
         ? { turns: result.num_turns, continuations: completion.continuations }
         : { turns: result.num_turns },
@@ -260,4 +263,11 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       { cause: error },
     );
   }
+}
+
+/** What a request's dollar budget has left for this evaluation, when it has one. */
+function usdLeft(tracker: BudgetTracker | undefined): number | undefined {
+  const limit = tracker?.budget.maxUsd;
+  if (limit === undefined || tracker === undefined) return undefined;
+  return Math.max(0, limit - (tracker.consumedUsd ?? 0));
 }

@@ -71,6 +71,14 @@ export interface SdkOptionsInput {
   readonly rendered: RenderedPrompt<unknown>;
   readonly mcp: McpSdkServerConfigWithInstance;
   readonly hooks: NonNullable<Options["hooks"]>;
+  /** Dollars left in the request's budget (`Budget.maxUsd` less what earlier evaluations spent). */
+  readonly budgetUsdLeft?: number | undefined;
+}
+
+/** The tighter of the adapter's `maxBudgetUsd` and what the request's budget has left. */
+function budgetUsd(adapterLimit: number | undefined, left: number | undefined): number | undefined {
+  if (left === undefined) return adapterLimit;
+  return adapterLimit === undefined ? left : Math.min(adapterLimit, left);
 }
 
 /**
@@ -88,13 +96,14 @@ export function skillsDirOf(env: Readonly<Record<string, string>>, home: string)
 export function sdkOptions(input: SdkOptionsInput): Options {
   const { options, rendered } = input;
   const nativeTools = [...(options.nativeTools ?? [])];
+  const maxBudgetUsd = budgetUsd(options.maxBudgetUsd, input.budgetUsdLeft);
   const output = rendered.output;
   return {
     abortController: input.controller,
     ...isolationOptions(input),
     model: input.model,
     maxTurns: options.maxTurns ?? DEFAULT_MAX_TURNS,
-    ...(options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: options.maxBudgetUsd }),
+    ...(maxBudgetUsd === undefined ? {} : { maxBudgetUsd }),
     settingSources: [],
     persistSession: false,
     permissionMode: "default",

@@ -92,6 +92,7 @@ export class OpenAIAdapter implements ProviderAdapter {
       ...(options.maxRepairs === undefined ? {} : { maxRepairs: options.maxRepairs }),
       ...(options.throttle === undefined ? {} : { throttle: options.throttle }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.prices === undefined ? {} : { prices: options.prices }),
     };
   }
 

@@ -9,6 +9,7 @@ import type { Clock } from "../../clock.js";
 import { WinkError } from "../../errors.js";
 import { registerSecret } from "../../secrets/index.js";
 import { type ThrottlePolicy, throttlePolicy } from "../throttle.js";
+import type { LoopOptions } from "../types.js";
 
 /** Which OpenAI HTTP API the adapter speaks. */
 export type OpenAIApi = "chat" | "responses";
@@ -56,6 +57,8 @@ export interface OpenAIAdapterOptions {
   readonly stream?: boolean;
   /** Most model turns in one evaluation (default 32). */
   readonly maxTurns?: number;
+  /** Prices to charge turns at, over the built-in table (see `LoopOptions.prices`). */
+  readonly prices?: LoopOptions["prices"];
   /** Repair turns allowed when the final answer fails the output schema (default 1). */
   readonly maxRepairs?: number;
   /** Retry policy for 429s, 5xx and dropped connections. */

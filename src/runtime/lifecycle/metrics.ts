@@ -18,9 +18,17 @@
  * | `wink_loop_heartbeat_age_seconds{loop}` | gauge | — | each watched loop's heartbeat, at scrape |
  * | `wink_worker_ready` | gauge | — | 1 when the readiness check passes, else 0, at scrape |
  * | `wink_mailbox_depth{mailbox}` | gauge | — | `approximateCount()` of each loop's `requests`, at scrape |
+ * | `wink_model_call_seconds{adapter,model,outcome}` | histogram | API latency | every `ModelCalled` (retries included) |
+ * | `wink_model_retries_total{adapter,kind}` | counter | throttling | every `ModelRetried` (`rate_limit`, `server_error`…) |
+ * | `wink_request_seconds{loop,outcome}` | histogram | — | `MessageHandled.durationMs` |
+ * | `wink_tool_seconds{tool}` | histogram | — | `ToolInvoked.durationMs` |
+ * | `wink_cost_usd_total{adapter,model}` | counter | — | `PromptExecuted.costUsd` (priced models only) |
+ * | `wink_bundle_write_seconds{loop,outcome}` | histogram | — | every `BundleWritten` |
  *
  * Prometheus names cannot contain dots, so the guide's dotted names become underscores.
  * Token histograms are skipped when the provider reported no usage (`usage` is optional).
+ * Labels stay low-cardinality: no request ids, and tool names (which a model can invent) are
+ * capped at {@link MAX_TOOL_LABELS} distinct values, the rest counted as `other`.
  *
  * @example
  * ```ts
@@ -36,6 +44,7 @@
 
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Dispatcher } from "../../events/dispatcher.js";
+import { BundleWritten, ModelCalled, ModelRetried } from "../../events/measures.js";
 import { MessageHandled, PromptExecuted, ToolInvoked } from "../../events/types.js";
 import { getLogger } from "../../logging/index.js";
 import type { Mailbox } from "../mailbox/types.js";
@@ -47,6 +56,16 @@ const log = getLogger("weakincentives.runtime.lifecycle.metrics");
 const TOKEN_BUCKETS = [
   100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
 ];
+
+/** Model calls take from a fraction of a second to minutes. */
+const MODEL_CALL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+/** Requests run whole agent loops: seconds to tens of minutes. */
+const REQUEST_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1_200, 1_800, 3_600];
+/** Tool calls and bundle writes: milliseconds to a minute. */
+const SHORT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** Distinct tool names given their own label value; later ones share `other`. */
+export const MAX_TOOL_LABELS = 100;
 
 /** Outcomes of `MessageHandled` that mean the handling ended in an error. */
 const FAILED_OUTCOMES: ReadonlySet<string> = new Set(["failed", "retried", "dead_lettered"]);
@@ -79,6 +98,8 @@ export class WinkMetrics {
   private readonly messagesProcessed: Counter<"loop" | "outcome">;
   private readonly messagesFailed: Counter<"loop">;
   private readonly messagesDeadLettered: Counter<"loop">;
+  private readonly timings: Timings;
+  private readonly toolLabels = new Set<string>();
   private sources: MetricsSource[] = [];
 
   constructor(options: WinkMetricsOptions = {}) {
@@ -133,6 +154,7 @@ export class WinkMetrics {
       labelNames: ["loop"],
       registers,
     });
+    this.timings = timings(prefix, registers);
     new Gauge({
       name: `${prefix}loop_heartbeat_age_seconds`,
       help: "Seconds since each loop's last heartbeat.",
@@ -177,8 +199,8 @@ export class WinkMetrics {
   }
 
   /**
-   * Count `PromptExecuted`, `ToolInvoked` and `MessageHandled` events of `dispatcher`. Returns a
-   * function that stops counting.
+   * Count `PromptExecuted`, `ToolInvoked`, `MessageHandled`, `ModelCalled`, `ModelRetried` and
+   * `BundleWritten` events of `dispatcher`. Returns a function that stops counting.
    */
   observe(dispatcher: Dispatcher): () => void {
     const subscriptions = [
@@ -186,15 +208,34 @@ export class WinkMetrics {
         this.promptExecutions.inc();
         if (event.usage?.inputTokens !== undefined) this.tokensInput.observe(event.usage.inputTokens);
         if (event.usage?.outputTokens !== undefined) this.tokensOutput.observe(event.usage.outputTokens);
+        if (event.costUsd !== undefined && event.costUsd > 0) {
+          this.timings.cost.inc({ adapter: event.adapter, model: event.model ?? "unknown" }, event.costUsd);
+        }
       }),
       dispatcher.subscribe(ToolInvoked, (event) => {
-        this.toolInvocations.inc({ tool: event.name });
-        if (event.isError) this.toolErrors.inc({ tool: event.name });
+        const tool = this.toolLabel(event.name);
+        this.toolInvocations.inc({ tool });
+        if (event.isError) this.toolErrors.inc({ tool });
+        if (event.durationMs !== undefined) this.timings.tool.observe({ tool }, event.durationMs / 1_000);
       }),
       dispatcher.subscribe(MessageHandled, (event) => {
         this.messagesProcessed.inc({ loop: event.loop, outcome: event.outcome });
         if (FAILED_OUTCOMES.has(event.outcome)) this.messagesFailed.inc({ loop: event.loop });
         if (event.outcome === "dead_lettered") this.messagesDeadLettered.inc({ loop: event.loop });
+        this.timings.request.observe({ loop: event.loop, outcome: event.outcome }, event.durationMs / 1_000);
+      }),
+      dispatcher.subscribe(ModelCalled, (event) => {
+        const labels = { adapter: event.adapter, model: event.model, outcome: event.outcome };
+        this.timings.modelCall.observe(labels, event.durationMs / 1_000);
+      }),
+      dispatcher.subscribe(ModelRetried, (event) => {
+        this.timings.retries.inc({ adapter: event.adapter, kind: event.kind });
+      }),
+      dispatcher.subscribe(BundleWritten, (event) => {
+        this.timings.bundleWrite.observe(
+          { loop: event.loop, outcome: event.outcome },
+          event.durationMs / 1_000,
+        );
       }),
     ];
     return () => {
@@ -213,10 +254,73 @@ export class WinkMetrics {
     };
   }
 
+  /** `name`, or `other` once {@link MAX_TOOL_LABELS} distinct names have been seen. */
+  private toolLabel(name: string): string {
+    if (this.toolLabels.has(name)) return name;
+    if (this.toolLabels.size >= MAX_TOOL_LABELS) return "other";
+    this.toolLabels.add(name);
+    return name;
+  }
+
   /** Every series in the Prometheus text format. */
   metrics(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** The latency and cost series. */
+interface Timings {
+  readonly modelCall: Histogram<"adapter" | "model" | "outcome">;
+  readonly retries: Counter<"adapter" | "kind">;
+  readonly request: Histogram<"loop" | "outcome">;
+  readonly tool: Histogram<"tool">;
+  readonly cost: Counter<"adapter" | "model">;
+  readonly bundleWrite: Histogram<"loop" | "outcome">;
+}
+
+function timings(prefix: string, registers: Registry[]): Timings {
+  return {
+    modelCall: new Histogram({
+      name: `${prefix}model_call_seconds`,
+      help: "Model API calls, by adapter, model and outcome (ok, error, aborted); retries included.",
+      labelNames: ["adapter", "model", "outcome"],
+      buckets: MODEL_CALL_BUCKETS,
+      registers,
+    }),
+    retries: new Counter({
+      name: `${prefix}model_retries_total`,
+      help: "Transient model API failures retried after a backoff, by adapter and kind (rate_limit, server_error, timeout, connection).",
+      labelNames: ["adapter", "kind"],
+      registers,
+    }),
+    request: new Histogram({
+      name: `${prefix}request_seconds`,
+      help: "Time to handle one queue message, by loop and outcome.",
+      labelNames: ["loop", "outcome"],
+      buckets: REQUEST_BUCKETS,
+      registers,
+    }),
+    tool: new Histogram({
+      name: `${prefix}tool_seconds`,
+      help: "Tool call durations (policies and handler), by tool.",
+      labelNames: ["tool"],
+      buckets: SHORT_BUCKETS,
+      registers,
+    }),
+    cost: new Counter({
+      name: `${prefix}cost_usd_total`,
+      help: "US dollars spent on model calls, by adapter and model (models with a known price).",
+      labelNames: ["adapter", "model"],
+      registers,
+    }),
+    bundleWrite: new Histogram({
+      name: `${prefix}bundle_write_seconds`,
+      help: "Time to write a request's debug bundle, by loop and outcome.",
+      labelNames: ["loop", "outcome"],
+      buckets: SHORT_BUCKETS,
+      registers,
+    }),
+  };
 }
 
 function safeReady(check: () => boolean): boolean {

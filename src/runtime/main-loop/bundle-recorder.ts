@@ -8,6 +8,7 @@
 import type { BundleConfig } from "../../debug/bundle.js";
 import { writeBundle } from "../../debug/bundle.js";
 import { WinkError } from "../../errors.js";
+import { BundleWritten, wants } from "../../events/index.js";
 import { type Filesystem, FilesystemKey, InMemoryFilesystem } from "../../filesystem/index.js";
 import { collectLogs, getLogger, type LogCapture, serializeError, toLogValue } from "../../logging/index.js";
 import type { ResourceContext } from "../../resources/index.js";
@@ -86,8 +87,9 @@ export class BundleRecorder<Req> {
     // loop holds; factories are not opened for this.
     const binding = loop.resources?.binding(FilesystemKey);
     const filesystem = this.files ?? (binding?.kind === "instance" ? binding.value : undefined);
+    const started = loop.clock.monotonic();
     try {
-      return await writeBundle(this.config, {
+      const path = await writeBundle(this.config, {
         requestId: attempt.requestId,
         runId: attempt.runContext.runId,
         attempt: attempt.message.deliveryCount,
@@ -111,7 +113,10 @@ export class BundleRecorder<Req> {
         ...(filesystem ? { filesystem } : {}),
         clock: loop.clock,
       });
+      this.measure(started, "ok");
+      return path;
     } catch (error) {
+      this.measure(started, "error");
       log.error("main_loop.bundle_failed", "Could not write the debug bundle; the request goes on.", {
         messageId: attempt.message.id,
         requestId: attempt.requestId,
@@ -120,6 +125,15 @@ export class BundleRecorder<Req> {
       });
       return undefined;
     }
+  }
+
+  /** Publish how long the write took, for `wink_bundle_write_seconds`. */
+  private measure(started: number, outcome: "ok" | "error"): void {
+    const { dispatcher, clock, loop } = this.loop;
+    if (!dispatcher || !wants(dispatcher, BundleWritten)) return;
+    dispatcher.dispatch(
+      BundleWritten.create({ loop, durationMs: Math.max(0, clock.monotonic() - started), outcome }),
+    );
   }
 }
 

@@ -22,12 +22,23 @@ export function loopSettings(adapter: ProviderAdapter, c: MainLoopConfig): Reado
 }
 
 /** The limits of a request's budget, as a debug bundle records them. */
-export function budgetLimits(tracker: BudgetTracker): BudgetState["limits"] {
+function budgetLimits(tracker: BudgetTracker): BudgetState["limits"] {
   const { budget } = tracker;
   return {
     ...(budget.maxTotalTokens === undefined ? {} : { maxTotalTokens: budget.maxTotalTokens }),
     ...(budget.maxInputTokens === undefined ? {} : { maxInputTokens: budget.maxInputTokens }),
     ...(budget.maxOutputTokens === undefined ? {} : { maxOutputTokens: budget.maxOutputTokens }),
+    ...(budget.maxUsd === undefined ? {} : { maxUsd: budget.maxUsd }),
     ...(budget.deadline ? { deadline: new Date(budget.deadline.expiresAtMs).toISOString() } : {}),
+  };
+}
+
+/** A request's budget as a debug bundle and the reply record it: limits, tokens and dollars. */
+export function budgetState(tracker: BudgetTracker): BudgetState {
+  const usd = tracker.consumedUsd;
+  return {
+    limits: budgetLimits(tracker),
+    consumed: tracker.consumed,
+    ...(usd === undefined ? {} : { consumedUsd: usd }),
   };
 }

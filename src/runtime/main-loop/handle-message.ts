@@ -6,9 +6,10 @@
 
 import type { z } from "zod";
 import type { PromptResponse } from "../../adapters/types.js";
+import type { TokenUsage } from "../../budget.js";
 import { Deadline } from "../../deadline.js";
 import type { BundleConfig } from "../../debug/bundle.js";
-import { DeadlineExceededError } from "../../errors.js";
+import { BudgetExceededError, DeadlineExceededError } from "../../errors.js";
 import { getLogger } from "../../logging/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
@@ -18,7 +19,7 @@ import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
 import { BundleRecorder } from "./bundle-recorder.js";
 import type { MessageLease } from "./lease-extender.js";
-import type { ExecuteOptions } from "./options.js";
+import type { BudgetState, ExecuteOptions } from "./options.js";
 import { replyAndAcknowledge, type SettleTarget, settleFailure } from "./settle.js";
 import type { MainLoopRequest, MainLoopResult } from "./types.js";
 
@@ -89,6 +90,13 @@ export async function handleMessage<Req, Out>(
     lease.beat();
     loop.beat();
   };
+  // What the request spent, for the reply (and, through the recorder's hook, the bundle).
+  let spent: BudgetState | undefined;
+  const hooks = recorder?.hooks;
+  const onBudget = (state: BudgetState): void => {
+    spent = state;
+    hooks?.onBudget?.(state);
+  };
   try {
     const deadline = deadlineOf(envelope, requestId, loop.clock);
     const { response, session } = await loop.execute(envelope.request, {
@@ -97,7 +105,8 @@ export async function handleMessage<Req, Out>(
       ...(deadline ? { deadline } : {}),
       ...(envelope.budget ? { budget: envelope.budget } : {}),
       heartbeat: progress,
-      ...recorder?.hooks,
+      ...hooks,
+      onBudget,
     });
     const bundlePath = await recorder?.write({ output: response.output, session });
     await replyAndAcknowledge(loop, attempt, {
@@ -109,16 +118,36 @@ export async function handleMessage<Req, Out>(
       attempt: message.deliveryCount,
       completedAt: loop.clock.now().toISOString(),
       ...(bundlePath ? { bundlePath } : {}),
+      ...spending(spent, response),
     });
   } catch (error) {
     const bundlePath = await recorder?.write({ error });
-    // A request whose own deadline passed before it started can never succeed: no retries.
+    // A request whose own deadline passed before it started can never succeed, and one that
+    // overspent its budget would spend it again on every retry: neither is retried (unless the
+    // DLQ policy excludes budget errors, which asks for retries).
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
-    await settleFailure(loop, { ...attempt, bundlePath }, error, expired);
+    const overspent = error instanceof BudgetExceededError && loop.dlq?.excludes(error) !== true;
+    const final = expired || overspent;
+    await settleFailure(loop, { ...attempt, bundlePath, ...spending(spent, undefined) }, error, final);
   } finally {
     recorder?.stop();
     lease.release();
   }
+}
+
+/** Usage and cost for a reply: the request's budget totals, else the one evaluation's figures. */
+function spending(
+  spent: BudgetState | undefined,
+  response: { readonly usage: TokenUsage; readonly costUsd?: number | undefined } | undefined,
+): { usage?: TokenUsage; costUsd?: number } {
+  if (spent) {
+    const { totalTokens: _total, ...usage } = spent.consumed;
+    return spent.consumedUsd === undefined ? { usage } : { usage, costUsd: spent.consumedUsd };
+  }
+  if (!response) return {};
+  return response.costUsd === undefined
+    ? { usage: response.usage }
+    : { usage: response.usage, costUsd: response.costUsd };
 }
 
 function deadlineOf<Req>(

@@ -37,7 +37,7 @@ import { Session } from "../../session/index.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
-import { budgetLimits, loopSettings } from "./describe.js";
+import { budgetState, loopSettings } from "./describe.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
 import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
@@ -216,7 +216,7 @@ export class MainLoop<Req, Out> implements Runnable {
       response = await this.evaluateWithExpansions(prompt, evaluateOptions, requestId);
     } finally {
       phase("evaluate");
-      if (tracker) options.onBudget?.({ limits: budgetLimits(tracker), consumed: tracker.consumed });
+      if (tracker) options.onBudget?.(budgetState(tracker));
     }
     await this.finalize(prompt, session, response);
     phase("finalize");

@@ -130,12 +130,18 @@ export interface BudgetState {
     readonly maxTotalTokens?: number;
     readonly maxInputTokens?: number;
     readonly maxOutputTokens?: number;
+    /** The dollar limit. */
+    readonly maxUsd?: number;
     /** The deadline, ISO 8601. */
     readonly deadline?: string;
   };
   readonly consumed: {
     readonly inputTokens?: number;
     readonly outputTokens?: number;
+    readonly cachedTokens?: number;
+    readonly cacheWriteTokens?: number;
     readonly totalTokens: number;
   };
+  /** Dollars spent, when the model's price is known. */
+  readonly consumedUsd?: number;
 }

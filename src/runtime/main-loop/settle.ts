@@ -11,6 +11,7 @@
  * throws: a message is always left settled or left to come back after its visibility timeout.
  */
 
+import type { TokenUsage } from "../../budget.js";
 import type { Clock } from "../../clock.js";
 import { describeThrown, errorTypeName, WinkError } from "../../errors.js";
 import { type Dispatcher, MessageHandled } from "../../events/index.js";
@@ -54,6 +55,9 @@ export interface Attempt {
   readonly runContext?: RunContext | undefined;
   /** The debug bundle written for this attempt, if any; error replies name it. */
   readonly bundlePath?: string | undefined;
+  /** What the attempt used and spent, when known; error replies carry it. */
+  readonly usage?: TokenUsage | undefined;
+  readonly costUsd?: number | undefined;
 }
 
 /** Reply with `result`, then acknowledge. A reply that fails is settled as a failure. */
@@ -241,6 +245,8 @@ async function replyError(target: SettleTarget, attempt: Attempt, error: MainLoo
     attempt: message.deliveryCount,
     completedAt: target.clock.now().toISOString(),
     ...(attempt.bundlePath ? { bundlePath: attempt.bundlePath } : {}),
+    ...(attempt.usage ? { usage: attempt.usage } : {}),
+    ...(attempt.costUsd === undefined ? {} : { costUsd: attempt.costUsd }),
   };
   try {
     await message.reply(result);

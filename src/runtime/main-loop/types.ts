@@ -4,12 +4,15 @@
  */
 
 import { z } from "zod";
+import type { TokenUsage } from "../../budget.js";
 
 /** Per-request limits, overriding the loop's defaults. */
 export const RequestLimitsSchema = z.object({
   maxTotalTokens: z.number().int().positive().optional(),
   maxInputTokens: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
+  /** Most dollars this request may spend (priced from the adapter's price table). */
+  maxUsd: z.number().positive().optional(),
 });
 
 /** The envelope schema for a request payload schema. */
@@ -65,4 +68,8 @@ export interface MainLoopResult<Out> {
   readonly completedAt: string;
   /** Where the debug bundle for this request was written, when bundles are on. */
   readonly bundlePath?: string;
+  /** Tokens the request used across its evaluations (failed requests too, when known). */
+  readonly usage?: TokenUsage;
+  /** Dollars the request spent, when the model's price is known. */
+  readonly costUsd?: number;
 }

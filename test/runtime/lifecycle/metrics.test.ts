@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../src/clock.js";
 import { InProcessDispatcher } from "../../../src/events/dispatcher.js";
 import { MessageHandled, PromptExecuted, ToolInvoked } from "../../../src/events/types.js";
-import { WinkMetrics } from "../../../src/runtime/lifecycle/metrics.js";
+import { MAX_TOOL_LABELS, WinkMetrics } from "../../../src/runtime/lifecycle/metrics.js";
 import type { Mailbox } from "../../../src/runtime/mailbox/types.js";
 import { captureLogs } from "../../logging/capture.js";
 import { FakeLoop } from "./helpers.js";
@@ -108,6 +108,18 @@ describe("WinkMetrics from dispatcher events", () => {
     expect(text).toContain('wink_tool_invocations_total{tool="Bash"} 1');
     expect(text).toContain('wink_tool_errors_total{tool="lookup_entity"} 1');
     expect(text).not.toContain('wink_tool_errors_total{tool="Bash"}');
+  });
+
+  it("caps tool labels: names past MAX_TOOL_LABELS (a model can invent them) count as other", async () => {
+    const dispatcher = new InProcessDispatcher();
+    const metrics = new WinkMetrics();
+    metrics.observe(dispatcher);
+    for (let i = 0; i < MAX_TOOL_LABELS + 5; i++) dispatcher.dispatch(toolInvoked(`made_up_${i}`, true));
+    dispatcher.dispatch(toolInvoked("made_up_0", false));
+    const text = await metrics.metrics();
+    expect(text).toContain('wink_tool_invocations_total{tool="made_up_0"} 2');
+    expect(text).toContain('wink_tool_invocations_total{tool="other"} 5');
+    expect(text).not.toContain(`made_up_${MAX_TOOL_LABELS}"`);
   });
 
   it("counts handled messages by loop and outcome, with failed and dead-lettered conveniences", async () => {
