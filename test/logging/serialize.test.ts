@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { WinkError } from "../../src/errors.js";
 import { getLogger, resetLogging, serializeError, toLogValue } from "../../src/logging/index.js";
@@ -124,5 +125,24 @@ describe("plain values", () => {
       ) {}
     }
     expect(toLogValue(new Point(1, 2))).toEqual({ x: 1, y: 2 });
+  });
+});
+
+describe("toLogValue on a flat record (the fast path most log contexts take)", () => {
+  it("gives the same result as the general walk, dropping undefined and spelling odd numbers", () => {
+    const values = fc.oneof(
+      fc.string(),
+      fc.double(),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), values), (flat) => {
+        const general = (toLogValue({ wrapper: flat }) as { wrapper: unknown }).wrapper;
+        expect(toLogValue(flat)).toEqual(general);
+      }),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { WinkError } from "../../src/errors.js";
 import { REDACTED, redact } from "../../src/secrets/index.js";
@@ -104,5 +105,34 @@ describe("redact", () => {
   it("keeps objects without a prototype prototype-less", () => {
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { secret: "s" });
     expect(Object.getPrototypeOf(redact(bare))).toBe(null);
+  });
+});
+
+describe("redact on a flat record (the fast path log contexts take)", () => {
+  it("gives the same result as the general walk over the same fields", () => {
+    const keys = fc.constantFrom(
+      "user",
+      "apiKey",
+      "password",
+      "note",
+      "count",
+      "token=1",
+      "ok",
+      "sk-ant-api03-AAAABBBBCCCCDDDD",
+    );
+    const values = fc.oneof(
+      fc.constantFrom("ada", "token=xyz", "Bearer abcdefghijklmnop", "sk-proj-0123456789abcdefghij"),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(keys, values), (flat) => {
+        // Nested, the record goes through the general walk; alone, through the fast path.
+        const general = (redact({ wrapper: flat }) as { wrapper: unknown }).wrapper;
+        expect(redact(flat)).toEqual(general);
+      }),
+    );
   });
 });
