@@ -4,6 +4,8 @@
  * (`weakincentives/adapters/openai`, `weakincentives/adapters/anthropic`) so their SDKs load
  * only when used.
  */
+
+export { INTERRUPTED_NOTE } from "./checkpoint.js";
 export { type EvaluationPhase, PromptEvaluationError, ThrottleError, type ThrottleKind } from "./errors.js";
 export { runEvaluation } from "./loop.js";
 export { BUILT_IN_PRICES, PRICES_AS_OF } from "./prices.js";
@@ -29,6 +31,8 @@ export {
 } from "./throttle.js";
 export type {
   EvaluateOptions,
+  EvaluationCheckpoint,
+  EvaluationCheckpoints,
   LoopOptions,
   ModelTurn,
   PromptResponse,

@@ -11,7 +11,7 @@
  * every batch of tool calls, and their text rides on the batch's last tool result.
  */
 
-import { addUsage, type BudgetTracker, type TokenUsage } from "../budget.js";
+import { addUsage, type TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
 import { type Deadline, type SignalLender, signalLender } from "../deadline.js";
 import { OutputParseError } from "../errors.js";
@@ -24,14 +24,17 @@ import {
   type FeedbackScope,
   parseStructuredOutput,
   type RenderedPrompt,
+  type ToolCall,
   type ToolExecutionContext,
   validateOutput,
 } from "../prompt/index.js";
 import { formatIssues } from "../schema.js";
+import { Checkpointer, INTERRUPTED_NOTE, type ResumePoint, resumePoint } from "./checkpoint.js";
 import { PromptEvaluationError } from "./errors.js";
+import { evaluationPrice } from "./evaluation-price.js";
 import { openEvaluation } from "./frame.js";
 import { type CompletionGate, completionGate, feedbackScope } from "./guidance.js";
-import { costOf, type ModelPrice, PriceTable } from "./pricing.js";
+import { costOf, type ModelPrice } from "./pricing.js";
 import { callProvider } from "./provider-call.js";
 import { type ThrottleOptions, throttlePolicy } from "./throttle.js";
 import type {
@@ -57,14 +60,15 @@ export async function runEvaluation<Output>(
     clock: loop.clock,
   });
   const { signal, tracker, beat, rendered } = frame;
-  const price = pricing(driver, loop, tracker, prompt.name);
+  const price = evaluationPrice(driver, loop, tracker, prompt.name);
+  const resumed = resumePoint(options, driver, rendered as RenderedPrompt<unknown>);
   const state: LoopState = {
     driver,
     rendered: rendered as RenderedPrompt<unknown>,
-    conversation: driver.start(rendered as RenderedPrompt<unknown>),
+    conversation: resumed?.conversation ?? driver.start(rendered as RenderedPrompt<unknown>),
     evaluationId: frame.evaluationId,
-    usage: {},
-    costUsd: price ? 0 : undefined,
+    usage: resumed?.usage ?? {},
+    costUsd: price ? (resumed?.costUsd ?? 0) : undefined,
     price,
     repairs: 0,
     log: frame.log,
@@ -72,6 +76,7 @@ export async function runEvaluation<Output>(
     completion: completionGate(frame),
     feedback: feedbackScope(frame),
     measured: wants(options.session.dispatcher, ModelCalled) ? options.session.dispatcher : undefined,
+    checkpoints: Checkpointer.of(options, driver, prompt.name),
   };
   const throttle = throttleOptions(driver, loop, frame, state.measured);
   const maxTurns = loop.maxTurns ?? 32;
@@ -82,7 +87,13 @@ export async function runEvaluation<Output>(
   const requests = signalLender(signal);
   const request = (): Promise<ModelTurn> => requestTurn(state.conversation, requests);
 
-  for (let turnNumber = 1; turnNumber <= maxTurns; turnNumber++) {
+  let first = 1;
+  if (resumed) {
+    first = resumed.turn + 1;
+    await finishInterruptedTurn(state, resumed, frame.toolContext);
+    state.conversation.addUserMessage(INTERRUPTED_NOTE);
+  }
+  for (let turnNumber = first; turnNumber <= maxTurns; turnNumber++) {
     beat();
     if (signal.aborted) throw signal.reason;
     const turn = await callProvider(state, signal, request, throttle);
@@ -92,7 +103,7 @@ export async function runEvaluation<Output>(
     tracker?.check();
 
     if (turn.toolCalls.length > 0) {
-      await runToolCalls(state, turn, frame.toolContext, turnNumber);
+      await runToolCalls(state, turn.toolCalls, [], frame.toolContext, turnNumber);
       tracker?.check();
       continue;
     }
@@ -111,45 +122,6 @@ export async function runEvaluation<Output>(
     `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
     { phase: "response", promptName: prompt.name },
   );
-}
-
-/**
- * The price turns are charged at: the driver's, when it knows one. A dollar budget on a model
- * with no price is refused before the first request rather than counted as free.
- */
-function pricing(
-  driver: ProviderDriver,
-  loop: LoopOptions,
-  tracker: BudgetTracker | undefined,
-  promptName: string,
-): ModelPrice | undefined {
-  const price = driver.price ?? priceFor(loop, driver.model);
-  if (price || tracker?.budget.maxUsd === undefined) return price;
-  throw new PromptEvaluationError(
-    `${driver.name} cannot enforce a dollar budget (maxUsd $${tracker.budget.maxUsd}) on model "${driver.model}": no price is known for it. ` +
-      `Give the adapter a price with its \`prices\` option ({ "${driver.model}": { "input": …, "output": … } }, USD per million tokens), ` +
-      "set AGENT_PRICES_FILE for a worker, or drop the dollar limit.",
-    { phase: "budget", promptName },
-  );
-}
-
-/** Prices resolved per loop settings and model, so an evaluation does not look them up again. */
-const RESOLVED = new WeakMap<LoopOptions, Map<string, ModelPrice | null>>();
-
-function priceFor(loop: LoopOptions, model: string): ModelPrice | undefined {
-  let byModel = RESOLVED.get(loop);
-  if (!byModel) {
-    byModel = new Map();
-    RESOLVED.set(loop, byModel);
-  }
-  let price = byModel.get(model);
-  if (price === undefined) {
-    const given = loop.prices;
-    const table = given === undefined ? PriceTable.builtIn() : PriceTable.builtIn().with(given);
-    price = table.lookup(model) ?? null;
-    byModel.set(model, price);
-  }
-  return price ?? undefined;
 }
 
 /** The retry settings of every request of one evaluation, built once rather than per turn. */
@@ -186,26 +158,67 @@ function throttleOptions(
   };
 }
 
-/** Run the turn's tool calls in order and hand their results to the conversation. */
+/**
+ * Run the turn's tool calls in order (skipping those in `done`, which ran in an earlier attempt)
+ * and hand their results to the conversation. With checkpoints, progress is saved before the
+ * first call and after each one, so a crash never runs a finished call again.
+ */
 async function runToolCalls(
   state: LoopState,
-  turn: ModelTurn,
+  calls: readonly ToolCall[],
+  done: readonly ToolOutcome[],
   toolContext: ToolExecutionContext,
   turnNumber: number,
 ): Promise<void> {
   if (state.log.isEnabled("debug")) {
     state.log.debug("adapter.evaluate.tool_calls", "Model requested tools.", {
-      count: turn.toolCalls.length,
+      count: calls.length,
       turn: turnNumber,
     });
   }
-  const outcomes: ToolOutcome[] = [];
-  for (const call of turn.toolCalls) {
+  const outcomes: ToolOutcome[] = [...done];
+  const save = state.checkpoints ? () => saveProgress(state, turnNumber, calls, outcomes) : undefined;
+  if (save && done.length === 0) await save();
+  for (const call of calls) {
+    if (done.some((outcome) => sameCall(outcome.call, call))) continue;
     const execution = await executeToolCall(call, toolContext);
     outcomes.push({ call, output: execution.output, isError: !execution.result.success });
+    if (save) await save();
   }
   if (state.feedback) await attachFeedback(state.feedback, outcomes);
   state.conversation.addToolResults(outcomes);
+  if (state.checkpoints) await saveProgress(state, turnNumber, [], []);
+}
+
+/** On resume: run what the interrupted turn left undone, or nothing when it had finished. */
+async function finishInterruptedTurn(
+  state: LoopState,
+  resumed: ResumePoint,
+  toolContext: ToolExecutionContext,
+): Promise<void> {
+  if (resumed.pending.length === 0) return;
+  await runToolCalls(state, resumed.pending, resumed.done, toolContext, resumed.turn);
+}
+
+function sameCall(a: ToolCall, b: ToolCall): boolean {
+  return a.id !== undefined ? a.id === b.id : a.name === b.name && a.arguments === b.arguments;
+}
+
+function saveProgress(
+  state: LoopState,
+  turn: number,
+  pending: readonly ToolCall[],
+  done: readonly ToolOutcome[],
+): Promise<void> {
+  return (
+    state.checkpoints?.save(state.conversation, {
+      turn,
+      pending,
+      done: [...done],
+      usage: state.usage,
+      costUsd: state.costUsd,
+    }) ?? Promise.resolve()
+  );
 }
 
 /** Append the feedback due after this batch, if any, to the batch's last tool result. */
@@ -276,6 +289,8 @@ interface LoopState {
   readonly feedback: FeedbackScope | undefined;
   /** The dispatcher that wants `ModelCalled` events, when one does. */
   readonly measured: Dispatcher | undefined;
+  /** Saves progress after each step, when the caller asked for checkpoints. */
+  readonly checkpoints: Checkpointer | undefined;
 }
 
 /** One provider request under the lent signal, whose listeners are removed once it settles. */

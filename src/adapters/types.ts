@@ -40,6 +40,41 @@ export interface EvaluateOptions {
    * copy the workspace here). Awaited; an error is logged and ignored.
    */
   readonly beforeRelease?: (resources: ResourceContext) => void | Promise<void>;
+  /**
+   * Save the evaluation's progress after each model turn and tool call, and resume from a saved
+   * one: a request redelivered after its worker died goes on instead of starting over. Needs a
+   * driver that can save and restore its conversation; others start over.
+   */
+  readonly checkpoints?: EvaluationCheckpoints;
+}
+
+/** Where an evaluation saves its progress, and what it resumes from. */
+export interface EvaluationCheckpoints {
+  /** The last checkpoint of an earlier attempt of the same request, if any. */
+  readonly resumeFrom?: EvaluationCheckpoint | undefined;
+  /** Store `checkpoint`; awaited before the evaluation goes on (a failure fails the evaluation). */
+  save(checkpoint: EvaluationCheckpoint): Promise<void>;
+}
+
+/** An evaluation's progress, as JSON: enough to go on in another process. */
+export interface EvaluationCheckpoint {
+  readonly version: 1;
+  /** The prompt it belongs to; a checkpoint of another prompt is ignored. */
+  readonly promptName: string;
+  /** The adapter and model that made it; a checkpoint of another adapter is ignored. */
+  readonly adapter: string;
+  readonly model: string;
+  /** Model turns answered so far. */
+  readonly turn: number;
+  /** The provider conversation as its driver saved it (the model's last turn included). */
+  readonly conversation: unknown;
+  /** Tool calls of the model's last turn still to be answered, and the results of those done. */
+  readonly pending: readonly ToolCall[];
+  readonly done: readonly ToolOutcome[];
+  /** The session after the last step (`Snapshot.toJSON()`, log slices included). */
+  readonly session: unknown;
+  readonly usage: TokenUsage;
+  readonly costUsd?: number | undefined;
 }
 
 /** The result of an evaluation. */
@@ -97,6 +132,11 @@ export interface ProviderConversation {
   addToolResults(results: readonly ToolOutcome[]): void;
   /** Append a user message (used for the structured-output repair turn). */
   addUserMessage(text: string): void;
+  /**
+   * The conversation so far as JSON, for {@link ProviderDriver.restore} in another process.
+   * Optional: a conversation without it is not checkpointed.
+   */
+  save?(): unknown;
 }
 
 /** What the shared loop needs from a provider. */
@@ -109,6 +149,11 @@ export interface ProviderDriver {
   readonly price?: ModelPrice | undefined;
   /** Begin a conversation for a rendered prompt (tool specs and schemas derived here, once). */
   start(rendered: RenderedPrompt<unknown>): ProviderConversation;
+  /**
+   * Go on with a conversation that {@link ProviderConversation.save} saved. Optional: drivers
+   * without it start over when an evaluation resumes.
+   */
+  restore?(rendered: RenderedPrompt<unknown>, saved: unknown): ProviderConversation;
   /** Which failures are transient. */
   classifyError(error: unknown, now: number): ErrorClass;
   /** Turn a non-transient provider failure into a readable message with the status. */

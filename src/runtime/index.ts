@@ -22,6 +22,7 @@ export * from "../logging/index.js";
 export { RunContextSchema, runContextLogFields } from "../run-context.js";
 export { deepFreeze } from "../schema.js";
 export * from "../session/index.js";
+export * from "./checkpoints/store.js";
 export * from "./lifecycle/index.js";
 export * from "./mailbox/index.js";
 export * from "./main-loop/index.js";

@@ -40,9 +40,13 @@ export interface WorkerProcess {
 
 const running = new Set<ChildProcess>();
 
-/** Start an echo worker on `queueUrl` with extra environment `env`. */
-export function startWorker(queueUrl: string, env: Record<string, string> = {}): WorkerProcess {
-  const child = spawn(process.execPath, ["--conditions=wink-source", "--import", "tsx", FIXTURE], {
+/** Start an echo worker (or the worker script `fixture`) on `queueUrl` with extra environment `env`. */
+export function startWorker(
+  queueUrl: string,
+  env: Record<string, string> = {},
+  fixture: string = FIXTURE,
+): WorkerProcess {
+  const child = spawn(process.execPath, ["--conditions=wink-source", "--import", "tsx", fixture], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

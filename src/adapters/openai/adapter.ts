@@ -56,6 +56,13 @@ export class OpenAIDriver implements ProviderDriver {
       : startResponsesConversation(this.client, this.options, rendered);
   }
 
+  /** Go on with a conversation a checkpoint saved (the message list of either API). */
+  restore(rendered: RenderedPrompt<unknown>, saved: unknown): ProviderConversation {
+    return this.options.api === "chat"
+      ? startChatConversation(this.client, this.options, rendered, saved)
+      : startResponsesConversation(this.client, this.options, rendered, saved);
+  }
+
   classifyError(error: unknown, now: number): ErrorClass {
     return classifyOpenAIError(error, now);
   }

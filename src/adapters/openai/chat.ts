@@ -19,15 +19,22 @@ import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, requestOptions, wireOutputFormat, wireSchema } from "./shared.js";
+import { decodeStructured, requestOptions, savedHistory, wireOutputFormat, wireSchema } from "./shared.js";
 
-/** Start a Chat Completions conversation for one rendered prompt. */
+/**
+ * Start a Chat Completions conversation for one rendered prompt, or go on with the messages a
+ * checkpoint `saved`.
+ */
 export function startChatConversation(
   client: OpenAI,
   options: ResolvedOpenAIOptions,
   rendered: RenderedPrompt<unknown>,
+  saved?: unknown,
 ): ProviderConversation {
-  const messages: ChatCompletionMessageParam[] = [{ role: "system", content: rendered.text }];
+  const messages: ChatCompletionMessageParam[] =
+    saved === undefined
+      ? [{ role: "system", content: rendered.text }]
+      : savedHistory<ChatCompletionMessageParam>(saved, "chat");
   const format = wireOutputFormat(rendered, options.nativeStructuredOutput);
   const tools: ChatCompletionFunctionTool[] = rendered.tools.map((tool) => ({
     type: "function",
@@ -92,6 +99,7 @@ export function startChatConversation(
     addUserMessage(text: string) {
       messages.push({ role: "user", content: text });
     },
+    save: () => messages,
   };
 }
 

@@ -20,15 +20,22 @@ import { redactText } from "../../secrets/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, requestOptions, wireOutputFormat, wireSchema } from "./shared.js";
+import { decodeStructured, requestOptions, savedHistory, wireOutputFormat, wireSchema } from "./shared.js";
 
-/** Start a Responses API conversation for one rendered prompt. */
+/**
+ * Start a Responses API conversation for one rendered prompt, or go on with the input items a
+ * checkpoint `saved`.
+ */
 export function startResponsesConversation(
   client: OpenAI,
   options: ResolvedOpenAIOptions,
   rendered: RenderedPrompt<unknown>,
+  saved?: unknown,
 ): ProviderConversation {
-  const input: ResponseInputItem[] = [{ type: "message", role: "system", content: rendered.text }];
+  const input: ResponseInputItem[] =
+    saved === undefined
+      ? [{ type: "message", role: "system", content: rendered.text }]
+      : savedHistory<ResponseInputItem>(saved, "responses");
   const format = wireOutputFormat(rendered, options.nativeStructuredOutput);
   const tools: FunctionTool[] = rendered.tools.map((tool) => ({
     type: "function",
@@ -103,6 +110,7 @@ export function startResponsesConversation(
     addUserMessage(text: string) {
       input.push({ type: "message", role: "user", content: text });
     },
+    save: () => input,
   };
 }
 

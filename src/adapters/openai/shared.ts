@@ -5,7 +5,7 @@
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { canAbort } from "../../deadline.js";
-import { describeThrown } from "../../errors.js";
+import { describeThrown, WinkError } from "../../errors.js";
 import type { RenderedPrompt } from "../../prompt/index.js";
 import type { JsonSchema } from "../../schema.js";
 import { redactText } from "../../secrets/index.js";
@@ -82,4 +82,24 @@ export function describeOpenAIError(error: unknown): { message: string; status?:
     return { message: redactText(message), status };
   }
   return { message: redactText(describeThrown(error)) };
+}
+
+/**
+ * The message list a checkpoint saved (`ProviderConversation.save`), checked for the shape both
+ * wire formats save: a non-empty array of objects.
+ * @throws WinkError `invalid_argument` when it is something else.
+ */
+export function savedHistory<Item>(saved: unknown, api: string): Item[] {
+  if (
+    !Array.isArray(saved) ||
+    saved.length === 0 ||
+    !saved.every((item) => typeof item === "object" && item)
+  ) {
+    throw new WinkError(
+      "invalid_argument",
+      `Cannot resume an OpenAI ${api} conversation from this checkpoint: it holds ${Array.isArray(saved) ? "an empty or malformed list" : typeof saved}, not the saved message list. Delete the checkpoint to start the request over.`,
+    );
+  }
+  // A copy: the conversation appends to its history, and the checkpoint stays as it was.
+  return (saved as Item[]).map((item) => ({ ...item }));
 }

@@ -105,6 +105,7 @@ export async function handleMessage<Req, Out>(
       ...(deadline ? { deadline } : {}),
       ...(envelope.budget ? { budget: envelope.budget } : {}),
       heartbeat: progress,
+      attempt: message.deliveryCount,
       ...hooks,
       onBudget,
     });

@@ -1,5 +1,6 @@
 /** MainLoop: queue-driven agent workers. */
 
+export type { CheckpointConfig } from "./checkpointing.js";
 export { MainLoop } from "./main-loop.js";
 export type {
   ExecuteOptions,

@@ -37,6 +37,7 @@ import { Session } from "../../session/index.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
 import type { Mailbox, Message } from "../mailbox/types.js";
+import { attemptCheckpoints, forgetSettled } from "./checkpointing.js";
 import { budgetState, loopSettings } from "./describe.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
 import { Wakeup } from "./internal/wakeup.js";
@@ -128,6 +129,9 @@ export class MainLoop<Req, Out> implements Runnable {
       debugBundle: this.config.debugBundle,
       resources: this.config.resources,
       settings: loopSettings(this.adapter, this.config),
+      onSettled: (attempt, outcome) => {
+        if (this.config.checkpoints) forgetSettled(this.config.checkpoints, attempt.requestId, outcome);
+      },
     };
   }
 
@@ -210,6 +214,9 @@ export class MainLoop<Req, Out> implements Runnable {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(this.config.resources ? { resources: this.config.resources } : {}),
       ...(options.beforeRelease ? { beforeRelease: options.beforeRelease } : {}),
+      ...(this.config.checkpoints
+        ? { checkpoints: await attemptCheckpoints(this.config.checkpoints, requestId, options.attempt ?? 1) }
+        : {}),
     };
     let response: PromptResponse<Out>;
     try {
@@ -230,9 +237,10 @@ export class MainLoop<Req, Out> implements Runnable {
     requestId: string,
   ): Promise<PromptResponse<Out>> {
     const limit = this.config.maxVisibilityExpansions ?? 16;
+    let current = options;
     for (let expansions = 0; ; expansions++) {
       try {
-        return await this.adapter.evaluate(prompt, options);
+        return await this.adapter.evaluate(prompt, current);
       } catch (error) {
         if (!(error instanceof VisibilityExpansionRequired) || expansions >= limit) throw error;
         log.info("main_loop.visibility_expansion", "The model opened sections; evaluating again.", {
@@ -240,6 +248,9 @@ export class MainLoop<Req, Out> implements Runnable {
           sections: error.sectionKeys.join(","),
         });
         applyVisibilityExpansion(options.session, error);
+        // Only the first evaluation resumes: later ones start from the expanded prompt.
+        const checkpoints = options.checkpoints;
+        if (checkpoints) current = { ...options, checkpoints: { save: (cp) => checkpoints.save(cp) } };
       }
     }
   }

@@ -14,6 +14,7 @@ import type { Session } from "../../session/index.js";
 import type { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { DLQPolicy } from "../mailbox/dlq.js";
 import type { Mailbox } from "../mailbox/types.js";
+import type { CheckpointConfig } from "./checkpointing.js";
 import type { LeaseExtenderConfig } from "./lease-extender.js";
 import type { MainLoopResult } from "./types.js";
 
@@ -51,6 +52,14 @@ export interface MainLoopConfig {
    * `resources` binds a `Filesystem` instance under `FilesystemKey` (factories are not opened).
    */
   readonly debugBundle?: BundleConfig;
+  /**
+   * Resume instead of restart: each evaluation saves its progress (conversation, session, tool
+   * calls done) to `checkpoints.store` after every model turn and tool call, and a request
+   * redelivered after its worker died goes on from there — finished tool calls are not run again.
+   * Needs an adapter whose driver can restore a conversation (the OpenAI adapters, both APIs);
+   * others start over, as before.
+   */
+  readonly checkpoints?: CheckpointConfig;
 }
 
 /** What `prepare` can use. */
@@ -122,6 +131,8 @@ export interface ExecuteOptions {
   readonly onPhase?: (phase: "prepare" | "evaluate" | "finalize", ms: number) => void;
   /** Called when the evaluation ends (success or not) with the request's budget, when it has one. */
   readonly onBudget?: (state: BudgetState) => void;
+  /** The delivery count of the message being handled (recorded in checkpoints). Default 1. */
+  readonly attempt?: number;
 }
 
 /** A request's budget when its evaluation ended: its limits and what was used. */

@@ -44,6 +44,8 @@ export interface SettleTarget {
   readonly dlq?: DLQPolicy | undefined;
   /** Receives one `MessageHandled` per settled message. */
   readonly dispatcher?: Dispatcher | undefined;
+  /** Called once per settled message with how it ended. */
+  readonly onSettled?: ((attempt: Attempt, outcome: SettleOutcome) => void) | undefined;
 }
 
 /** One delivery of a message being settled. */
@@ -283,6 +285,7 @@ async function settleWith(action: () => Promise<void>, message: Message<unknown>
 }
 
 function publish(target: SettleTarget, attempt: Attempt, outcome: SettleOutcome, error?: unknown): void {
+  target.onSettled?.(attempt, outcome);
   if (!target.dispatcher) return;
   target.dispatcher.dispatch(
     MessageHandled.create({
