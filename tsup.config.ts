@@ -17,10 +17,12 @@ export default defineConfig({
     "contrib/mailbox/index": "src/contrib/mailbox/index.ts",
     "contrib/mailbox/redis/index": "src/contrib/mailbox/redis/index.ts",
     "contrib/mailbox/sqs/index": "src/contrib/mailbox/sqs/index.ts",
+    "contrib/checkpoints/redis/index": "src/contrib/checkpoints/redis/index.ts",
     "runtime/index": "src/runtime/index.ts",
     "resources/index": "src/resources/index.ts",
     "secrets/index": "src/secrets/index.ts",
     "testing/index": "src/testing/index.ts",
+    "telemetry/index": "src/telemetry/index.ts",
     "cli/bin": "src/cli/bin.ts",
   },
   format: ["esm"],
@@ -33,7 +35,7 @@ export default defineConfig({
   // Bundling renames classes (`class _WinkError`), and class names are data here: error names feed
   // metric labels, dead-letter records and DLQ include/exclude lists. Costs ~1 KB per entry.
   keepNames: true,
-  // Provider SDKs, queue clients and sql.js are optional peers: loaded only by the subpath that needs them, never bundled.
+  // Provider SDKs, queue clients, sql.js and OpenTelemetry are optional peers: loaded only by the subpath that needs them, never bundled.
   external: [
     "openai",
     "@anthropic-ai/sdk",
@@ -43,5 +45,7 @@ export default defineConfig({
     "ioredis",
     "@aws-sdk/client-sqs",
     "sql.js",
+    // Loaded at run time through createRequire (never imported), so a missing install means no tracing.
+    "@opentelemetry/api",
   ],
 });

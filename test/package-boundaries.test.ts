@@ -140,6 +140,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ["clock.ts", "schema.ts", "data-type.ts"],
   ["deadline.ts", "budget.ts", "run-context.ts"],
   ["logging"],
+  // Spans through the optional OpenTelemetry peer, for adapters and the runtime to start.
+  ["telemetry"],
   ["resources"],
   ["filesystem"],
   ["events"],

@@ -16,7 +16,8 @@ import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { type Deadline, linkSignal } from "../deadline.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
-import { runContextLogFields } from "../run-context.js";
+import { createRunContext, runContextLogFields } from "../run-context.js";
+import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
 import {
   dispatchPromptExecuted,
   dispatchPromptRendered,
@@ -52,6 +53,10 @@ export interface EvaluationFrame<Output> extends AsyncDisposable {
   readonly evaluationId: string;
   readonly rendered: RenderedPrompt<Output>;
   readonly toolContext: ToolExecutionContext;
+  /** The evaluation's `invoke_agent` span, when tracing is on: the parent of its model and tool spans. */
+  readonly span: WinkSpan | undefined;
+  /** End the evaluation's span with `error` (the evaluation failed); the frame still needs disposing. */
+  fail(error: unknown): void;
   /** End the evaluation's signal with `reason`; does nothing without a {@link EvaluationFrame.controller}. */
   abort(reason: unknown): void;
   /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
@@ -111,12 +116,46 @@ export function openEvaluation<Output>(
     timer?.cancel();
     caller?.removeEventListener("abort", onCallerAbort);
   };
+  const span = evaluationSpan(prompt.name, options, settings);
   try {
-    return open(prompt, options, settings, { clock, deadline, controller, release });
+    return open(prompt, span ? traced(options, span) : options, settings, {
+      clock,
+      deadline,
+      controller,
+      release,
+      span,
+    });
   } catch (error) {
     release();
+    span?.end(error);
     throw error;
   }
+}
+
+/** The `invoke_agent` span of an evaluation, under the request's span when the run context names one. */
+function evaluationSpan(
+  promptName: string,
+  options: EvaluateOptions,
+  settings: FrameSettings,
+): WinkSpan | undefined {
+  const run = options.runContext;
+  return startSpan(`${GEN_AI_OPERATION.INVOKE_AGENT} ${promptName}`, {
+    parent: run?.traceId ? { traceId: run.traceId, spanId: run.spanId ?? "" } : undefined,
+    attributes: {
+      [ATTR.GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.INVOKE_AGENT,
+      [ATTR.GEN_AI_PROVIDER_NAME]: settings.adapter,
+      [ATTR.GEN_AI_REQUEST_MODEL]: settings.model,
+      [ATTR.GEN_AI_AGENT_NAME]: promptName,
+      [ATTR.GEN_AI_CONVERSATION_ID]: options.session.sessionId,
+      [ATTR.WINK_REQUEST_ID]: run?.requestId,
+    },
+  });
+}
+
+/** `options` with the run context pointing at `span`, so logs, events and tool spans hang below it. */
+function traced(options: EvaluateOptions, span: WinkSpan): EvaluateOptions {
+  const run = options.runContext ?? createRunContext();
+  return { ...options, runContext: { ...run, traceId: span.traceId, spanId: span.spanId } };
 }
 
 // Synchronous on purpose: the frame is opened once per evaluation, and every await costs a
@@ -130,6 +169,7 @@ function open<Output>(
     readonly deadline: Deadline | undefined;
     readonly controller: AbortController | undefined;
     readonly release: () => void;
+    readonly span: WinkSpan | undefined;
   },
 ): EvaluationFrame<Output> {
   const { adapter } = settings;
@@ -188,9 +228,17 @@ function open<Output>(
     evaluationId: randomUUID(),
     rendered,
     toolContext,
+    span: parts.span,
+    fail: (error) => parts.span?.end(error),
     abort: (reason) => controller?.abort(reason),
     complete: (result, fields = {}) => {
       dispatchPromptExecuted(adapter, settings.model, rendered.name, result, options, clock);
+      parts.span?.setAttributes({
+        [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: result.usage.inputTokens,
+        [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: result.usage.outputTokens,
+        [ATTR.WINK_COST_USD]: result.costUsd,
+      });
+      parts.span?.end();
       log.info("adapter.evaluate.complete", "Evaluation finished.", {
         inputTokens: result.usage.inputTokens,
         outputTokens: result.usage.outputTokens,
@@ -207,6 +255,8 @@ function open<Output>(
     },
     [Symbol.asyncDispose]: async () => {
       parts.release();
+      // Ends a span neither complete() nor fail() ended (idempotent otherwise).
+      parts.span?.end();
       if (options.beforeRelease) {
         try {
           await options.beforeRelease(resources);

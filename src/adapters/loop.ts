@@ -29,10 +29,11 @@ import {
   validateOutput,
 } from "../prompt/index.js";
 import { formatIssues } from "../schema.js";
+import type { WinkSpan } from "../telemetry/index.js";
 import { Checkpointer, INTERRUPTED_NOTE, type ResumePoint, resumePoint } from "./checkpoint.js";
 import { PromptEvaluationError } from "./errors.js";
 import { evaluationPrice } from "./evaluation-price.js";
-import { openEvaluation } from "./frame.js";
+import { type EvaluationFrame, openEvaluation } from "./frame.js";
 import { type CompletionGate, completionGate, feedbackScope } from "./guidance.js";
 import { costOf, type ModelPrice } from "./pricing.js";
 import { callProvider } from "./provider-call.js";
@@ -59,6 +60,22 @@ export async function runEvaluation<Output>(
     model: driver.model,
     clock: loop.clock,
   });
+  try {
+    return await evaluateInFrame(frame, driver, prompt, options, loop);
+  } catch (error) {
+    frame.fail(error);
+    throw error;
+  }
+}
+
+/** The turns of one evaluation, inside its open frame. */
+async function evaluateInFrame<Output>(
+  frame: EvaluationFrame<Output>,
+  driver: ProviderDriver,
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  loop: LoopOptions,
+): Promise<PromptResponse<Output>> {
   const { signal, tracker, beat, rendered } = frame;
   const price = evaluationPrice(driver, loop, tracker, prompt.name);
   const resumed = resumePoint(options, driver, rendered as RenderedPrompt<unknown>);
@@ -77,6 +94,7 @@ export async function runEvaluation<Output>(
     feedback: feedbackScope(frame),
     measured: wants(options.session.dispatcher, ModelCalled) ? options.session.dispatcher : undefined,
     checkpoints: Checkpointer.of(options, driver, prompt.name),
+    span: frame.span,
   };
   const throttle = throttleOptions(driver, loop, frame, state.measured);
   const maxTurns = loop.maxTurns ?? 32;
@@ -291,6 +309,8 @@ interface LoopState {
   readonly measured: Dispatcher | undefined;
   /** Saves progress after each step, when the caller asked for checkpoints. */
   readonly checkpoints: Checkpointer | undefined;
+  /** The evaluation's span (tracing on only). */
+  readonly span: WinkSpan | undefined;
 }
 
 /** One provider request under the lent signal, whose listeners are removed once it settles. */

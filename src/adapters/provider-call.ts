@@ -11,6 +11,7 @@ import { errorTypeName, WinkError } from "../errors.js";
 import { type Dispatcher, ModelCalled } from "../events/index.js";
 import type { Logger } from "../logging/index.js";
 import type { RenderedPrompt } from "../prompt/index.js";
+import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
 import { PromptEvaluationError } from "./errors.js";
 import { costOf, type ModelPrice } from "./pricing.js";
 import { type ThrottleOptions, withThrottle } from "./throttle.js";
@@ -25,6 +26,8 @@ export interface CallState {
   readonly price: ModelPrice | undefined;
   /** The dispatcher that wants `ModelCalled` events, when one does. */
   readonly measured: Dispatcher | undefined;
+  /** The evaluation's span, parent of each model call's `chat` span (tracing on only). */
+  readonly span: WinkSpan | undefined;
 }
 
 /** Ask the provider for the next turn, with retries; failures come back as WINK errors. */
@@ -39,12 +42,15 @@ export async function callProvider(
   const timed = debug || state.measured !== undefined;
   const started = timed ? state.clock.monotonic() : 0;
   if (debug) log.debug("provider.request", "Calling the provider.", { model: driver.model });
+  const span = state.span ? chatSpan(state, state.span) : undefined;
   try {
     const turn = await withThrottle(request, throttle);
     if (debug) logResponse(log, turn, state.clock.monotonic() - started);
     if (state.measured) measure(state, state.measured, started, "ok", undefined, turn.usage);
+    if (span) endChatSpan(span, state, turn);
     return turn;
   } catch (error) {
+    span?.end(error);
     if (state.measured) {
       measure(state, state.measured, started, signal.aborted ? "aborted" : "error", error, undefined);
     }
@@ -61,6 +67,34 @@ export async function callProvider(
       { cause: error },
     );
   }
+}
+
+/** A model call's `chat` span, after the GenAI semantic conventions. */
+function chatSpan(state: CallState, parent: WinkSpan): WinkSpan | undefined {
+  const { driver } = state;
+  return startSpan(`${GEN_AI_OPERATION.CHAT} ${driver.model}`, {
+    kind: "client",
+    parent,
+    attributes: {
+      [ATTR.GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.CHAT,
+      [ATTR.GEN_AI_PROVIDER_NAME]: driver.name,
+      [ATTR.GEN_AI_SYSTEM]: driver.name,
+      [ATTR.GEN_AI_REQUEST_MODEL]: driver.model,
+    },
+  });
+}
+
+function endChatSpan(span: WinkSpan, state: CallState, turn: ModelTurn): void {
+  const usage = turn.usage;
+  span.setAttributes({
+    [ATTR.GEN_AI_RESPONSE_FINISH_REASONS]: [turn.toolCalls.length > 0 ? "tool_calls" : "stop"],
+    [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: usage?.inputTokens,
+    [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: usage?.outputTokens,
+    [ATTR.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: usage?.cachedTokens,
+    [ATTR.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: usage?.cacheWriteTokens,
+    [ATTR.WINK_COST_USD]: usage && state.price ? costOf(usage, state.price) : undefined,
+  });
+  span.end();
 }
 
 /** The model's side of the transcript (the prompt and tool results are in the session). */

@@ -27,6 +27,7 @@ import type { RunContext } from "../run-context.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
+import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
 import type { ToolPolicy } from "./policies.js";
 import type { RenderedPrompt, RenderedTool } from "./render.js";
 import { type ToolContext, ToolResult } from "./tool.js";
@@ -136,12 +137,16 @@ async function runCall(
   let outcome: Guarded;
   const clock = ctx.clock ?? SYSTEM_CLOCK;
   const started = clock.monotonic();
+  const span = toolSpan(call, ctx);
   try {
     outcome = await runGuarded(rendered, params, policies, toolContext, ctx);
   } catch (error) {
+    span?.end(error);
     rollback(ctx, before, call.name, "exception");
     throw error;
   }
+  // A result the model can act on is not an exception, but the span says the call failed.
+  span?.end(outcome.result.success ? undefined : new ToolCallFailed(outcome.result.message));
   let { result } = outcome;
   if (!result.success) rollback(ctx, before, call.name, outcome.denied ? "policy_denied" : "tool_failure");
   else {
@@ -384,3 +389,21 @@ function toolInvoked(
 }
 
 const NOOP = (): void => {};
+
+/** The `execute_tool` span of a call, under the evaluation's span (its run context), when tracing is on. */
+function toolSpan(call: ToolCall, ctx: ToolExecutionContext): WinkSpan | undefined {
+  const run = ctx.runContext;
+  return startSpan(`${GEN_AI_OPERATION.EXECUTE_TOOL} ${call.name}`, {
+    parent: run?.traceId ? { traceId: run.traceId, spanId: run.spanId ?? "" } : undefined,
+    attributes: {
+      [ATTR.GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.EXECUTE_TOOL,
+      [ATTR.GEN_AI_TOOL_NAME]: call.name,
+      [ATTR.GEN_AI_TOOL_CALL_ID]: call.id,
+    },
+  });
+}
+
+/** What a tool span records when the call returned an error result (`error.type`: ToolCallFailed). */
+class ToolCallFailed extends Error {
+  override readonly name = "ToolCallFailed";
+}

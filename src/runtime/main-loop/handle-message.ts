@@ -15,6 +15,7 @@ import type { ResourceRegistry } from "../../resources/index.js";
 import { createRunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
 import type { Session } from "../../session/index.js";
+import { ATTR, startSpan, type WinkSpan } from "../../telemetry/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
 import { BundleRecorder } from "./bundle-recorder.js";
@@ -64,12 +65,15 @@ export async function handleMessage<Req, Out>(
   }
   const envelope: MainLoopRequest<Req> = parsed.data;
   const requestId = envelope.requestId ?? message.id;
+  // The request's span continues the sender's trace; below it, the run context names the span.
+  const span = requestSpan(loop.loop, requestId, message.deliveryCount, envelope.runContext);
+  const trace = span ?? envelope.runContext;
   const runContext = createRunContext({
     requestId,
     attempt: message.deliveryCount,
     workerId: loop.workerId,
-    ...(envelope.runContext?.traceId ? { traceId: envelope.runContext.traceId } : {}),
-    ...(envelope.runContext?.spanId ? { spanId: envelope.runContext.spanId } : {}),
+    ...(trace?.traceId ? { traceId: trace.traceId } : {}),
+    ...(trace?.spanId ? { spanId: trace.spanId } : {}),
   });
   const attempt = { message, startedMs, requestId, runContext };
   const recorder = loop.debugBundle
@@ -121,7 +125,9 @@ export async function handleMessage<Req, Out>(
       ...(bundlePath ? { bundlePath } : {}),
       ...spending(spent, response),
     });
+    span?.end();
   } catch (error) {
+    span?.end(error);
     const bundlePath = await recorder?.write({ error });
     // A request whose own deadline passed before it started can never succeed, and one that
     // overspent its budget would spend it again on every retry: neither is retried (unless the
@@ -134,6 +140,20 @@ export async function handleMessage<Req, Out>(
     recorder?.stop();
     lease.release();
   }
+}
+
+/** The `wink.request` span of one delivery (tracing on only), under the envelope's trace context. */
+function requestSpan(
+  loop: string,
+  requestId: string,
+  attempt: number,
+  carried: { readonly traceId?: string | undefined; readonly spanId?: string | undefined } | undefined,
+): WinkSpan | undefined {
+  return startSpan("wink.request", {
+    kind: "consumer",
+    parent: carried?.traceId ? { traceId: carried.traceId, spanId: carried.spanId ?? "" } : undefined,
+    attributes: { [ATTR.WINK_LOOP]: loop, [ATTR.WINK_REQUEST_ID]: requestId, [ATTR.WINK_ATTEMPT]: attempt },
+  });
 }
 
 /** Usage and cost for a reply: the request's budget totals, else the one evaluation's figures. */
