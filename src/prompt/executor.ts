@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import type { BudgetTracker } from "../budget.js";
 import { type Clock, isoNow, SYSTEM_CLOCK } from "../clock.js";
 import type { DataOf } from "../data-type.js";
-import { type Deadline, type LinkedSignal, linkSignal } from "../deadline.js";
+import type { Deadline } from "../deadline.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
 import { FilesystemKey } from "../filesystem/index.js";
@@ -27,7 +27,7 @@ import type { RunContext } from "../run-context.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
-import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
+import { CallSignal, ToolCallFailed, toolSpan } from "./call-scope.js";
 import type { ToolPolicy } from "./policies.js";
 import type { RenderedPrompt, RenderedTool } from "./render.js";
 import { type ToolContext, ToolResult } from "./tool.js";
@@ -267,26 +267,6 @@ function parseArguments(rendered: RenderedTool, raw: ToolCall["arguments"]): Par
   };
 }
 
-/**
- * The signal a tool call sees: its own child of the evaluation's signal, unlinked when the call
- * settles, so a handler that hands it to an SDK (which adds an abort listener per request) leaves
- * nothing behind on the evaluation's signal. Made on first read: most handlers never read it,
- * and an `AbortSignal` costs microseconds to create.
- */
-class CallSignal {
-  private link: LinkedSignal | undefined;
-  constructor(private readonly parent: AbortSignal | undefined) {}
-
-  get signal(): AbortSignal {
-    this.link ??= linkSignal(this.parent);
-    return this.link.signal;
-  }
-
-  release(): void {
-    this.link?.release();
-  }
-}
-
 function makeToolContext(
   call: ToolCall,
   ctx: ToolExecutionContext,
@@ -389,21 +369,3 @@ function toolInvoked(
 }
 
 const NOOP = (): void => {};
-
-/** The `execute_tool` span of a call, under the evaluation's span (its run context), when tracing is on. */
-function toolSpan(call: ToolCall, ctx: ToolExecutionContext): WinkSpan | undefined {
-  const run = ctx.runContext;
-  return startSpan(`${GEN_AI_OPERATION.EXECUTE_TOOL} ${call.name}`, {
-    parent: run?.traceId ? { traceId: run.traceId, spanId: run.spanId ?? "" } : undefined,
-    attributes: {
-      [ATTR.GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION.EXECUTE_TOOL,
-      [ATTR.GEN_AI_TOOL_NAME]: call.name,
-      [ATTR.GEN_AI_TOOL_CALL_ID]: call.id,
-    },
-  });
-}
-
-/** What a tool span records when the call returned an error result (`error.type`: ToolCallFailed). */
-class ToolCallFailed extends Error {
-  override readonly name = "ToolCallFailed";
-}
