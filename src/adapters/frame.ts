@@ -146,6 +146,7 @@ function evaluationSpan(
       [ATTR.GEN_AI_PROVIDER_NAME]: settings.adapter,
       [ATTR.GEN_AI_REQUEST_MODEL]: settings.model,
       [ATTR.GEN_AI_AGENT_NAME]: promptName,
+      [ATTR.WINK_PROMPT]: promptName,
       [ATTR.GEN_AI_CONVERSATION_ID]: options.session.sessionId,
       [ATTR.WINK_REQUEST_ID]: run?.requestId,
     },

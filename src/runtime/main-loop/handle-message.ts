@@ -125,6 +125,7 @@ export async function handleMessage<Req, Out>(
       ...(bundlePath ? { bundlePath } : {}),
       ...spending(spent, response),
     });
+    span?.setAttributes({ [ATTR.WINK_COST_USD]: spending(spent, response).costUsd });
     span?.end();
   } catch (error) {
     span?.end(error);

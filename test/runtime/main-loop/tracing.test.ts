@@ -72,8 +72,10 @@ it("makes the request → evaluation → model call / tool call span tree in the
       "wink.request_id": "trace-1",
       "wink.attempt": 1,
     });
+    expect(request.attributes["wink.cost_usd"]).toBeCloseTo((250 * 0.4 + 30 * 1.6) / 1e6, 12);
     expect(agent.attributes).toMatchObject({
       "gen_ai.operation.name": "invoke_agent",
+      "wink.prompt": "tests/openai/review",
       "gen_ai.agent.name": "tests/openai/review",
       "gen_ai.usage.input_tokens": 250,
       "gen_ai.usage.output_tokens": 30,
