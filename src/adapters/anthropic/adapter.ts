@@ -35,6 +35,7 @@ import {
   defaultModelFor,
   resolveAnthropicBackend,
 } from "./backend.js";
+import type { PromptCaching } from "./caching.js";
 import {
   type AnthropicClientOptions,
   type AnthropicMessagesClient,
@@ -62,6 +63,13 @@ export interface AnthropicAdapterOptions extends LoopOptions {
    * input is the answer; `"json"` asks for a JSON block in the final text.
    */
   readonly structuredOutput?: StructuredOutputMode;
+  /**
+   * Prompt caching: `cache_control` breakpoints on the system prompt, the tools and the
+   * conversation, so later turns read the unchanged prefix from the cache. `"auto"` (default)
+   * marks prompts long enough to be cached (1,024 tokens, 2,048 on Haiku, estimated as characters
+   * / 4); `"always"`; `"off"`. Bedrock takes the same markers.
+   */
+  readonly promptCaching?: PromptCaching;
   /** Force Bedrock (`true` or `{ region }`) or the Anthropic API (`false`); default: the environment decides. */
   readonly bedrock?: BedrockOption;
   /** Environment to read `CLAUDE_CODE_USE_BEDROCK`, `AWS_REGION`, `ANTHROPIC_API_KEY`… from (default `process.env`). */
@@ -78,6 +86,7 @@ export class AnthropicDriver implements ProviderDriver {
   private readonly maxTokens: number;
   private readonly temperature: number | undefined;
   private readonly structuredOutput: StructuredOutputMode;
+  private readonly promptCaching: PromptCaching;
   private readonly makeClient: () => Promise<AnthropicMessagesClient>;
   private pending: Promise<AnthropicMessagesClient> | undefined;
 
@@ -86,12 +95,14 @@ export class AnthropicDriver implements ProviderDriver {
     maxTokens: number;
     temperature: number | undefined;
     structuredOutput: StructuredOutputMode;
+    promptCaching?: PromptCaching | undefined;
     makeClient: () => Promise<AnthropicMessagesClient>;
   }) {
     this.model = settings.model;
     this.maxTokens = settings.maxTokens;
     this.temperature = settings.temperature;
     this.structuredOutput = settings.structuredOutput;
+    this.promptCaching = settings.promptCaching ?? "auto";
     this.makeClient = settings.makeClient;
   }
 
@@ -103,6 +114,7 @@ export class AnthropicDriver implements ProviderDriver {
       maxTokens: this.maxTokens,
       temperature: this.temperature,
       structuredOutput: this.structuredOutput,
+      promptCaching: this.promptCaching,
       client: () => this.client(),
       // Bound on first use: the conversation logs only on rare paths.
       get log() {
@@ -165,6 +177,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       maxTokens,
       temperature: options.temperature,
       structuredOutput: options.structuredOutput ?? "tool",
+      promptCaching: options.promptCaching,
       makeClient: given
         ? () => Promise.resolve(given)
         : () => createAnthropicClient(backend, options.clientOptions ?? {}, env),
@@ -208,6 +221,10 @@ function checkOptions(maxTokens: number, options: AnthropicAdapterOptions): void
   }
   if (structuredOutput !== undefined && structuredOutput !== "tool" && structuredOutput !== "json") {
     fail("structuredOutput", structuredOutput, '"tool" or "json"');
+  }
+  const caching = options.promptCaching;
+  if (caching !== undefined && caching !== "auto" && caching !== "always" && caching !== "off") {
+    fail("promptCaching", caching, '"auto", "always" or "off"');
   }
   if (maxTurns !== undefined && (!Number.isInteger(maxTurns) || maxTurns < 1))
     fail("maxTurns", maxTurns, "an integer >= 1");

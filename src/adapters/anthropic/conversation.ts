@@ -28,6 +28,7 @@ import type { Logger } from "../../logging/index.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { inputSchema, outputObjectSchema } from "../json-schema.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
+import { cachedSystem, MovingBreakpoint, markLastTool, type PromptCaching, wantsCaching } from "./caching.js";
 import type { AnthropicMessagesClient } from "./client.js";
 
 /** Name of the tool that carries the final answer in `"tool"` structured-output mode. */
@@ -42,6 +43,8 @@ export interface ConversationSettings {
   readonly maxTokens: number;
   readonly temperature: number | undefined;
   readonly structuredOutput: StructuredOutputMode;
+  /** Prompt caching (see {@link PromptCaching}); default `"auto"`. */
+  readonly promptCaching?: PromptCaching;
   /** The client, built on first use and shared by the adapter's conversations. */
   readonly client: () => Promise<AnthropicMessagesClient>;
   readonly log: Logger;
@@ -63,8 +66,10 @@ const DUPLICATE_FINAL_ANSWER =
 
 /** The Messages API conversation behind one evaluation. */
 export class AnthropicConversation implements ProviderConversation {
-  private readonly system: string;
+  private readonly system: string | Anthropic.TextBlockParam[];
   private readonly tools: Anthropic.Tool[];
+  /** The conversation's cache breakpoint, when caching is on. */
+  private readonly breakpoint: MovingBreakpoint | undefined;
   private readonly messages: Anthropic.MessageParam[];
   private readonly finalAnswerTool: boolean;
   private unanswered: readonly Unanswered[] = [];
@@ -104,6 +109,12 @@ export class AnthropicConversation implements ProviderConversation {
         content: [{ type: "text", text: openingMessage(rendered, settings.structuredOutput) }],
       },
     ];
+    const caching = wantsCaching(settings.promptCaching ?? "auto", settings.model, rendered.text, this.tools);
+    this.breakpoint = caching ? new MovingBreakpoint() : undefined;
+    if (caching) {
+      this.system = cachedSystem(rendered.text);
+      markLastTool(this.tools);
+    }
   }
 
   async next(signal: AbortSignal): Promise<ModelTurn> {
@@ -123,6 +134,7 @@ export class AnthropicConversation implements ProviderConversation {
     if (this.settings.temperature !== undefined) {
       (body as { temperature?: number }).temperature = this.settings.temperature;
     }
+    this.breakpoint?.advance(this.messages);
     const message = await client.messages.create(body, canAbort(signal) ? { signal } : undefined);
     return this.accept(message);
   }
@@ -262,11 +274,12 @@ export function usageOf(usage: Partial<Anthropic.Usage> | null | undefined): Tok
   const read = count(usage.cache_read_input_tokens);
   const written = count(usage.cache_creation_input_tokens);
   const output = count(usage.output_tokens);
-  const out: { inputTokens?: number; outputTokens?: number; cachedTokens?: number } = {};
+  const out: TokenUsage = {};
   if (fresh !== undefined || read !== undefined || written !== undefined) {
     out.inputTokens = (fresh ?? 0) + (read ?? 0) + (written ?? 0);
   }
   if (output !== undefined) out.outputTokens = output;
   if (read !== undefined) out.cachedTokens = read;
+  if (written !== undefined) out.cacheWriteTokens = written;
   return out;
 }

@@ -34,6 +34,7 @@ export {
   toAnthropicModelName,
   toBedrockModelId,
 } from "./backend.js";
+export { minimumCacheableTokens, type PromptCaching } from "./caching.js";
 export { type AnthropicClientOptions, type AnthropicMessagesClient, BEDROCK_SDK } from "./client.js";
 export { FINAL_ANSWER_TOOL, type StructuredOutputMode } from "./conversation.js";
 export { classifyAnthropicError, describeAnthropicError, OVERLOADED_STATUS } from "./errors.js";

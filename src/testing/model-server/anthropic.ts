@@ -5,6 +5,7 @@
  * `content_block_stop`, then `message_delta` and `message_stop`. Internal to `model-server/`.
  */
 
+import { PromptCache } from "./prompt-cache.js";
 import {
   type ConversationFacts,
   chunks,
@@ -76,8 +77,9 @@ function message(id: string, context: ReplyContext, content: unknown[], extra: J
   };
 }
 
-/** Create the Anthropic Messages codec. */
+/** Create the Anthropic Messages codec, with its own simulated prompt cache. */
 export function anthropicCodec(): ProtocolCodec {
+  const cache = new PromptCache();
   return {
     protocol: "anthropic-messages",
     callIdPrefix: "toolu_",
@@ -102,6 +104,7 @@ export function anthropicCodec(): ProtocolCodec {
 
     reply(content, context) {
       const { inputTokens, outputTokens } = content.usage;
+      const cached = cache.use(context.body);
       return message(
         context.newId("msg_"),
         context,
@@ -111,8 +114,8 @@ export function anthropicCodec(): ProtocolCodec {
           usage: {
             input_tokens: inputTokens,
             output_tokens: outputTokens,
-            cache_creation_input_tokens: 0,
-            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: cached.written,
+            cache_read_input_tokens: cached.read,
           },
         },
       );
@@ -120,13 +123,14 @@ export function anthropicCodec(): ProtocolCodec {
 
     events(content, context) {
       const { inputTokens, outputTokens } = content.usage;
+      const cached = cache.use(context.body);
       const start = message(context.newId("msg_"), context, [], {
         stop_reason: null,
         usage: {
           input_tokens: inputTokens,
           output_tokens: 1,
-          cache_creation_input_tokens: 0,
-          cache_read_input_tokens: 0,
+          cache_creation_input_tokens: cached.written,
+          cache_read_input_tokens: cached.read,
         },
       });
       const out: SseEvent[] = [

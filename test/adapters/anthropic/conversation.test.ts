@@ -254,6 +254,7 @@ describe("schemas and usage", () => {
       inputTokens: 130,
       outputTokens: 5,
       cachedTokens: 100,
+      cacheWriteTokens: 20,
     });
     expect(usageOf({ input_tokens: 3, output_tokens: 4, cache_read_input_tokens: null })).toEqual({
       inputTokens: 3,
