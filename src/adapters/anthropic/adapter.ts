@@ -70,6 +70,12 @@ export interface AnthropicAdapterOptions extends LoopOptions {
    * / 4); `"always"`; `"off"`. Bedrock takes the same markers.
    */
   readonly promptCaching?: PromptCaching;
+  /**
+   * Extended thinking: the model reasons for up to `budgetTokens` (≥ 1,024, below `maxTokens`)
+   * before answering. Thinking blocks stay in the conversation as the API requires and never
+   * reach the answer text or INFO logs. Needs `temperature` unset (the API allows only 1).
+   */
+  readonly thinking?: { readonly budgetTokens: number };
   /** Force Bedrock (`true` or `{ region }`) or the Anthropic API (`false`); default: the environment decides. */
   readonly bedrock?: BedrockOption;
   /** Environment to read `CLAUDE_CODE_USE_BEDROCK`, `AWS_REGION`, `ANTHROPIC_API_KEY`… from (default `process.env`). */
@@ -87,6 +93,7 @@ export class AnthropicDriver implements ProviderDriver {
   private readonly temperature: number | undefined;
   private readonly structuredOutput: StructuredOutputMode;
   private readonly promptCaching: PromptCaching;
+  private readonly thinking: { readonly budgetTokens: number } | undefined;
   private readonly makeClient: () => Promise<AnthropicMessagesClient>;
   private pending: Promise<AnthropicMessagesClient> | undefined;
 
@@ -96,8 +103,10 @@ export class AnthropicDriver implements ProviderDriver {
     temperature: number | undefined;
     structuredOutput: StructuredOutputMode;
     promptCaching?: PromptCaching | undefined;
+    thinking?: { readonly budgetTokens: number } | undefined;
     makeClient: () => Promise<AnthropicMessagesClient>;
   }) {
+    this.thinking = settings.thinking;
     this.model = settings.model;
     this.maxTokens = settings.maxTokens;
     this.temperature = settings.temperature;
@@ -115,6 +124,7 @@ export class AnthropicDriver implements ProviderDriver {
       temperature: this.temperature,
       structuredOutput: this.structuredOutput,
       promptCaching: this.promptCaching,
+      thinking: this.thinking,
       client: () => this.client(),
       // Bound on first use: the conversation logs only on rare paths.
       get log() {
@@ -178,6 +188,7 @@ export class AnthropicAdapter implements ProviderAdapter {
       temperature: options.temperature,
       structuredOutput: options.structuredOutput ?? "tool",
       promptCaching: options.promptCaching,
+      thinking: options.thinking,
       makeClient: given
         ? () => Promise.resolve(given)
         : () => createAnthropicClient(backend, options.clientOptions ?? {}, env),
@@ -221,6 +232,20 @@ function checkOptions(maxTokens: number, options: AnthropicAdapterOptions): void
   }
   if (structuredOutput !== undefined && structuredOutput !== "tool" && structuredOutput !== "json") {
     fail("structuredOutput", structuredOutput, '"tool" or "json"');
+  }
+  const thinking = options.thinking;
+  if (thinking !== undefined) {
+    const budget = thinking.budgetTokens;
+    if (!Number.isInteger(budget) || budget < 1_024 || budget >= maxTokens) {
+      fail("thinking.budgetTokens", budget, `an integer from 1024 to below maxTokens (${maxTokens})`);
+    }
+    if (temperature !== undefined && temperature !== 1) {
+      fail(
+        "temperature",
+        temperature,
+        "unset (or 1) when thinking is on: the API refuses other temperatures with thinking",
+      );
+    }
   }
   const caching = options.promptCaching;
   if (caching !== undefined && caching !== "auto" && caching !== "always" && caching !== "off") {

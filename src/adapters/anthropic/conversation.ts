@@ -45,6 +45,8 @@ export interface ConversationSettings {
   readonly structuredOutput: StructuredOutputMode;
   /** Prompt caching (see {@link PromptCaching}); default `"auto"`. */
   readonly promptCaching?: PromptCaching;
+  /** Extended thinking's token budget, when on. */
+  readonly thinking?: { readonly budgetTokens: number } | undefined;
   /** The client, built on first use and shared by the adapter's conversations. */
   readonly client: () => Promise<AnthropicMessagesClient>;
   readonly log: Logger;
@@ -130,6 +132,9 @@ export class AnthropicConversation implements ProviderConversation {
       messages: this.messages,
     };
     if (this.tools.length > 0) body.tools = this.tools;
+    if (this.settings.thinking) {
+      body.thinking = { type: "enabled", budget_tokens: this.settings.thinking.budgetTokens };
+    }
     // The SDK's types (1.14) no longer list `temperature`; the API still takes it.
     if (this.settings.temperature !== undefined) {
       (body as { temperature?: number }).temperature = this.settings.temperature;

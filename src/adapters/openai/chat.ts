@@ -56,6 +56,7 @@ export function startChatConversation(
     };
   }
   if (options.temperature !== undefined) request.temperature = options.temperature;
+  if (options.reasoningEffort !== undefined) request.reasoning_effort = options.reasoningEffort;
   if (options.maxOutputTokens !== undefined) request.max_completion_tokens = options.maxOutputTokens;
 
   const send = (signal: AbortSignal): Promise<ChatCompletion> => {

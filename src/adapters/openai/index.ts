@@ -26,4 +26,4 @@
  * ```
  */
 export { OPENAI_ADAPTER_NAME, OpenAIAdapter, OpenAIDriver } from "./adapter.js";
-export type { OpenAIAdapterOptions, OpenAIApi, OpenAIClientOptions } from "./options.js";
+export type { OpenAIAdapterOptions, OpenAIApi, OpenAIClientOptions, ReasoningEffort } from "./options.js";

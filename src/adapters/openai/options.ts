@@ -49,6 +49,12 @@ export interface OpenAIAdapterOptions {
   /** Let the model call several tools in one turn. Sent only when tools are offered. */
   readonly parallelToolCalls?: boolean;
   /**
+   * How hard a reasoning model (o-series, gpt-5) thinks before answering: `reasoning_effort` on
+   * Chat Completions, `reasoning.effort` on Responses. Default: the provider's. Reasoning tokens
+   * are billed as output.
+   */
+  readonly reasoningEffort?: ReasoningEffort;
+  /**
    * Ask the provider to constrain the final answer to the output JSON Schema (default true).
    * Turn it off for servers without JSON-schema support: the answer is then parsed from text.
    */
@@ -67,8 +73,14 @@ export interface OpenAIAdapterOptions {
   readonly clock?: Clock;
 }
 
+/** Values of {@link OpenAIAdapterOptions.reasoningEffort}. */
+export type ReasoningEffort = "minimal" | "low" | "medium" | "high";
+
+const REASONING_EFFORTS: readonly string[] = ["minimal", "low", "medium", "high"];
+
 /** Options after validation, with defaults applied. */
 export interface ResolvedOpenAIOptions {
+  readonly reasoningEffort: ReasoningEffort | undefined;
   readonly model: string;
   readonly api: OpenAIApi;
   readonly temperature: number | undefined;
@@ -120,6 +132,10 @@ export function resolveOptions(options: OpenAIAdapterOptions): ResolvedOpenAIOpt
   checkInteger("maxTurns", options.maxTurns, 1);
   checkInteger("maxRepairs", options.maxRepairs, 0);
   checkBoolean("parallelToolCalls", options.parallelToolCalls);
+  const effort = options.reasoningEffort;
+  if (effort !== undefined && !REASONING_EFFORTS.includes(effort)) {
+    throw invalid("reasoningEffort", '"minimal", "low", "medium" or "high"', effort);
+  }
   checkBoolean("nativeStructuredOutput", options.nativeStructuredOutput);
   checkBoolean("stream", options.stream);
   try {
@@ -140,6 +156,7 @@ export function resolveOptions(options: OpenAIAdapterOptions): ResolvedOpenAIOpt
     temperature,
     maxOutputTokens: options.maxOutputTokens,
     parallelToolCalls: options.parallelToolCalls,
+    reasoningEffort: effort,
     nativeStructuredOutput: options.nativeStructuredOutput ?? true,
     stream: options.stream ?? false,
   };

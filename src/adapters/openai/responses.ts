@@ -58,6 +58,11 @@ export function startResponsesConversation(
     };
   }
   if (options.temperature !== undefined) request.temperature = options.temperature;
+  if (options.reasoningEffort !== undefined) {
+    request.reasoning = { effort: options.reasoningEffort };
+    // Stateless (store: false): reasoning comes back encrypted and goes back in with the input.
+    request.include = ["reasoning.encrypted_content"];
+  }
   if (options.maxOutputTokens !== undefined) request.max_output_tokens = options.maxOutputTokens;
 
   const send = (signal: AbortSignal): Promise<Response> => {
@@ -85,6 +90,9 @@ export function startResponsesConversation(
           for (const part of item.content) said += part.type === "output_text" ? part.text : part.refusal;
           if (said !== "") input.push({ type: "message", role: "assistant", content: said });
           text += said;
+        } else if (item.type === "reasoning") {
+          // Resent as received: with tool calls, the API needs the reasoning that led to them.
+          input.push(item as ResponseInputItem);
         } else if (item.type === "function_call") {
           input.push({
             type: "function_call",

@@ -60,7 +60,12 @@ describe("AnthropicAdapter over HTTP", () => {
     const response = await adapter.evaluate(answerPrompt(), { session });
 
     expect(response.output).toEqual({ answer: "entity 42", confidence: 0.9 });
-    expect(response.usage).toEqual({ inputTokens: 30, outputTokens: 12, cachedTokens: 0, cacheWriteTokens: 0 });
+    expect(response.usage).toEqual({
+      inputTokens: 30,
+      outputTokens: 12,
+      cachedTokens: 0,
+      cacheWriteTokens: 0,
+    });
     expect(session.slice(ToolInvoked).latest()).toMatchObject({
       name: "lookup",
       success: true,
