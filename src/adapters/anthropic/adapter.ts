@@ -116,22 +116,35 @@ export class AnthropicDriver implements ProviderDriver {
   }
 
   start(rendered: RenderedPrompt<unknown>): ProviderConversation {
+    return this.conversation(rendered, undefined);
+  }
+
+  /** Go on with a conversation a checkpoint saved (its messages and unanswered tool calls). */
+  restore(rendered: RenderedPrompt<unknown>, saved: unknown): ProviderConversation {
+    return this.conversation(rendered, saved);
+  }
+
+  private conversation(rendered: RenderedPrompt<unknown>, saved: unknown): AnthropicConversation {
     let bound: Logger | undefined;
     const model = this.model;
-    return new AnthropicConversation(rendered, {
-      model,
-      maxTokens: this.maxTokens,
-      temperature: this.temperature,
-      structuredOutput: this.structuredOutput,
-      promptCaching: this.promptCaching,
-      thinking: this.thinking,
-      client: () => this.client(),
-      // Bound on first use: the conversation logs only on rare paths.
-      get log() {
-        bound ??= log.bind({ model, prompt: rendered.name });
-        return bound;
+    return new AnthropicConversation(
+      rendered,
+      {
+        model,
+        maxTokens: this.maxTokens,
+        temperature: this.temperature,
+        structuredOutput: this.structuredOutput,
+        promptCaching: this.promptCaching,
+        thinking: this.thinking,
+        client: () => this.client(),
+        // Bound on first use: the conversation logs only on rare paths.
+        get log() {
+          bound ??= log.bind({ model, prompt: rendered.name });
+          return bound;
+        },
       },
-    });
+      saved,
+    );
   }
 
   classifyError(error: unknown, now: number): ErrorClass {

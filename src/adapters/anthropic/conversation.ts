@@ -23,7 +23,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { TokenUsage } from "../../budget.js";
 import { canAbort } from "../../deadline.js";
-import { PromptValidationError } from "../../errors.js";
+import { PromptValidationError, WinkError } from "../../errors.js";
 import type { Logger } from "../../logging/index.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { inputSchema, outputObjectSchema } from "../json-schema.js";
@@ -80,6 +80,7 @@ export class AnthropicConversation implements ProviderConversation {
   constructor(
     rendered: RenderedPrompt<unknown>,
     private readonly settings: ConversationSettings,
+    saved?: unknown,
   ) {
     const output = rendered.output;
     this.finalAnswerTool = output !== undefined && settings.structuredOutput === "tool";
@@ -111,6 +112,7 @@ export class AnthropicConversation implements ProviderConversation {
         content: [{ type: "text", text: openingMessage(rendered, settings.structuredOutput) }],
       },
     ];
+    if (saved !== undefined) this.resume(saved);
     const caching = wantsCaching(settings.promptCaching ?? "auto", settings.model, rendered.text, this.tools);
     this.breakpoint = caching ? new MovingBreakpoint() : undefined;
     if (caching) {
@@ -142,6 +144,27 @@ export class AnthropicConversation implements ProviderConversation {
     this.breakpoint?.advance(this.messages);
     const message = await client.messages.create(body, canAbort(signal) ? { signal } : undefined);
     return this.accept(message);
+  }
+
+  /** The messages and the tool calls the loop will not answer itself, for a checkpoint. */
+  save(): unknown {
+    return { messages: this.messages, unanswered: this.unanswered };
+  }
+
+  /** Replace the opening message with the history a checkpoint saved. */
+  private resume(saved: unknown): void {
+    const state = saved as { messages?: unknown; unanswered?: unknown } | null;
+    const messages = state?.messages;
+    const unanswered = state?.unanswered;
+    if (!Array.isArray(messages) || messages.length === 0 || !Array.isArray(unanswered)) {
+      throw new WinkError(
+        "invalid_argument",
+        "Cannot resume an Anthropic conversation from this checkpoint: it does not hold the saved messages. Delete the checkpoint to start the request over.",
+      );
+    }
+    // Copies: the conversation appends to its history, and the checkpoint stays as it was.
+    this.messages.splice(0, this.messages.length, ...(structuredClone(messages) as Anthropic.MessageParam[]));
+    this.unanswered = structuredClone(unanswered) as Unanswered[];
   }
 
   addToolResults(results: readonly ToolOutcome[]): void {

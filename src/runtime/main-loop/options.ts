@@ -56,7 +56,7 @@ export interface MainLoopConfig {
    * Resume instead of restart: each evaluation saves its progress (conversation, session, tool
    * calls done) to `checkpoints.store` after every model turn and tool call, and a request
    * redelivered after its worker died goes on from there — finished tool calls are not run again.
-   * Needs an adapter whose driver can restore a conversation (the OpenAI adapters, both APIs);
+   * Needs an adapter whose driver can restore a conversation (OpenAI, both APIs, and Anthropic);
    * others start over, as before.
    */
   readonly checkpoints?: CheckpointConfig;
