@@ -1,6 +1,7 @@
 /**
  * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
- * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them, `wink debug` shows them in a browser;
+ * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them, `wink debug` shows them in a browser,
+ * `wink dlq` inspects and redrives dead letters;
  * `--version` and `--help` describe the tool.
  */
 
@@ -8,6 +9,7 @@ import { Command } from "commander";
 import pkg from "../../package.json" with { type: "json" };
 import { addBundleCommand } from "./bundle.js";
 import { addDebugCommand } from "./debug.js";
+import { addDlqCommand } from "./dlq.js";
 import { addQueryCommand } from "./query.js";
 import { addSubmitCommand } from "./submit.js";
 import { addWorkerCommand } from "./worker.js";
@@ -23,6 +25,7 @@ export function buildProgram(): Command {
   addBundleCommand(program);
   addQueryCommand(program);
   addDebugCommand(program);
+  addDlqCommand(program);
   return program;
 }
 

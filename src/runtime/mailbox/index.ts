@@ -22,6 +22,12 @@ export {
   deadLetterFor,
   type ErrorMatcher,
 } from "./dlq.js";
+export {
+  DLQConsumer,
+  type ListedLetter,
+  type RedriveOptions,
+  type RedriveOutcome,
+} from "./dlq-consumer.js";
 export * from "./errors.js";
 export { InMemoryMailbox, type InMemoryMailboxOptions } from "./in-memory.js";
 export { CompositeResolver, MailboxRegistry } from "./resolvers.js";
