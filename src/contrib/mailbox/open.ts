@@ -34,6 +34,8 @@ export async function openMailbox<Body = unknown, ReplyBody = unknown>(
     const { RedisMailbox } = await import("./redis/index.js");
     return RedisMailbox.fromUrl<Body, ReplyBody>(url, {
       ...(options.name ? { name: options.name } : {}),
+      // Dead-letter queues are opened with 0 (keep forever): dropping it let them expire.
+      ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
       ...resolver,
     });
   }

@@ -24,9 +24,15 @@ export {
 } from "./dlq.js";
 export {
   DLQConsumer,
+  type DLQConsumerOptions,
+  type KeptLetter,
+  type LetterRef,
   type ListedLetter,
+  type PurgeReport,
+  type RedrivenLetter,
   type RedriveOptions,
-  type RedriveOutcome,
+  type RedriveReport,
+  type RedriveTarget,
 } from "./dlq-consumer.js";
 export * from "./errors.js";
 export { InMemoryMailbox, type InMemoryMailboxOptions } from "./in-memory.js";

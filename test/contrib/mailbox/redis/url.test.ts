@@ -118,3 +118,26 @@ describeRedis("RedisMailbox.fromUrl", () => {
     ).rejects.toThrow(/ttlSeconds/);
   });
 });
+
+describe("openMailbox passes ttlSeconds to Redis", () => {
+  it("keeps a dead-letter queue's keys forever with ttlSeconds 0", async (context) => {
+    const { redisAvailable } = await import("../../../support/redis.js");
+    if (!(await redisAvailable())) {
+      context.skip(
+        "Redis is not running on 127.0.0.1:6379: install and start redis-server to run this test.",
+      );
+      return;
+    }
+    const { openMailbox } = await import("../../../../src/contrib/mailbox/index.js");
+    const name = `wink-test-ttl-${process.pid}-${Date.now()}`;
+    const mailbox = await openMailbox(`redis://127.0.0.1:6379/0?queue=${name}`, { ttlSeconds: 0 });
+    await mailbox.send({ n: 1 });
+    await mailbox.close();
+    const redis = new Redis({ host: "127.0.0.1", port: 6379 });
+    const keys = await redis.keys(`*${name}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect(await redis.ttl(key)).toBe(-1);
+    await redis.del(...keys);
+    redis.disconnect();
+  });
+});
