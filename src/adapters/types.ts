@@ -52,7 +52,11 @@ export interface EvaluateOptions {
 export interface EvaluationCheckpoints {
   /** The last checkpoint of an earlier attempt of the same request, if any. */
   readonly resumeFrom?: EvaluationCheckpoint | undefined;
-  /** Store `checkpoint`; awaited before the evaluation goes on (a failure fails the evaluation). */
+  /**
+   * Store `checkpoint`; awaited before the evaluation goes on (a failure fails the evaluation).
+   * Its conversation and lists are the live ones, which keep changing after the call: serialize
+   * or copy them before returning (the built-in stores write JSON at once).
+   */
   save(checkpoint: EvaluationCheckpoint): Promise<void>;
 }
 
