@@ -4,7 +4,7 @@
  * this class adds argument checks, JSON bodies, long polls, the reaper and reply resolution.
  */
 
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { WinkError } from "../../../errors.js";
 import { getLogger } from "../../../logging/index.js";
@@ -12,8 +12,6 @@ import {
   InvalidParameterError,
   MailboxClosedError,
   MailboxFullError,
-  ReceiptHandleExpiredError,
-  ReplyNotAvailableError,
 } from "../../../runtime/mailbox/errors.js";
 import { WakeList } from "../../../runtime/mailbox/internal/abort-fanout.js";
 import { interruptible, type WaitOutcome } from "../../../runtime/mailbox/internal/interruptible.js";
@@ -25,25 +23,38 @@ import type {
 } from "../../../runtime/mailbox/types.js";
 import { parseRedisMailboxUrl } from "../../../runtime/mailbox/urls/redis.js";
 import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js";
+import { describeIds, settled, TickBatcher } from "./internal/batch.js";
 import {
   closedClientError,
   connectionError,
   decodeDeliveries,
   encodeBody,
   noAnswerError,
+  noReplyAddressError,
+  staleHandleError,
 } from "./internal/codec.js";
+import { type PollTarget, pause, pollOnce, receiveArgs, releaseTarget } from "./internal/poll.js";
 import { Reaper, releaseLate } from "./internal/reaper.js";
 import { type LuaScript, REAP_BATCH, type RedisClient, SCRIPTS } from "./internal/scripts.js";
 import { clientClosure, openClient, resolveSettings, type Settings } from "./internal/settings.js";
+import { Wakeups } from "./internal/wakeups.js";
 import { type DeliveryOps, RedisMessage } from "./message.js";
 import type { RedisMailboxOptions, RedisMailboxUrlOptions } from "./options.js";
 
 const log = getLogger("weakincentives.contrib.mailbox.redis");
 
+/** `nextDueMs` of a receive that has not asked Redis yet (the script answers -1 or more). */
+const UNKNOWN_DUE = -2;
+
 /**
  * A mailbox kept in Redis, with the semantics of the mailbox contract: FIFO, visibility timeouts
  * timed by the Redis server, a new receipt handle (`{id}:{random}`) per delivery, delivery counts
  * that survive redelivery, long polls, and replies to mailboxes named in the message.
+ *
+ * A receive that finds the queue empty blocks on the server (a `BLPOP` on the queue's wake list, on
+ * a second connection the mailbox opens and closes itself) until a send, nack or expired lease
+ * makes a message available, so an idle worker takes a request within a round trip of its
+ * arrival; with `blockingReceive: false` it asks again every `pollIntervalMs` instead.
  *
  * The reaper starts with the first `receive`, so mailboxes that only send (such as the reply
  * mailboxes the default resolver opens) never poll Redis. `receive` also returns expired messages
@@ -64,8 +75,18 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   /** Woken once the client is closed by the mailbox that owns it (this one or another). */
   readonly #clientClosed: WakeList;
   readonly #ops: DeliveryOps<ReplyBody>;
+  /** Acknowledgements and sends of one tick go to Redis as one script call each. */
+  readonly #acks: TickBatcher<readonly [id: string, suffix: string], boolean>;
+  readonly #sends: TickBatcher<readonly [id: string, text: string, replyTo: string], boolean>;
   readonly #reaper: Reaper;
+  readonly #poll: PollTarget;
+  /** Blocking waits of this mailbox's receives; undefined with `blockingReceive: false`. */
+  readonly #wakeups: Wakeups | undefined;
   #ownsClient = false;
+  /** The last receive came back full: the next one asks directly before blocking. */
+  #backlog = false;
+  /** When (monotonic ms) the first lease in flight ends, as last seen; Infinity: none known. */
+  #nextDueAt = Number.POSITIVE_INFINITY;
   #closed: Promise<void> | undefined = undefined;
 
   constructor(options: RedisMailboxOptions<Body>) {
@@ -88,19 +109,43 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
           responseTimeoutMs,
         }),
     };
+    this.#acks = new TickBatcher(async (items) => {
+      const action = `acknowledge ${describeIds(items.map(([id]) => id))}`;
+      return settled(await this.#run(SCRIPTS.acknowledge, action, [ttlSeconds, ...items.flat()]));
+    });
+    this.#sends = new TickBatcher(async (items) => {
+      const action = `send ${describeIds(items.map(([id]) => id))}`;
+      const args = [settings.maxSize, ttlSeconds, ...items.flat()];
+      return settled(await this.#run(SCRIPTS.send, action, args));
+    });
     this.#ops = {
       name,
-      acknowledge: (id, handle) => this.#settle(SCRIPTS.acknowledge, "acknowledge", id, handle, []),
+      acknowledge: (id, handle) => this.#acknowledge(id, handle),
       nack: (id, handle, ms) => this.#settle(SCRIPTS.nack, "nack", id, handle, [ms]),
       extend: (id, handle, ms) => this.#settle(SCRIPTS.extend, "extend the visibility of", id, handle, [ms]),
       reply: (id, replyTo, body) => this.#reply(id, replyTo, body),
     };
+    this.#poll = { client: options.client, settings, closing: [this.#closing, this.#clientClosed] };
     this.#reaper = new Reaper({
       name,
       clock,
       intervalMs: settings.reaperIntervalMs,
       reapExpired: () => this.reapExpired(),
     });
+    this.#wakeups = settings.blockingReceive
+      ? new Wakeups({
+          name,
+          wakeKey: settings.keys[4] as string,
+          clock,
+          client: options.client,
+          pollIntervalMs: settings.pollIntervalMs,
+          closing: [this.#closing, this.#clientClosed],
+          clientClosed: this.#clientClosed,
+          keys: settings.keys,
+          receive: SCRIPTS.receive,
+          release: (reply) => releaseLate(Promise.resolve(reply), releaseTarget(this.#poll)),
+        })
+      : undefined;
   }
 
   /**
@@ -133,7 +178,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
     }
   }
 
-  /** The Redis keys of this queue, all in one hash tag: pending, invisible, data, meta. */
+  /** The Redis keys of this queue, all in one hash tag: pending, invisible, data, meta, wake. */
   get keys(): readonly string[] {
     return this.#settings.keys;
   }
@@ -163,14 +208,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
     }
     const id = randomUUID();
     const text = encodeBody(this.name, id, body, this.#settings.maxMessageBytes);
-    const stored = await this.#run(SCRIPTS.send, "send a message", [
-      id,
-      text,
-      replyName ?? "",
-      this.#settings.maxSize,
-      this.#settings.ttlSeconds,
-    ]);
-    if (stored === 0) {
+    if (!(await this.#sends.add([id, text, replyName ?? ""]))) {
       throw new MailboxFullError(
         `Mailbox "${this.name}" is full: it holds its maximum of ${this.#settings.maxSize} messages. ` +
           `Acknowledge or purge messages, or raise maxSize.`,
@@ -184,10 +222,11 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   }
 
   /**
-   * Take up to `maxMessages` messages. With `waitTimeSeconds`, asks Redis again every
-   * `pollIntervalMs` until a message arrives, the wait ends, `signal` aborts or the mailbox
-   * closes; the last two end it at once with `[]`, even while Redis is not answering. A poll
-   * Redis does not answer within `responseTimeoutMs` throws `MailboxConnectionError`.
+   * Take up to `maxMessages` messages. With `waitTimeSeconds`, an empty queue blocks the receive
+   * until a message becomes available (sent, nacked, or its lease expired), the wait ends, `signal`
+   * aborts or the mailbox closes; the last two end it at once with `[]`, even while Redis is not
+   * answering. A poll Redis does not answer within `responseTimeoutMs` throws
+   * `MailboxConnectionError`.
    */
   async receive(options?: ReceiveOptions): Promise<RedisMessage<Body, ReplyBody>[]> {
     const { maxMessages, visibilityTimeout, waitTimeSeconds } = normalizeReceiveOptions(options);
@@ -197,13 +236,42 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
     const visibilityMs = Math.round(visibilityTimeout * 1000);
     const { clock, pollIntervalMs } = this.#settings;
     const deadline = clock.monotonic() + waitTimeSeconds * 1000;
+    // A long poll that blocks goes straight to the wake list (a BLPOP returns at once while
+    // messages wait, and the receive behind it takes them) — unless the last receive came back
+    // full, a sign of a backlog, where a plain receive on the command connection is as good and
+    // runs alongside other receives instead of queueing for the pump.
+    const direct = this.#wakeups === undefined || waitTimeSeconds === 0 || this.#backlog;
+    let got = direct
+      ? await this.#receiveOnce(maxMessages, visibilityMs, signal)
+      : { messages: [], nextDueMs: UNKNOWN_DUE };
     for (;;) {
-      const got = await this.#receiveOnce(maxMessages, visibilityMs, signal);
       if (got === undefined) return [];
-      if (got.length > 0) return got;
+      if (got.messages.length > 0) {
+        this.#backlog = got.messages.length === maxMessages;
+        return got.messages;
+      }
+      this.#backlog = false;
+      // Remember when the first lease in flight ends (+1 ms: the server's clock must pass it), to
+      // look again then.
+      if (got.nextDueMs !== UNKNOWN_DUE) {
+        this.#nextDueAt =
+          got.nextDueMs >= 0 ? clock.monotonic() + got.nextDueMs + 1 : Number.POSITIVE_INFINITY;
+      }
       const remaining = deadline - clock.monotonic();
-      if (remaining <= 0) return got;
-      if (!(await this.#pause(Math.min(pollIntervalMs, remaining), signal))) return [];
+      if (remaining <= 0) return [];
+      if (this.#wakeups === undefined) {
+        if (!(await pause(this.#poll, Math.min(pollIntervalMs, remaining), signal))) return [];
+        got = await this.#receiveOnce(maxMessages, visibilityMs, signal);
+        continue;
+      }
+      const due = Math.max(0, this.#nextDueAt - clock.monotonic());
+      const args = receiveArgs(maxMessages, visibilityMs, this.#settings.ttlSeconds);
+      const woken = await this.#wakeups.wait(Math.min(remaining, due), signal, args);
+      if (woken.kind === "stopped") return [];
+      got =
+        woken.kind === "reply"
+          ? this.#decode(woken.reply)
+          : await this.#receiveOnce(maxMessages, visibilityMs, signal);
     }
   }
 
@@ -228,7 +296,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
 
   /**
    * Stop: later receives return nothing and sends throw; waiting receivers wake at once with
-   * nothing; the reaper stops. Closes the client only when {@link RedisMailbox.fromUrl} made it:
+   * nothing; the reaper stops and the blocking connection is dropped. Closes the client only when {@link RedisMailbox.fromUrl} made it:
    * QUIT when connected, and the connection is dropped when QUIT gets no answer within
    * `closeTimeoutMs` or Redis is unreachable, so `close()` returns within `closeTimeoutMs` whatever
    * the server does. Idempotent: later calls return the first call's promise.
@@ -241,6 +309,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   async #close(): Promise<void> {
     this.#closing.wakeAll();
     this.#reaper.stop();
+    this.#wakeups?.close();
     if (!this.#ownsClient) return;
     const client = this.#client;
     // While the connection is down, QUIT would wait in the client's offline queue: drop it instead.
@@ -259,43 +328,16 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   }
 
   /** One poll; `undefined` when the signal or close() ended the wait first. */
-  async #receiveOnce(
-    max: number,
-    visibilityMs: number,
-    signal: AbortSignal | undefined,
-  ): Promise<RedisMessage<Body, ReplyBody>[] | undefined> {
-    const suffixes = Array.from({ length: max }, () => randomBytes(12).toString("hex"));
-    const action = "receive messages";
-    const call = SCRIPTS.receive.run(this.#client, this.#settings.keys, [
-      visibilityMs,
-      this.#settings.ttlSeconds,
-      ...suffixes,
-    ]);
-    const { clock, responseTimeoutMs, address } = this.#settings;
-    let outcome: WaitOutcome<unknown>;
-    try {
-      outcome = await interruptible(call, {
-        clock,
-        timeoutMs: responseTimeoutMs,
-        signal,
-        closing: [this.#closing, this.#clientClosed],
-      });
-    } catch (error) {
-      throw connectionError(this.name, address, action, error);
-    }
-    if (outcome.kind !== "done") {
-      releaseLate(call, {
-        name: this.name,
-        client: this.#client,
-        keys: this.#settings.keys,
-        ttlSeconds: this.#settings.ttlSeconds,
-      });
-      if (outcome.kind === "stopped") return undefined;
-      throw noAnswerError(this.name, address, action, responseTimeoutMs);
-    }
-    const messages = decodeDeliveries(this.name, outcome.value, this.#schema).map(
-      (d) => new RedisMessage(this.#ops, d),
-    );
+  async #receiveOnce(max: number, visibilityMs: number, signal: AbortSignal | undefined) {
+    const args = receiveArgs(max, visibilityMs, this.#settings.ttlSeconds);
+    const reply = await pollOnce(this.#poll, args, signal);
+    return reply === undefined ? undefined : this.#decode(reply);
+  }
+
+  /** Messages (and the next lease expiry) from a receive script reply. */
+  #decode(reply: unknown): { messages: RedisMessage<Body, ReplyBody>[]; nextDueMs: number } {
+    const { deliveries, nextDueMs } = decodeDeliveries(this.name, reply, this.#schema);
+    const messages = deliveries.map((d) => new RedisMessage(this.#ops, d));
     if (messages.length > 0 && log.isEnabled("debug")) {
       log.debug("mailbox.receive", "Messages received", {
         mailbox: this.name,
@@ -303,22 +345,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
         messageIds: messages.map((m) => m.id),
       });
     }
-    return messages;
-  }
-
-  /** Sleep on the clock; false when `signal` or close() woke it early. */
-  async #pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-    const { clock } = this.#settings;
-    const timer = new AbortController();
-    const outcome = await interruptible(clock.sleep(ms, timer.signal), {
-      clock,
-      timeoutMs: Number.POSITIVE_INFINITY,
-      signal,
-      closing: [this.#closing, this.#clientClosed],
-    });
-    if (outcome.kind === "done") return true;
-    timer.abort();
-    return false;
+    return { messages, nextDueMs };
   }
 
   /** Run `script`; a failure or no answer within `responseTimeoutMs` becomes `MailboxConnectionError`. */
@@ -352,28 +379,18 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       ...args,
       this.#settings.ttlSeconds,
     ]);
-    if (done === 0) {
-      const receiptHandle = `${id}:${suffix}`;
-      throw new ReceiptHandleExpiredError(
-        `The receipt handle "${receiptHandle}" of message ${id} in Redis mailbox "${this.name}" is no longer ` +
-          `valid: the message was delivered again, settled, or purged. Receive the message again for a ` +
-          `current handle, and keep processing shorter than the visibility timeout (or extend it).`,
-        { details: { mailbox: this.name, messageId: id, receiptHandle } },
-      );
-    }
-    if (script === SCRIPTS.acknowledge && log.isEnabled("debug")) {
+    if (done === 0) throw staleHandleError(this.name, id, suffix);
+  }
+
+  async #acknowledge(id: string, suffix: string): Promise<void> {
+    if (!(await this.#acks.add([id, suffix]))) throw staleHandleError(this.name, id, suffix);
+    if (log.isEnabled("debug")) {
       log.debug("mailbox.acknowledge", "Message acknowledged", { mailbox: this.name, messageId: id });
     }
   }
 
   async #reply(id: string, replyTo: string | undefined, body: ReplyBody): Promise<string> {
-    if (replyTo === undefined) {
-      throw new ReplyNotAvailableError(
-        `Message ${id} of mailbox "${this.name}" has no reply address, so reply() has nowhere to ` +
-          `send. Pass { replyTo } to send() when the sender expects an answer.`,
-        { details: { mailbox: this.name, messageId: id } },
-      );
-    }
+    if (replyTo === undefined) throw noReplyAddressError(this.name, id);
     return this.#resolver.resolve(replyTo).send(body);
   }
 }

@@ -47,8 +47,18 @@ export interface RedisMailboxOptions<Body> {
   readonly resolver?: MailboxResolver;
   /** How often the reaper returns expired messages to the queue, in ms; 0 turns it off. Default 1000. */
   readonly reaperIntervalMs?: number;
-  /** How often a long poll asks Redis again, in ms. Default 200. */
+  /**
+   * How often a waiting receive asks Redis again, in ms, when it does not block (`blockingReceive:
+   * false`) or while its blocking connection fails. Default 200.
+   */
   readonly pollIntervalMs?: number;
+  /**
+   * Whether a receive that finds the queue empty blocks on the server until a message arrives
+   * (`BLPOP` on the queue's `…:wake` list, on a second connection the mailbox opens on first wait
+   * and closes with itself) — a request is taken within a round trip of its arrival. `false` polls
+   * every `pollIntervalMs` instead: for proxies that refuse blocking commands. Default `true`.
+   */
+  readonly blockingReceive?: boolean;
   /** Seconds the queue's keys live after its last operation; 0 keeps them forever. Default 259,200 (3 days). */
   readonly ttlSeconds?: number;
   /** Times the reaper and long polls (visibility itself is timed by the Redis server). Default: the system clock. */

@@ -157,7 +157,13 @@ describeRedis("RedisMailbox keys and TTL", () => {
     await mailbox.send("b");
     await mailbox.receive();
     const tag = `{wink:${mailbox.name}}`;
-    expect(mailbox.keys).toEqual([`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`]);
+    expect(mailbox.keys).toEqual([
+      `${tag}:pending`,
+      `${tag}:invisible`,
+      `${tag}:data`,
+      `${tag}:meta`,
+      `${tag}:wake`,
+    ]);
     expect((await client.keys(`*${mailbox.name}*`)).sort()).toEqual([...mailbox.keys].sort());
   });
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeClock } from "../../../../src/clock.js";
 import { DEFAULT_RESPONSE_TIMEOUT_MS, SQSMailbox } from "../../../../src/contrib/mailbox/sqs/index.js";
 import { MailboxConnectionError } from "../../../../src/runtime/mailbox/index.js";
+import { settled } from "../../../support/settled.js";
 import { TEST_CREDENTIALS } from "./fauxqs.js";
 
 let silent: Server;
@@ -44,17 +45,6 @@ function mailbox(clock: FakeClock, location: { queueUrl: string } | { queueName:
 }
 
 const queueUrl = (): string => `${endpoint}/000000000000/silent`;
-
-/** True once `promise` has settled, after letting pending I/O and microtasks run. */
-async function settled(promise: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  const mark = (): void => {
-    done = true;
-  };
-  void promise.then(mark, mark);
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-  return done;
-}
 
 describe("SQSMailbox against an endpoint that never answers", () => {
   it("waits 10 s beyond a long poll by default", () => {

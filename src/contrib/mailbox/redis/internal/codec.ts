@@ -7,7 +7,12 @@
 import type { z } from "zod";
 import { describeThrown } from "../../../../errors.js";
 import { getLogger } from "../../../../logging/index.js";
-import { MailboxConnectionError, MailboxSerializationError } from "../../../../runtime/mailbox/errors.js";
+import {
+  MailboxConnectionError,
+  MailboxSerializationError,
+  ReceiptHandleExpiredError,
+  ReplyNotAvailableError,
+} from "../../../../runtime/mailbox/errors.js";
 import { formatIssues, schemaIssues } from "../../../../schema.js";
 import type { Delivery } from "../message.js";
 
@@ -75,8 +80,9 @@ function formatKiB(bytes: number): string {
  * what a receive whose caller gave up needs to put its messages back.
  */
 export function deliveredHandles(reply: unknown): [string, string][] {
-  if (!Array.isArray(reply)) return [];
-  return reply.filter(isRawDelivery).map((delivery) => [delivery[0], delivery[5]]);
+  const deliveries: unknown = Array.isArray(reply) ? reply[0] : undefined;
+  if (!Array.isArray(deliveries)) return [];
+  return deliveries.filter(isRawDelivery).map((delivery) => [delivery[0], delivery[5]]);
 }
 
 /**
@@ -127,20 +133,29 @@ function warn<Body>(
   return { body, bodyError };
 }
 
-/** The deliveries in a receive script reply. */
+/** What one receive script call gave: deliveries, or when none, when the first lease in flight ends. */
+export interface ReceiveReply<Body> {
+  readonly deliveries: Delivery<Body>[];
+  /** Ms until the first in-flight message's visibility ends; -1 when none (or something was delivered). */
+  readonly nextDueMs: number;
+}
+
+/** The deliveries (and the next lease expiry) in a receive script reply `{deliveries, nextDueMs}`. */
 export function decodeDeliveries<Body>(
   mailbox: string,
-  reply: unknown,
+  raw: unknown,
   schema: z.ZodType<Body> | undefined,
-): Delivery<Body>[] {
-  if (!Array.isArray(reply) || !reply.every(isRawDelivery)) {
+): ReceiveReply<Body> {
+  const reply: unknown = Array.isArray(raw) && raw.length === 2 ? raw[0] : undefined;
+  const nextDueMs: unknown = Array.isArray(raw) ? raw[1] : undefined;
+  if (!Array.isArray(reply) || !reply.every(isRawDelivery) || typeof nextDueMs !== "number") {
     throw new MailboxConnectionError(
       `Redis mailbox "${mailbox}" got a reply it does not understand from its receive script. ` +
         `Check that the client talks to a Redis server (5 or newer) and not a proxy that rewrites replies.`,
       { details: { mailbox } },
     );
   }
-  return reply.map(([id, text, deliveryCount, enqueued, replyTo, suffix]) => ({
+  const deliveries = reply.map(([id, text, deliveryCount, enqueued, replyTo, suffix]) => ({
     id,
     ...decodeBody(mailbox, id, text, schema),
     suffix,
@@ -148,6 +163,7 @@ export function decodeDeliveries<Body>(
     enqueuedMs: Number(enqueued),
     replyTo: replyTo === "" ? undefined : replyTo,
   }));
+  return { deliveries, nextDueMs };
 }
 
 /** A MailboxConnectionError for a failed `action`, naming the queue and the server, keeping `cause`. */
@@ -185,5 +201,25 @@ export function closedClientError(mailbox: string, address: string, action: stri
     `Redis mailbox "${mailbox}" could not ${action} (${address}): its Redis connection was closed by ` +
       `close() of the mailbox that opened it. Open the mailbox again to reconnect.`,
     { details: { mailbox, address, action } },
+  );
+}
+
+/** A settle whose receipt handle is no longer the message's current one. */
+export function staleHandleError(mailbox: string, id: string, suffix: string): ReceiptHandleExpiredError {
+  const receiptHandle = `${id}:${suffix}`;
+  return new ReceiptHandleExpiredError(
+    `The receipt handle "${receiptHandle}" of message ${id} in Redis mailbox "${mailbox}" is no longer ` +
+      `valid: the message was delivered again, settled, or purged. Receive the message again for a ` +
+      `current handle, and keep processing shorter than the visibility timeout (or extend it).`,
+    { details: { mailbox, messageId: id, receiptHandle } },
+  );
+}
+
+/** `reply()` on a message sent without `replyTo`. */
+export function noReplyAddressError(mailbox: string, id: string): ReplyNotAvailableError {
+  return new ReplyNotAvailableError(
+    `Message ${id} of mailbox "${mailbox}" has no reply address, so reply() has nowhere to ` +
+      `send. Pass { replyTo } to send() when the sender expects an answer.`,
+    { details: { mailbox, messageId: id } },
   );
 }

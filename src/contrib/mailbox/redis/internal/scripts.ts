@@ -4,7 +4,7 @@
  * script reads the time from the Redis server (`TIME`), so consumers with skewed clocks agree on
  * when a visibility timeout ends.
  *
- * A queue is four keys that share one hash tag, so they live in one Redis Cluster slot:
+ * A queue is five keys that share one hash tag, so they live in one Redis Cluster slot:
  *
  * | key | type | holds |
  * |---|---|---|
@@ -12,10 +12,17 @@
  * | `KEYS[2]` `…:invisible` | ZSET | ids in flight, scored by the epoch ms their visibility ends |
  * | `KEYS[3]` `…:data` | HASH | id → JSON body |
  * | `KEYS[4]` `…:meta` | HASH | `id:count`, `id:enqueued` (epoch ms), `id:handle` (receipt suffix), `id:reply` |
+ * | `KEYS[5]` `…:wake` | LIST | one token per pending message (at most {@link WAKE_TOKENS_MAX}), popped by blocked receivers |
  *
  * A message is in exactly one of pending / invisible / deleted. `id:handle` is set only while a
  * delivery may still settle the message, so clearing it (reaper, nack, ack) makes every older
  * receipt handle stale.
+ *
+ * The wake list holds about one token per pending message (capped): scripts that add to
+ * `pending` push tokens (`wake_one`, or one per message sent), and the receive and reap scripts
+ * set it to exactly `min(LLEN pending, cap)` (`wake`), so stray tokens never last. A receiver that
+ * found the queue empty blocks on it (`BLPOP`, see `wakeups.ts`) and wakes when a message arrives
+ * instead of asking again on a timer.
  *
  * @internal
  */
@@ -29,9 +36,24 @@ export type RedisClient = Redis | Cluster;
 /** Most expired messages one reaper run (or one receive) moves back to pending. */
 export const REAP_BATCH = 100;
 
+/**
+ * Most tokens the wake list holds: one per pending message up to this, which is more receivers
+ * than ever block on one queue at once, so a deep backlog costs no more than this many tokens.
+ */
+export const WAKE_TOKENS_MAX = 1024;
+
 // Shared helpers, prepended to every script. Numbers are written with '%.0f' so large epoch
 // milliseconds never turn into exponent notation on their way into Redis.
+//
+// TTLs: setting one is a write Redis propagates, reading one is cheap, and each call from Lua
+// costs; so a key gets the queue's TTL when a script creates it (born), and all five are
+// refreshed together when the meta hash's TTL has run down by a tenth (at most 1 s) — one PTTL
+// per script. Every key therefore always has a TTL, refreshed while the queue is in use.
 const PRELUDE = `
+local TTL_MS = 0
+local function init(ttl_seconds)
+  TTL_MS = tonumber(ttl_seconds) * 1000
+end
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -39,10 +61,38 @@ end
 local function fmt(n)
   return string.format('%.0f', n)
 end
-local function touch(ttl)
-  ttl = tonumber(ttl)
-  if ttl > 0 then
-    for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
+local function born(key)
+  if TTL_MS > 0 then redis.call('PEXPIRE', key, TTL_MS) end
+end
+local function push(key, value, command)
+  if redis.call(command or 'LPUSH', key, value) == 1 then born(key) end
+end
+local function touch()
+  if TTL_MS <= 0 then return end
+  local left = redis.call('PTTL', KEYS[4])
+  if left == -2 then return end
+  if left == -1 or left < TTL_MS - math.min(1000, TTL_MS / 10) then
+    for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], TTL_MS) end
+  end
+end
+local function wake_one()
+  local n = redis.call('LPUSH', KEYS[5], '1')
+  if n == 1 then born(KEYS[5]) elseif n > ${WAKE_TOKENS_MAX} then redis.call('LTRIM', KEYS[5], 0, ${WAKE_TOKENS_MAX - 1}) end
+end
+local function wake()
+  local want = math.min(redis.call('LLEN', KEYS[1]), ${WAKE_TOKENS_MAX})
+  local have = redis.call('LLEN', KEYS[5])
+  if want == 0 then
+    if have > 0 then redis.call('DEL', KEYS[5]) end
+  elseif have > want then
+    redis.call('LTRIM', KEYS[5], 0, want - 1)
+  elseif have < want then
+    local tokens = {}
+    for _ = have + 1, want do tokens[#tokens + 1] = '1' end
+    for first = 1, #tokens, 100 do
+      redis.call('LPUSH', KEYS[5], unpack(tokens, first, math.min(first + 99, #tokens)))
+    end
+    if have == 0 then born(KEYS[5]) end
   end
 end
 local function forget(id)
@@ -54,7 +104,7 @@ local function reap(now, limit)
     redis.call('ZREM', KEYS[2], id)
     redis.call('HDEL', KEYS[4], id .. ':handle')
     if redis.call('HEXISTS', KEYS[3], id) == 1 then
-      redis.call('LPUSH', KEYS[1], id)
+      push(KEYS[1], id)
     else
       forget(id)
     end
@@ -63,31 +113,65 @@ local function reap(now, limit)
 end
 `;
 
-/** ARGV: id, body JSON, reply name ('' for none), maxSize (0: none), ttl. Returns 1, or 0 when full. */
+/**
+ * ARGV: maxSize (0: none), ttl, then `id, body JSON, reply name ('' for none)` for each message
+ * (sends issued together are stored in one call). Returns one 1 per message stored, or 0 where the
+ * queue was full.
+ */
 const SEND = `
-local max = tonumber(ARGV[4])
-if max > 0 and redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) >= max then
-  return 0
+init(ARGV[2])
+local max = tonumber(ARGV[1])
+local size = 0
+if max > 0 then size = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2]) end
+local existed = redis.call('EXISTS', KEYS[3], KEYS[4])
+local now = fmt(now_ms())
+local out = {}
+local added = 0
+for i = 3, #ARGV, 3 do
+  if max > 0 and size >= max then
+    out[#out + 1] = 0
+  else
+    local id = ARGV[i]
+    redis.call('HSET', KEYS[3], id, ARGV[i + 1])
+    if ARGV[i + 2] ~= '' then
+      redis.call('HSET', KEYS[4], id .. ':count', 0, id .. ':enqueued', now, id .. ':reply', ARGV[i + 2])
+    else
+      redis.call('HSET', KEYS[4], id .. ':count', 0, id .. ':enqueued', now)
+    end
+    push(KEYS[1], id)
+    size = size + 1
+    added = added + 1
+    out[#out + 1] = 1
+  end
 end
-local id = ARGV[1]
-redis.call('HSET', KEYS[3], id, ARGV[2])
-redis.call('HSET', KEYS[4], id .. ':count', 0, id .. ':enqueued', fmt(now_ms()))
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[4], id .. ':reply', ARGV[3]) end
-redis.call('LPUSH', KEYS[1], id)
-touch(ARGV[5])
-return 1
+if added > 0 then
+  if existed < 2 then
+    born(KEYS[3])
+    born(KEYS[4])
+  end
+  local tokens = {}
+  for t = 1, added do tokens[t] = '1' end
+  local n = redis.call('LPUSH', KEYS[5], unpack(tokens))
+  if n == added then born(KEYS[5]) elseif n > ${WAKE_TOKENS_MAX} then redis.call('LTRIM', KEYS[5], 0, ${WAKE_TOKENS_MAX - 1}) end
+  touch()
+end
+return out
 `;
 
 /**
  * ARGV: visibility ms, ttl, then one fresh handle suffix per message wanted. Reaps first, so an
- * expired message counts as available even before the reaper runs. Returns a list of
- * `{id, body, deliveryCount, enqueuedMs, reply or '', handle suffix}`.
+ * expired message counts as available even before the reaper runs. Returns
+ * `{deliveries, nextDueMs}`: deliveries a list of `{id, body, deliveryCount, enqueuedMs, reply or '',
+ * handle suffix}`; nextDueMs, when none was delivered, the ms until the first lease in flight ends
+ * (when a blocked receiver should look again), else -1.
  */
 const RECEIVE = `
+init(ARGV[2])
 local now = now_ms()
 reap(now, ${REAP_BATCH})
 local expiry = fmt(now + tonumber(ARGV[1]))
 local out = {}
+local had_invisible = nil
 local i = 3
 while i <= #ARGV do
   local id = redis.call('RPOP', KEYS[1])
@@ -96,6 +180,7 @@ while i <= #ARGV do
   if body then
     local count = redis.call('HINCRBY', KEYS[4], id .. ':count', 1)
     redis.call('HSET', KEYS[4], id .. ':handle', ARGV[i])
+    if had_invisible == nil then had_invisible = redis.call('EXISTS', KEYS[2]) end
     redis.call('ZADD', KEYS[2], expiry, id)
     local meta = redis.call('HMGET', KEYS[4], id .. ':enqueued', id .. ':reply')
     out[#out + 1] = {id, body, count, meta[1] or '0', meta[2] or '', ARGV[i]}
@@ -104,19 +189,37 @@ while i <= #ARGV do
     forget(id)
   end
 end
-touch(ARGV[2])
-return out
+if had_invisible == 0 then born(KEYS[2]) end
+wake()
+touch()
+local due = -1
+if #out == 0 then
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if first[2] then due = math.max(0, tonumber(first[2]) - now) end
+end
+return {out, due}
 `;
 
-/** ARGV: id, handle suffix, ttl. Returns 1, or 0 when the handle is stale. */
+/**
+ * ARGV: ttl, then `id, handle suffix` for each message to delete (acknowledgements issued together
+ * are settled in one call). Returns one 1 per message, or 0 where the handle is stale.
+ */
 const ACKNOWLEDGE = `
-local id = ARGV[1]
-if redis.call('HGET', KEYS[4], id .. ':handle') ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[2], id)
-redis.call('HDEL', KEYS[3], id)
-forget(id)
-touch(ARGV[3])
-return 1
+init(ARGV[1])
+local out = {}
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('HGET', KEYS[4], id .. ':handle') == ARGV[i + 1] then
+    redis.call('ZREM', KEYS[2], id)
+    redis.call('HDEL', KEYS[3], id)
+    forget(id)
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+end
+touch()
+return out
 `;
 
 /**
@@ -125,17 +228,19 @@ return 1
  * Returns 1, or 0 when the handle is stale.
  */
 const NACK = `
+init(ARGV[4])
 local id = ARGV[1]
 if redis.call('HGET', KEYS[4], id .. ':handle') ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[4], id .. ':handle')
 local visibility = tonumber(ARGV[3])
 if visibility <= 0 then
   redis.call('ZREM', KEYS[2], id)
-  redis.call('LPUSH', KEYS[1], id)
+  push(KEYS[1], id)
+  wake_one()
 else
   redis.call('ZADD', KEYS[2], fmt(now_ms() + visibility), id)
 end
-touch(ARGV[4])
+touch()
 return 1
 `;
 
@@ -144,29 +249,34 @@ return 1
  * before Redis answered): back to the head of pending, delivery count restored. 1, or 0 when stale.
  */
 const RELEASE = `
+init(ARGV[3])
 local id = ARGV[1]
 if redis.call('HGET', KEYS[4], id .. ':handle') ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[4], id .. ':handle')
 redis.call('ZREM', KEYS[2], id)
 redis.call('HINCRBY', KEYS[4], id .. ':count', -1)
-redis.call('RPUSH', KEYS[1], id)
-touch(ARGV[3])
+push(KEYS[1], id, 'RPUSH')
+wake_one()
+touch()
 return 1
 `;
 
 /** ARGV: id, handle suffix, visibility ms, ttl. Expiry becomes now + visibility. 1, or 0 when stale. */
 const EXTEND = `
+init(ARGV[4])
 local id = ARGV[1]
 if redis.call('HGET', KEYS[4], id .. ':handle') ~= ARGV[2] then return 0 end
 redis.call('ZADD', KEYS[2], 'XX', fmt(now_ms() + tonumber(ARGV[3])), id)
-touch(ARGV[4])
+touch()
 return 1
 `;
 
 /** ARGV: limit, ttl. Moves expired messages to the tail of pending; returns how many moved. */
 const REAP = `
+init(ARGV[2])
 local moved = reap(now_ms(), tonumber(ARGV[1]))
-touch(ARGV[2])
+if moved > 0 then wake() end
+touch()
 return moved
 `;
 
@@ -178,7 +288,7 @@ return redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
 /** Deletes the queue; returns how many messages it held. */
 const PURGE = `
 local count = redis.call('LLEN', KEYS[1]) + redis.call('ZCARD', KEYS[2])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return count
 `;
 

@@ -27,7 +27,7 @@ const log = getLogger("weakincentives.contrib.mailbox.redis");
 export interface Settings {
   readonly name: string;
   readonly keyPrefix: string;
-  /** pending, invisible, data, meta — one hash tag. */
+  /** pending, invisible, data, meta, wake — one hash tag. */
   readonly keys: readonly string[];
   /** Where the client points, for error messages (never with a password). */
   readonly address: string;
@@ -35,6 +35,8 @@ export interface Settings {
   readonly maxSize: number;
   readonly reaperIntervalMs: number;
   readonly pollIntervalMs: number;
+  /** Empty receives block on the wake list (true) or poll every `pollIntervalMs` (false). */
+  readonly blockingReceive: boolean;
   readonly ttlSeconds: number;
   readonly clock: Clock;
   /** Largest JSON body a send accepts, in UTF-8 bytes. */
@@ -56,6 +58,7 @@ function invalid(name: string, option: string, value: unknown, rule: string): Wi
 /** Apply the defaults and check every option; throws `WinkError` (`invalid_argument`). */
 export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings {
   const { name, keyPrefix = "wink", maxSize, reaperIntervalMs = 1000, pollIntervalMs = 200 } = options;
+  const { blockingReceive = true } = options;
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const {
     maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
@@ -86,6 +89,9 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
   if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs > 0)) {
     throw invalid(name, "pollIntervalMs", pollIntervalMs, "a finite number of ms > 0");
   }
+  if (typeof blockingReceive !== "boolean") {
+    throw invalid(name, "blockingReceive", blockingReceive, "true or false");
+  }
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 0)) {
     throw invalid(name, "ttlSeconds", ttlSeconds, "a whole number of seconds >= 0 (0 keeps keys forever)");
   }
@@ -109,11 +115,12 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
   return {
     name,
     keyPrefix,
-    keys: [`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`],
+    keys: [`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`, `${tag}:wake`],
     address: describeClient(options.client),
     maxSize: maxSize ?? 0,
     reaperIntervalMs,
     pollIntervalMs,
+    blockingReceive,
     ttlSeconds,
     clock: options.clock ?? SYSTEM_CLOCK,
     maxMessageBytes,
