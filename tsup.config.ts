@@ -23,6 +23,7 @@ export default defineConfig({
     "secrets/index": "src/secrets/index.ts",
     "testing/index": "src/testing/index.ts",
     "telemetry/index": "src/telemetry/index.ts",
+    "evals/index": "src/evals/index.ts",
     "cli/bin": "src/cli/bin.ts",
   },
   format: ["esm"],

@@ -49,6 +49,8 @@ export type WinkErrorCode =
   | "resource_duplicate"
   | "resource_provider"
   | "resource_closed"
+  | "dataset_invalid"
+  | "evaluation_invalid"
   | "internal";
 
 /** Options shared by every WINK error. */

@@ -153,6 +153,8 @@ const LAYERS: readonly (readonly string[])[] = [
   // MainLoop writes a debug bundle per request, so the bundle writer sits below the runtime.
   ["debug"],
   ["runtime"],
+  // Datasets and evaluators now; EvalLoop will run agents through runtime's MainLoop.
+  ["evals"],
   ["config"],
   ["contrib"],
   ["worker"],

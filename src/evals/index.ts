@@ -1,0 +1,34 @@
+/**
+ * `weakincentives/evals`: datasets and evaluators, to know whether an agent change made things
+ * better or worse. See docs/evals.md.
+ */
+
+export { Dataset, DatasetError, type DatasetSchemas, type Sample } from "./dataset.js";
+export {
+  allOf,
+  allToolsSucceeded,
+  anyOf,
+  contains,
+  costUnder,
+  exactMatch,
+  latencyUnder,
+  matches,
+  matchesSchema,
+  select,
+  sessionSatisfies,
+  tokensUnder,
+  toolCalled,
+  toolNotCalled,
+  weighted,
+  withinTolerance,
+} from "./evaluators.js";
+export {
+  type EvalContext,
+  type Evaluator,
+  fail,
+  pass,
+  runEvaluator,
+  type Score,
+  score,
+  type ToolCallRecord,
+} from "./score.js";
