@@ -23,6 +23,14 @@ export {
   withinTolerance,
 } from "./evaluators.js";
 export {
+  JUDGE_RATINGS,
+  type JudgeRating,
+  type JudgeVerdict,
+  JudgeVerdictSchema,
+  type LlmJudgeOptions,
+  llmJudge,
+} from "./judge.js";
+export {
   type EvalContext,
   type Evaluator,
   fail,
