@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
 import type { MainLoopRequest, MainLoopResult } from "../../src/runtime/index.js";
 import { ScriptedModelServer, turn } from "../../src/testing/model-server/index.js";
@@ -107,6 +107,12 @@ it(
 
     const second = startWorker(b.url, b.env, FIXTURE);
     const [reply] = await b.replies.receive({ waitTimeSeconds: 20 });
+    // Settled: the checkpoint goes once the request is acknowledged, just after the reply.
+    const checkpoint = `${run}:checkpoints:${run}-killed-r1`;
+    await vi.waitFor(async () => expect(await b.client.exists(checkpoint)).toBe(0), {
+      timeout: PATIENCE_MS,
+      interval: 50,
+    });
     second.child.kill("SIGTERM");
     // The second attempt asked the model 4 times (turns 7–10), not 10.
     expect(server.requests.length - 7).toBe(4);
@@ -116,8 +122,6 @@ it(
     expect(outputOf(reply?.body)).toEqual(outputOf(cleanReply?.body));
     // The model was told it was interrupted.
     expect(JSON.stringify(server.requests[7]?.body)).toContain("interrupted");
-    // Settled: the checkpoint is gone.
-    expect(await b.client.exists(`${run}:checkpoints:${run}-killed-r1`)).toBe(0);
 
     for (const m of [a, b]) {
       await m.requests.close();
