@@ -31,6 +31,15 @@ export {
   llmJudge,
 } from "./judge.js";
 export {
+  type AgentRun,
+  type EvalReport,
+  type EvalResult,
+  type EvalSummary,
+  type EvaluateDatasetOptions,
+  evaluateDataset,
+  summarize,
+} from "./run.js";
+export {
   type EvalContext,
   type Evaluator,
   fail,
@@ -40,3 +49,4 @@ export {
   score,
   type ToolCallRecord,
 } from "./score.js";
+export { meanInterval, quantile, wilsonInterval } from "./stats.js";

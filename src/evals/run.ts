@@ -1,0 +1,183 @@
+/**
+ * Running a dataset in this process: every sample (times `trials`) through your agent, scored by
+ * an evaluator, summarized. An agent or evaluator that fails costs that sample a failing score
+ * with `error` set; the run goes on.
+ */
+
+import type { TokenUsage } from "../budget.js";
+import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { describeThrown, WinkError } from "../errors.js";
+import type { Session } from "../session/index.js";
+import type { Dataset, Sample } from "./dataset.js";
+import { type EvalContext, type Evaluator, runEvaluator, type Score, type ToolCallRecord } from "./score.js";
+import { meanInterval, quantile, wilsonInterval } from "./stats.js";
+
+/** What one agent run gives back for scoring. */
+export interface AgentRun<Output> {
+  readonly output: Output;
+  readonly usage?: TokenUsage;
+  readonly costUsd?: number;
+  readonly toolCalls?: readonly ToolCallRecord[];
+  readonly session?: Session;
+}
+
+/** One scored trial of one sample. */
+export interface EvalResult<Output> {
+  readonly sampleId: string;
+  /** 0-based trial number. */
+  readonly trial: number;
+  readonly score: Score;
+  /** Absent when the agent failed. */
+  readonly output?: Output;
+  readonly usage?: TokenUsage;
+  readonly costUsd?: number;
+  readonly latencyMs: number;
+  /** The agent's failure, when it threw (the score then fails with the same text). */
+  readonly agentError?: string;
+}
+
+/** Figures over a set of results. Intervals are 95 %. */
+export interface EvalSummary {
+  readonly results: number;
+  readonly passed: number;
+  readonly passRate: number;
+  readonly passRateInterval: readonly [number, number];
+  readonly meanScore: number;
+  readonly meanScoreInterval: readonly [number, number];
+  /** Sum over results that reported a cost; undefined when none did. */
+  readonly costUsd: number | undefined;
+  readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** Results whose agent or evaluator failed. */
+  readonly errors: number;
+}
+
+/** The results of a run, in sample then trial order, with their summary. */
+export interface EvalReport<Output> {
+  readonly dataset: string;
+  readonly results: readonly EvalResult<Output>[];
+  readonly summary: EvalSummary;
+}
+
+/** Options of {@link evaluateDataset}. */
+export interface EvaluateDatasetOptions<Input, Expected, Output> {
+  /** Runs the agent on one sample's input. */
+  readonly run: (input: Input, sample: Sample<Input, Expected>) => Promise<AgentRun<Output>>;
+  readonly evaluator: Evaluator<Output, Expected>;
+  /** Runs per sample (default 1): more trials show how stable the agent is. */
+  readonly trials?: number;
+  /** Samples in flight at once (default 1). */
+  readonly concurrency?: number;
+  /** Called after each result, e.g. for a progress bar. */
+  readonly onResult?: (result: EvalResult<Output>, done: number, total: number) => void;
+  /** Times each run; default the system clock. */
+  readonly clock?: Clock;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 1)) {
+    throw new WinkError("evaluation_invalid", `${name} must be a whole number >= 1, got ${String(value)}.`, {
+      details: { [name]: value },
+    });
+  }
+  return value;
+}
+
+/**
+ * Run every sample of `dataset` `trials` times through `options.run`, score each with
+ * `options.evaluator`, and summarize.
+ *
+ * @example
+ * ```ts
+ * import { z } from "zod";
+ * import { Dataset, evaluateDataset, exactMatch } from "weakincentives/evals";
+ *
+ * const dataset = Dataset.parse('{"id": "1", "input": "2+2", "expected": "4"}', {
+ *   input: z.string(),
+ *   expected: z.string(),
+ * });
+ * const report = await evaluateDataset(dataset, {
+ *   run: async (input) => ({ output: input === "2+2" ? "4" : "?" }),
+ *   evaluator: exactMatch<string>(),
+ * });
+ * console.log(report.summary.passRate); // 1
+ * ```
+ */
+export async function evaluateDataset<Input, Expected, Output>(
+  dataset: Dataset<Input, Expected>,
+  options: EvaluateDatasetOptions<Input, Expected, Output>,
+): Promise<EvalReport<Output>> {
+  const trials = positiveInteger("trials", options.trials ?? 1);
+  const concurrency = positiveInteger("concurrency", options.concurrency ?? 1);
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const jobs = dataset.samples.flatMap((sample) =>
+    Array.from({ length: trials }, (_, trial) => ({ sample, trial })),
+  );
+  const results: EvalResult<Output>[] = new Array(jobs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const index = next++;
+      const { sample, trial } = jobs[index] as (typeof jobs)[number];
+      const result = await runOne(sample, trial, options, clock);
+      results[index] = result;
+      options.onResult?.(result, ++done, jobs.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return { dataset: dataset.name, results, summary: summarize(results) };
+}
+
+async function runOne<Input, Expected, Output>(
+  sample: Sample<Input, Expected>,
+  trial: number,
+  options: EvaluateDatasetOptions<Input, Expected, Output>,
+  clock: Clock,
+): Promise<EvalResult<Output>> {
+  const started = clock.monotonic();
+  let run: AgentRun<Output>;
+  try {
+    run = await options.run(sample.input, sample);
+  } catch (error) {
+    const text = describeThrown(error);
+    const latencyMs = clock.monotonic() - started;
+    const score: Score = { value: 0, passed: false, reason: `The agent failed: ${text}`, error: text };
+    return { sampleId: sample.id, trial, score, latencyMs, agentError: text };
+  }
+  const latencyMs = clock.monotonic() - started;
+  const { output, ...measured } = run;
+  const context: EvalContext = { sampleId: sample.id, ...measured, latencyMs };
+  const score = await runEvaluator(options.evaluator, output, sample.expected, context);
+  return {
+    sampleId: sample.id,
+    trial,
+    score,
+    output,
+    ...(run.usage === undefined ? {} : { usage: run.usage }),
+    ...(run.costUsd === undefined ? {} : { costUsd: run.costUsd }),
+    latencyMs,
+  };
+}
+
+/** Pass rate, mean score, cost and latency over `results`. */
+export function summarize(results: readonly EvalResult<unknown>[]): EvalSummary {
+  const passed = results.filter((result) => result.score.passed).length;
+  const scores = meanInterval(results.map((result) => result.score.value));
+  const costs = results.flatMap((result) => (result.costUsd === undefined ? [] : [result.costUsd]));
+  const latencies = results.map((result) => result.latencyMs);
+  return {
+    results: results.length,
+    passed,
+    passRate: results.length === 0 ? Number.NaN : passed / results.length,
+    passRateInterval: wilsonInterval(passed, results.length),
+    meanScore: scores.mean,
+    meanScoreInterval: scores.interval,
+    costUsd: costs.length === 0 ? undefined : costs.reduce((sum, cost) => sum + cost, 0),
+    latencyMs: {
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      max: Math.max(0, ...latencies),
+    },
+    errors: results.filter((result) => result.score.error !== undefined).length,
+  };
+}
