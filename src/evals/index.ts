@@ -3,6 +3,7 @@
  * better or worse. See docs/evals.md.
  */
 
+export { type Comparison, compareReports, type SampleDiff } from "./compare.js";
 export { Dataset, DatasetError, type DatasetSchemas, type Sample } from "./dataset.js";
 export {
   allOf,
