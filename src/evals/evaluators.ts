@@ -86,10 +86,7 @@ export function withinTolerance(tolerance: {
   };
 }
 
-/** The run's tool calls, or a failing score saying they were not recorded. */
-function toolCallsOf(context: EvalContext): NonNullable<EvalContext["toolCalls"]> | Score {
-  return context.toolCalls ?? fail("The run recorded no tool calls, so tool use cannot be judged.");
-}
+const NO_TOOL_CALLS = "The run recorded no tool calls, so tool use cannot be judged.";
 
 /** Passes when tool `name` was called between `min` (default 1) and `max` (default no limit) times. */
 export function toolCalled(
@@ -98,8 +95,8 @@ export function toolCalled(
 ): Evaluator<unknown, unknown> {
   const { min = 1, max = Number.POSITIVE_INFINITY } = options;
   return (_output, _expected, context) => {
-    const calls = toolCallsOf(context);
-    if (!Array.isArray(calls)) return calls as Score;
+    const calls = context.toolCalls;
+    if (calls === undefined) return fail(NO_TOOL_CALLS);
     const count = calls.filter((call) => call.name === name).length;
     const range = Number.isFinite(max) ? `${min}–${max}` : `at least ${min}`;
     return count >= min && count <= max
@@ -116,8 +113,8 @@ export function toolNotCalled(name: string): Evaluator<unknown, unknown> {
 /** Passes when every tool call succeeded. */
 export function allToolsSucceeded(): Evaluator<unknown, unknown> {
   return (_output, _expected, context) => {
-    const calls = toolCallsOf(context);
-    if (!Array.isArray(calls)) return calls as Score;
+    const calls = context.toolCalls;
+    if (calls === undefined) return fail(NO_TOOL_CALLS);
     const failed = calls.filter((call) => !call.ok).map((call) => call.name);
     return failed.length === 0
       ? pass(`All ${calls.length} tool call(s) succeeded.`)

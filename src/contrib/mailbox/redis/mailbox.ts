@@ -33,8 +33,8 @@ import {
   noReplyAddressError,
   staleHandleError,
 } from "./internal/codec.js";
-import { type PollTarget, pause, pollOnce, receiveArgs, releaseTarget } from "./internal/poll.js";
-import { Reaper, releaseLate } from "./internal/reaper.js";
+import { type PollTarget, pause, pollOnce, receiveArgs } from "./internal/poll.js";
+import { Reaper } from "./internal/reaper.js";
 import { type LuaScript, REAP_BATCH, type RedisClient, SCRIPTS } from "./internal/scripts.js";
 import { clientClosure, openClient, resolveSettings, type Settings } from "./internal/settings.js";
 import { Wakeups } from "./internal/wakeups.js";
@@ -132,20 +132,7 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       intervalMs: settings.reaperIntervalMs,
       reapExpired: () => this.reapExpired(),
     });
-    this.#wakeups = settings.blockingReceive
-      ? new Wakeups({
-          name,
-          wakeKey: settings.keys[4] as string,
-          clock,
-          client: options.client,
-          pollIntervalMs: settings.pollIntervalMs,
-          closing: [this.#closing, this.#clientClosed],
-          clientClosed: this.#clientClosed,
-          keys: settings.keys,
-          receive: SCRIPTS.receive,
-          release: (reply) => releaseLate(Promise.resolve(reply), releaseTarget(this.#poll)),
-        })
-      : undefined;
+    this.#wakeups = settings.blockingReceive ? new Wakeups(this.#poll, this.#clientClosed) : undefined;
   }
 
   /**

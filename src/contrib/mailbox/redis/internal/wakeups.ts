@@ -24,7 +24,9 @@ import type { Clock } from "../../../../clock.js";
 import { getLogger } from "../../../../logging/index.js";
 import type { WakeList } from "../../../../runtime/mailbox/internal/abort-fanout.js";
 import { interruptible } from "../../../../runtime/mailbox/internal/interruptible.js";
-import type { LuaScript, RedisClient } from "./scripts.js";
+import { type PollTarget, releaseTarget } from "./poll.js";
+import { releaseLate } from "./reaper.js";
+import { type RedisClient, SCRIPTS } from "./scripts.js";
 
 const log = getLogger("weakincentives.contrib.mailbox.redis");
 
@@ -34,11 +36,12 @@ export const BLOCK_SECONDS = 2;
 /** The longest a waiter sleeps without asking Redis again while blocking works: guards lost tokens. */
 export const SAFETY_POLL_MS = 5_000;
 
-/** What the wake-ups of one mailbox need from it. */
-export interface WakeupsHost {
+/** What the pump reads from its mailbox, derived once from the mailbox's {@link PollTarget}. */
+interface WakeupsHost {
   readonly name: string;
   /** The queue's wake list key (same hash tag as its other keys). */
   readonly wakeKey: string;
+  readonly keys: readonly string[];
   readonly clock: Clock;
   /** The mailbox's command client: the blocking connection is a duplicate of it. */
   readonly client: RedisClient;
@@ -48,9 +51,6 @@ export interface WakeupsHost {
   readonly closing: readonly WakeList[];
   /** Woken when the command client is closed: the blocking connection goes with it. */
   readonly clientClosed: WakeList;
-  /** The queue's keys and its receive script, run on the blocking connection behind each BLPOP. */
-  readonly keys: readonly string[];
-  readonly receive: LuaScript;
   /** Puts back what a receive took for a waiter that had stopped waiting. */
   release(reply: unknown): void;
 }
@@ -88,8 +88,20 @@ export class Wakeups {
   readonly #stop = new AbortController();
   #unlink: () => void = () => {};
 
-  constructor(host: WakeupsHost) {
-    this.#host = host;
+  /** For the mailbox `target` polls for; `clientClosed` is woken when its command client closes. */
+  constructor(target: PollTarget, clientClosed: WakeList) {
+    const { settings, client, closing } = target;
+    this.#host = {
+      name: settings.name,
+      wakeKey: settings.keys[4] as string,
+      keys: settings.keys,
+      clock: settings.clock,
+      client,
+      pollIntervalMs: settings.pollIntervalMs,
+      closing,
+      clientClosed,
+      release: (reply) => releaseLate(Promise.resolve(reply), releaseTarget(target)),
+    };
   }
 
   /**
@@ -189,7 +201,8 @@ export class Wakeups {
 
   /** One round trip: BLPOP on the wake list, then (server-side, right after) the receive script. */
   #round(waiter: Waiter): Promise<[Error | null, unknown][] | null> {
-    const { clock, wakeKey, keys, receive } = this.#host;
+    const { clock, wakeKey, keys } = this.#host;
+    const receive = SCRIPTS.receive;
     // Block no longer than the waiter waits, so its look-again at a lease's end happens on the
     // server; never 0, which would block forever.
     const ms = Math.min(BLOCK_SECONDS * 1000, waiter.deadline - clock.monotonic());
