@@ -58,6 +58,7 @@ export {
   WorkspaceSecurityError,
 } from "./errors.js";
 export { InProcessDispatcher, PromptExecuted, PromptRendered, ToolInvoked } from "./events/index.js";
+export { BASELINE, type Experiment, ExperimentSchema, experiment } from "./experiment.js";
 export {
   type AnySection,
   type AnyTool,

@@ -138,7 +138,7 @@ describe("configuration", () => {
 const LAYERS: readonly (readonly string[])[] = [
   ["errors.ts", "secrets"],
   ["clock.ts", "schema.ts", "data-type.ts"],
-  ["deadline.ts", "budget.ts", "run-context.ts"],
+  ["deadline.ts", "budget.ts", "run-context.ts", "experiment.ts"],
   ["logging"],
   // Spans through the optional OpenTelemetry peer, for adapters and the runtime to start.
   ["telemetry"],
@@ -153,7 +153,7 @@ const LAYERS: readonly (readonly string[])[] = [
   // MainLoop writes a debug bundle per request, so the bundle writer sits below the runtime.
   ["debug"],
   ["runtime"],
-  // Datasets and evaluators now; EvalLoop will run agents through runtime's MainLoop.
+  // Datasets, evaluators and EvalLoop, which runs agents through runtime's MainLoop.
   ["evals"],
   ["config"],
   ["contrib"],

@@ -3,8 +3,16 @@
  * better or worse. See docs/evals.md.
  */
 
+export { BASELINE, type Experiment, ExperimentSchema, experiment } from "../experiment.js";
 export { type Comparison, compareReports, type SampleDiff } from "./compare.js";
 export { Dataset, DatasetError, type DatasetSchemas, type Sample } from "./dataset.js";
+export {
+  type EvalAgent,
+  EvalLoop,
+  type EvalLoopOptions,
+  type EvalRequest,
+  evalRequestSchema,
+} from "./eval-loop.js";
 export {
   allOf,
   allToolsSucceeded,
@@ -24,6 +32,13 @@ export {
   withinTolerance,
 } from "./evaluators.js";
 export {
+  type ExperimentComparison,
+  type ExperimentReport,
+  type ExperimentRun,
+  experimentReport,
+  experimentsToRun,
+} from "./experiment.js";
+export {
   JUDGE_RATINGS,
   type JudgeRating,
   type JudgeVerdict,
@@ -38,8 +53,11 @@ export {
   type EvalSummary,
   type EvaluateDatasetOptions,
   evaluateDataset,
+  scoreTrial,
   summarize,
+  toolCallsOf,
 } from "./run.js";
+export { type RunExperimentsOptions, runExperiments } from "./run-experiments.js";
 export {
   type EvalContext,
   type Evaluator,
@@ -51,3 +69,4 @@ export {
   type ToolCallRecord,
 } from "./score.js";
 export { meanInterval, quantile, wilsonInterval } from "./stats.js";
+export { type SubmitDatasetOptions, submitDataset } from "./submit.js";

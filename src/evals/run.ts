@@ -7,6 +7,7 @@
 import type { TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import { describeThrown, WinkError } from "../errors.js";
+import { ToolInvoked } from "../events/index.js";
 import type { Session } from "../session/index.js";
 import type { Dataset, Sample } from "./dataset.js";
 import { type EvalContext, type Evaluator, runEvaluator, type Score, type ToolCallRecord } from "./score.js";
@@ -34,6 +35,10 @@ export interface EvalResult<Output> {
   readonly latencyMs: number;
   /** The agent's failure, when it threw (the score then fails with the same text). */
   readonly agentError?: string;
+  /** The experiment this trial ran under, when the run had experiments. */
+  readonly experiment?: string;
+  /** The debug bundle of this trial, when the worker wrote one. */
+  readonly bundlePath?: string;
 }
 
 /** Figures over a set of results. Intervals are 95 %. */
@@ -73,7 +78,8 @@ export interface EvaluateDatasetOptions<Input, Expected, Output> {
   readonly clock?: Clock;
 }
 
-function positiveInteger(name: string, value: number): number {
+/** `value` when it is a whole number ≥ 1; else a `WinkError` naming `name`. */
+export function positiveInteger(name: string, value: number): number {
   if (!(Number.isInteger(value) && value >= 1)) {
     throw new WinkError("evaluation_invalid", `${name} must be a whole number >= 1, got ${String(value)}.`, {
       details: { [name]: value },
@@ -119,7 +125,13 @@ export async function evaluateDataset<Input, Expected, Output>(
     while (next < jobs.length) {
       const index = next++;
       const { sample, trial } = jobs[index] as (typeof jobs)[number];
-      const result = await runOne(sample, trial, options, clock);
+      const result = await scoreTrial(
+        sample,
+        trial,
+        () => options.run(sample.input, sample),
+        options.evaluator,
+        clock,
+      );
       results[index] = result;
       options.onResult?.(result, ++done, jobs.length);
     }
@@ -128,16 +140,23 @@ export async function evaluateDataset<Input, Expected, Output>(
   return { dataset: dataset.name, results, summary: summarize(results) };
 }
 
-async function runOne<Input, Expected, Output>(
+/**
+ * Run one trial of `sample` through `run` and score it. A run that throws becomes a failing
+ * result with `agentError`; an evaluator that throws, a failing score with `error`. Tool calls
+ * come from the run, else from its session's `ToolInvoked` events. Shared by
+ * {@link evaluateDataset} and `EvalLoop`, so both score alike.
+ */
+export async function scoreTrial<Input, Expected, Output>(
   sample: Sample<Input, Expected>,
   trial: number,
-  options: EvaluateDatasetOptions<Input, Expected, Output>,
+  run: () => Promise<AgentRun<Output>>,
+  evaluator: Evaluator<Output, Expected>,
   clock: Clock,
 ): Promise<EvalResult<Output>> {
   const started = clock.monotonic();
-  let run: AgentRun<Output>;
+  let outcome: AgentRun<Output>;
   try {
-    run = await options.run(sample.input, sample);
+    outcome = await run();
   } catch (error) {
     const text = describeThrown(error);
     const latencyMs = clock.monotonic() - started;
@@ -145,18 +164,32 @@ async function runOne<Input, Expected, Output>(
     return { sampleId: sample.id, trial, score, latencyMs, agentError: text };
   }
   const latencyMs = clock.monotonic() - started;
-  const { output, ...measured } = run;
-  const context: EvalContext = { sampleId: sample.id, ...measured, latencyMs };
-  const score = await runEvaluator(options.evaluator, output, sample.expected, context);
+  const { output, ...measured } = outcome;
+  const toolCalls = outcome.toolCalls ?? (outcome.session ? toolCallsOf(outcome.session) : undefined);
+  const context: EvalContext = {
+    sampleId: sample.id,
+    ...measured,
+    ...(toolCalls === undefined ? {} : { toolCalls }),
+    latencyMs,
+  };
+  const score = await runEvaluator(evaluator, output, sample.expected, context);
   return {
     sampleId: sample.id,
     trial,
     score,
     output,
-    ...(run.usage === undefined ? {} : { usage: run.usage }),
-    ...(run.costUsd === undefined ? {} : { costUsd: run.costUsd }),
+    ...(outcome.usage === undefined ? {} : { usage: outcome.usage }),
+    ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
     latencyMs,
   };
+}
+
+/** The tool calls a session recorded (`ToolInvoked` events), in order. */
+export function toolCallsOf(session: Session): readonly ToolCallRecord[] {
+  return session
+    .slice(ToolInvoked)
+    .all()
+    .map((call) => ({ name: call.name, ok: call.success }));
 }
 
 /** Pass rate, mean score, cost and latency over `results`. */

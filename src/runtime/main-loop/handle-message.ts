@@ -108,6 +108,7 @@ export async function handleMessage<Req, Out>(
       runContext,
       ...(deadline ? { deadline } : {}),
       ...(envelope.budget ? { budget: envelope.budget } : {}),
+      ...(envelope.experiment ? { experiment: envelope.experiment } : {}),
       heartbeat: progress,
       attempt: message.deliveryCount,
       ...hooks,

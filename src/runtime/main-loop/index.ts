@@ -3,6 +3,7 @@
 export type { CheckpointConfig } from "./checkpointing.js";
 export { MainLoop } from "./main-loop.js";
 export type {
+  BudgetState,
   ExecuteOptions,
   FinalizeFn,
   MainLoopConfig,

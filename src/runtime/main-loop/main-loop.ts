@@ -184,7 +184,9 @@ export class MainLoop<Req, Out> implements Runnable {
     let session = new Session({
       ...(this.config.dispatcher ? { dispatcher: this.config.dispatcher } : {}),
       clock: this.clock,
-      tags: { requestId, loop: this.name },
+      tags: options.experiment
+        ? { requestId, loop: this.name, experiment: options.experiment.name }
+        : { requestId, loop: this.name },
     });
     // Phase timings for whoever asked (a debug bundle's metrics): each call reports the time
     // since the previous one.
@@ -199,6 +201,7 @@ export class MainLoop<Req, Out> implements Runnable {
       session,
       requestId,
       runContext: { ...runContext, sessionId: session.sessionId },
+      ...(options.experiment ? { experiment: options.experiment } : {}),
     });
     phase("prepare");
     const prompt = "prompt" in prepared ? prepared.prompt : prepared;

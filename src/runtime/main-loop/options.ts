@@ -7,6 +7,7 @@ import type { Clock } from "../../clock.js";
 import type { Deadline } from "../../deadline.js";
 import type { BundleConfig } from "../../debug/bundle.js";
 import type { Dispatcher } from "../../events/index.js";
+import type { Experiment } from "../../experiment.js";
 import type { EvaluablePrompt } from "../../prompt/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
 import type { RunContext } from "../../run-context.js";
@@ -68,6 +69,12 @@ export interface PrepareContext {
   readonly session: Session;
   readonly requestId: string;
   readonly runContext: RunContext;
+  /**
+   * The variant the request asks for, if any: build the prompt with its overrides tag
+   * (`new Prompt(template, { overridesStore, overridesTag: experiment?.overridesTag })`) and read
+   * its flags.
+   */
+  readonly experiment?: Experiment;
 }
 
 /** What `prepare` returns: the bound prompt, optionally with its own session. */
@@ -133,6 +140,8 @@ export interface ExecuteOptions {
   readonly onBudget?: (state: BudgetState) => void;
   /** The delivery count of the message being handled (recorded in checkpoints). Default 1. */
   readonly attempt?: number;
+  /** The variant to run, passed to `prepare` (and tagged on the session). */
+  readonly experiment?: Experiment;
 }
 
 /** A request's budget when its evaluation ended: its limits and what was used. */

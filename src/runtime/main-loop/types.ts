@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import type { TokenUsage } from "../../budget.js";
+import { type Experiment, ExperimentSchema } from "../../experiment.js";
 
 /** Per-request limits, overriding the loop's defaults. */
 export const RequestLimitsSchema = z.object({
@@ -28,6 +29,8 @@ export function mainLoopRequestSchema<Req extends z.ZodType>(request: Req) {
     deadline: z.string().datetime({ offset: true }).optional(),
     /** Token limits for this request. */
     budget: RequestLimitsSchema.optional(),
+    /** The variant to run (prompt-overrides tag, flags); `prepare` reads it from its context. */
+    experiment: ExperimentSchema.optional(),
     /** Trace context to carry through. */
     runContext: z.object({ traceId: z.string().optional(), spanId: z.string().optional() }).optional(),
   });
@@ -42,6 +45,8 @@ export interface MainLoopRequest<Req> {
   readonly deadline?: string;
   readonly budget?: z.infer<typeof RequestLimitsSchema>;
   readonly runContext?: { readonly traceId?: string; readonly spanId?: string };
+  /** The variant to run; `prepare` gets it as `context.experiment`. */
+  readonly experiment?: Experiment;
 }
 
 /** Why a request failed, in a form that survives JSON. */

@@ -1,0 +1,166 @@
+/**
+ * EvalLoop: evaluations as a queue worker. Each message is one trial of one sample under one
+ * experiment; the loop runs the agent on the sample's input exactly as `MainLoop` runs a request
+ * (same prepare, budgets, deadlines, checkpoints, debug bundles, lease extension, DLQ), scores the
+ * output and replies with an {@link EvalResult}. Because it is a `MainLoop`, it runs under
+ * `LoopGroup` with the same probes and shutdown, and scales out over Redis or SQS like any loop;
+ * {@link submitDataset} sends a dataset to it and collects the results.
+ */
+
+import { z } from "zod";
+import type { PromptResponse } from "../adapters/types.js";
+import { WinkError } from "../errors.js";
+import type { BudgetState, ExecuteOptions, FinalizeFn, MainLoopConfig, PrepareFn } from "../runtime/index.js";
+import { MainLoop, type MainLoopOptions, type MainLoopResult } from "../runtime/index.js";
+import type { Mailbox } from "../runtime/mailbox/types.js";
+import { Session } from "../session/index.js";
+import type { Sample } from "./dataset.js";
+import { type AgentRun, type EvalResult, scoreTrial } from "./run.js";
+import type { Evaluator } from "./score.js";
+
+/** One trial of one sample, as it travels to an {@link EvalLoop} (the experiment rides in the envelope). */
+export interface EvalRequest<Input, Expected> {
+  readonly sample: Sample<Input, Expected>;
+  /** 0-based trial number. */
+  readonly trial: number;
+}
+
+/** The schema of {@link EvalRequest} payloads for these input and expected-output schemas. */
+export function evalRequestSchema<Input, Expected>(
+  input: z.ZodType<Input>,
+  expected: z.ZodType<Expected>,
+): z.ZodType<EvalRequest<Input, Expected>> {
+  return z.object({
+    sample: z.object({ id: z.string().min(1), input, expected }),
+    trial: z.number().int().nonnegative(),
+  }) as unknown as z.ZodType<EvalRequest<Input, Expected>>;
+}
+
+/**
+ * The agent under evaluation: what a worker serves (`defineLoop(…)` fits as it is). Its
+ * `requestSchema` is the samples' input schema.
+ */
+export interface EvalAgent<Input, Output> {
+  readonly requestSchema: z.ZodType<Input>;
+  prepare: PrepareFn<Input, Output>;
+  finalize?: FinalizeFn<Output>;
+}
+
+/** Constructor options of {@link EvalLoop}. */
+export interface EvalLoopOptions<Input, Expected, Output>
+  extends Pick<MainLoopOptions<Input, Output>, "adapter" | "name" | "workerId" | "clock" | "heartbeat"> {
+  /** The queue of eval requests; results go to each message's reply address. */
+  readonly requests: Mailbox<unknown, MainLoopResult<EvalResult<Output>>>;
+  readonly agent: EvalAgent<Input, Output>;
+  /** Schema of the samples' expected outputs. */
+  readonly expected: z.ZodType<Expected>;
+  readonly evaluator: Evaluator<Output, Expected>;
+  /** As `MainLoop`'s: concurrency, budget, deadline, debug bundles, checkpoints, DLQ… */
+  readonly config?: MainLoopConfig;
+}
+
+/**
+ * A `MainLoop` whose requests are eval trials and whose replies are scored results. An agent
+ * failure (an error, an exhausted budget) is a result — a failing score with `agentError` — not a
+ * retry, so every trial gets exactly one answer; the debug bundle (with `config.debugBundle`)
+ * covers failures too, and its path comes back with the result.
+ *
+ * @example
+ * ```ts nocheck
+ * const evals = new EvalLoop({ adapter, requests, agent: reviews, expected: Expected, evaluator });
+ * await new LoopGroup([evals]).run();
+ * ```
+ */
+export class EvalLoop<Input, Expected, Output> extends MainLoop<
+  EvalRequest<Input, Expected>,
+  EvalResult<Output>
+> {
+  readonly evaluator: Evaluator<Output, Expected>;
+  readonly #agent: MainLoop<Input, Output>;
+
+  constructor(options: EvalLoopOptions<Input, Expected, Output>) {
+    const base = {
+      adapter: options.adapter,
+      name: options.name ?? "evals",
+      ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.heartbeat === undefined ? {} : { heartbeat: options.heartbeat }),
+      ...(options.config === undefined ? {} : { config: options.config }),
+    };
+    super({
+      ...base,
+      requests: options.requests,
+      requestSchema: evalRequestSchema(options.agent.requestSchema, options.expected),
+    });
+    this.evaluator = options.evaluator;
+    const agent = options.agent;
+    // The agent's own loop is never run: it lends its `execute` (prepare, expansions, budgets,
+    // checkpoints, finalize), so a trial runs exactly as a request of the agent's worker would.
+    this.#agent = new MainLoop<Input, Output>({
+      ...base,
+      clock: this.clock,
+      heartbeat: this.heartbeat,
+      requests: options.requests as unknown as Mailbox<unknown, MainLoopResult<Output>>,
+      requestSchema: agent.requestSchema,
+      prepare: (request, context) => agent.prepare(request, context),
+      ...(agent.finalize ? { finalize: (...args) => agent.finalize?.(...args) } : {}),
+    });
+  }
+
+  /** Not used: {@link EvalLoop.execute} hands each sample to the agent's own `prepare`. */
+  override prepare(): never {
+    throw new WinkError("invalid_argument", "EvalLoop runs the agent's prepare; call execute() instead.");
+  }
+
+  /** Run one trial: the agent on the sample's input, then the evaluator. Never throws for the agent's failures. */
+  override async execute(
+    request: EvalRequest<Input, Expected>,
+    options: ExecuteOptions = {},
+  ): Promise<{ response: PromptResponse<EvalResult<Output>>; session: Session }> {
+    let session: Session | undefined;
+    let spent: BudgetState | undefined;
+    let response: PromptResponse<Output> | undefined;
+    const run = async (): Promise<AgentRun<Output>> => {
+      const done = await this.#agent.execute(request.sample.input, {
+        ...options,
+        onSession: (used) => {
+          session = used;
+          options.onSession?.(used);
+        },
+        onBudget: (state) => {
+          spent = state;
+          options.onBudget?.(state);
+        },
+      });
+      response = done.response;
+      return {
+        output: done.response.output,
+        usage: done.response.usage,
+        ...(done.response.costUsd === undefined ? {} : { costUsd: done.response.costUsd }),
+        session: done.session,
+      };
+    };
+    const scored = await scoreTrial(request.sample, request.trial, run, this.evaluator, this.clock);
+    const result: EvalResult<Output> = {
+      ...scored,
+      ...(scored.usage === undefined && spent ? usedBy(spent) : {}),
+      ...(options.experiment ? { experiment: options.experiment.name } : {}),
+    };
+    const answered: PromptResponse<Output> = response ?? {
+      promptName: "",
+      text: undefined,
+      output: undefined as Output,
+      usage: { inputTokens: 0, outputTokens: 0 },
+    };
+    return {
+      response: { ...answered, output: result },
+      session: session ?? new Session({ clock: this.clock, tags: { loop: this.name } }),
+    };
+  }
+}
+
+/** What a failed trial had spent, from its budget. */
+function usedBy(spent: BudgetState): Pick<EvalResult<unknown>, "usage" | "costUsd"> {
+  const { totalTokens: _total, ...usage } = spent.consumed;
+  return spent.consumedUsd === undefined ? { usage } : { usage, costUsd: spent.consumedUsd };
+}
