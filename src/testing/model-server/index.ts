@@ -24,7 +24,7 @@
 
 export { sampleJsonSchema } from "./json-schema-sample.js";
 export type { PolicyOptions } from "./policy.js";
-export type { ModelProtocol } from "./protocol.js";
+export type { ConversationFacts, ModelProtocol, OfferedTool } from "./protocol.js";
 export {
   type RecordedRequest,
   ScriptedModelServer,

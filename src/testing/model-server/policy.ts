@@ -29,6 +29,12 @@ export interface PolicyOptions {
   readonly toolFilter?: (toolName: string) => boolean;
   /** The text answer when there is nothing structured to produce. Default `"Done."`. */
   readonly finalText?: string;
+  /**
+   * The structured answer (final-output tool arguments or JSON) for a request, from its
+   * conversation text (`facts.text`): a deterministic stand-in model for offline evaluations.
+   * Return `undefined` to fall back to a value generated from the output schema.
+   */
+  readonly answer?: (facts: ConversationFacts & { readonly text: string }) => unknown;
 }
 
 const DEFAULT_SKIP = ["open_sections", "read_section"] as const;
@@ -70,10 +76,14 @@ export function policyTurn(facts: ConversationFacts, options: PolicyOptions = {}
       calls: pending.map((tool) => ({ name: tool.name, arguments: argumentsFor(tool) })),
     };
   }
+  const answered = options.answer?.({ ...facts, text: facts.text ?? "" });
   const final = facts.tools.find(isFinal);
   if (final && !facts.calledTools.has(final.name)) {
-    return { kind: "tool_calls", calls: [{ name: final.name, arguments: argumentsFor(final) }] };
+    const value = isObject(answered) ? answered : argumentsFor(final);
+    return { kind: "tool_calls", calls: [{ name: final.name, arguments: value }] };
   }
-  if (facts.outputSchema) return { kind: "json", value: sampleJsonSchema(facts.outputSchema) };
+  if (facts.outputSchema) {
+    return { kind: "json", value: answered ?? sampleJsonSchema(facts.outputSchema) };
+  }
   return { kind: "text", text: options.finalText ?? "Done." };
 }

@@ -27,6 +27,30 @@ export interface ConversationFacts {
   readonly calledTools: ReadonlySet<string>;
   /** The requested structured-output schema, when the request asks for one. */
   readonly outputSchema?: JsonSchema;
+  /**
+   * Every text of the request's messages (system, instructions, user, assistant, tool results),
+   * joined by blank lines, whatever the protocol. Filled in only when a policy `answer` needs it.
+   */
+  readonly text?: string;
+}
+
+/** Keys whose string values are conversation text in any of the three protocols. */
+const TEXT_KEYS = new Set(["content", "text", "system", "instructions", "input", "output"]);
+
+/** The conversation text of a request body (see {@link ConversationFacts.text}); tools are skipped. */
+export function conversationText(body: JsonObject): string {
+  const parts: string[] = [];
+  const walk = (value: unknown, key: string | undefined): void => {
+    if (typeof value === "string") {
+      if (key !== undefined && TEXT_KEYS.has(key)) parts.push(value);
+    } else if (Array.isArray(value)) {
+      for (const item of value) walk(item, key);
+    } else if (isObject(value)) {
+      for (const [child, inner] of Object.entries(value)) if (child !== "tools") walk(inner, child);
+    }
+  };
+  walk(body, undefined);
+  return parts.join("\n\n");
 }
 
 /** One tool call of a reply, with its id and both encodings of its arguments resolved. */

@@ -14,6 +14,7 @@ import { openAiChatCodec } from "./openai-chat.js";
 import { openAiResponsesCodec } from "./openai-responses.js";
 import { type PolicyOptions, policyTurn } from "./policy.js";
 import {
+  conversationText,
   isObject,
   type JsonObject,
   type ModelProtocol,
@@ -333,7 +334,9 @@ export class ScriptedModelServer implements AsyncDisposable {
   private nextTurn(codec: ProtocolCodec, body: JsonObject): ScriptedTurn | undefined {
     const scripted = this.script.shift();
     if (scripted) return scripted;
-    return this.policy ? policyTurn(codec.conversation(body), this.policy) : undefined;
+    if (!this.policy) return undefined;
+    const facts = codec.conversation(body);
+    return policyTurn(this.policy.answer ? { ...facts, text: conversationText(body) } : facts, this.policy);
   }
 
   private reject(

@@ -186,4 +186,55 @@ describe("ScriptedModelServer: policy mode", () => {
     });
     expect(JSON.parse(json.choices[0]?.message.content ?? "")).toEqual({});
   });
+
+  it("an answer function gives the structured answer from the conversation text, on every protocol", async () => {
+    const seen: string[] = [];
+    const server = await serve({
+      policy: {
+        answer: ({ text }) => {
+          seen.push(text);
+          return text.includes("strict") ? { verdict: "reject" } : undefined;
+        },
+      },
+    });
+    const client = openai(server);
+    const response_format = {
+      type: "json_schema" as const,
+      json_schema: { name: "v", schema: { type: "object", properties: { verdict: { type: "string" } } } },
+    };
+    const strict = await client.chat.completions.create({
+      model: "m",
+      messages: [
+        { role: "system", content: "Be strict." },
+        { role: "user", content: [{ type: "text", text: "Review it" }] },
+      ],
+      response_format,
+    });
+    expect(JSON.parse(strict.choices[0]?.message.content ?? "")).toEqual({ verdict: "reject" });
+    expect(seen[0]).toBe("Be strict.\n\nReview it");
+    // undefined: back to a value generated from the schema.
+    const lenient = await client.chat.completions.create({
+      model: "m",
+      messages: [{ role: "user", content: "Review it" }],
+      response_format,
+    });
+    expect(JSON.parse(lenient.choices[0]?.message.content ?? "")).not.toEqual({ verdict: "reject" });
+    const responses = await client.responses.create({
+      model: "m",
+      instructions: "strict mode",
+      input: "Review",
+      text: { format: { type: "json_schema", name: "v", schema: { type: "object" } } },
+    });
+    expect(JSON.parse(responses.output_text)).toEqual({ verdict: "reject" });
+    const tool = { name: "final_answer", input_schema: { type: "object" as const } };
+    const message = await anthropic(server).messages.create({
+      model: "m",
+      max_tokens: 100,
+      system: "strict",
+      messages: [{ role: "user", content: "Review" }],
+      tools: [tool],
+    });
+    const block = message.content.find((b) => b.type === "tool_use");
+    expect(block?.type === "tool_use" && block.input).toEqual({ verdict: "reject" });
+  });
 });
