@@ -47,7 +47,8 @@ export function experiment(name: string, options: Omit<Experiment, "name"> = {})
   if (!parsed.success) {
     throw new WinkError(
       "evaluation_invalid",
-      `Experiment ${JSON.stringify(name)} is not valid: its name must be 1–64 letters, digits, ".", "_" or "-" starting with a letter or digit, and its overrides tag (${JSON.stringify(options.overridesTag)}) the same in lower case.`,
+      `Experiment ${JSON.stringify(name)}${options.overridesTag === undefined ? "" : ` (overrides tag ${JSON.stringify(options.overridesTag)})`} is not valid: ` +
+        'a name is 1–64 letters, digits, ".", "_" or "-" starting with a letter or digit; a tag the same in lower case.',
       { details: { name, overridesTag: options.overridesTag } },
     );
   }

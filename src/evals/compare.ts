@@ -77,7 +77,10 @@ export function compareReports(baseline: EvalReport<unknown>, variant: EvalRepor
   const samples = [...before.entries()].map(([sampleId, base]): SampleDiff => {
     const next = after.get(sampleId) as Side;
     const delta = next.score - base.score;
-    const change = Math.abs(delta) < 1e-9 ? "same" : delta < 0 ? "regressed" : "improved";
+    // A pass/fail flip decides; with the same pass rate, the score does.
+    const passDelta = next.passRate - base.passRate;
+    const moved = Math.abs(passDelta) > 1e-9 ? passDelta : Math.abs(delta) < 1e-9 ? 0 : delta;
+    const change = moved === 0 ? "same" : moved < 0 ? "regressed" : "improved";
     return {
       sampleId,
       baselinePassRate: base.passRate,

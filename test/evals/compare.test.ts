@@ -36,6 +36,22 @@ describe("compareReports", () => {
     });
   });
 
+  it("a pass/fail flip decides the change even when the mean score is equal", async () => {
+    const graded = (passed: boolean, value: number) =>
+      evaluateDataset(dataset, {
+        run: async (n) => ({ output: n }),
+        evaluator: (_output, _expected, context) =>
+          context.sampleId === "s1"
+            ? { value, passed, reason: passed ? "good enough" : "not enough" }
+            : { value: 1, passed: true, reason: "ok" },
+      });
+    const comparison = compareReports(await graded(true, 0.8), await graded(false, 0.8));
+    expect(comparison.samples[0]).toMatchObject({ sampleId: "s1", change: "regressed" });
+    expect(compareReports(await graded(false, 0.8), await graded(true, 0.8)).samples[0]?.change).toBe(
+      "improved",
+    );
+  });
+
   it("refuses reports over different samples, naming them", async () => {
     const other = Dataset.parse('{"id": "x", "input": 1, "expected": 2}', {
       input: z.number(),
