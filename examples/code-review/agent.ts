@@ -16,6 +16,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MarkdownSection, Prompt, PromptTemplate } from "weakincentives";
 import { env, loadConfig } from "weakincentives/config";
+import { LocalPromptOverridesStore } from "weakincentives/prompt";
 import { getLogger } from "weakincentives/runtime";
 import { loadSkills, SkillsSection } from "weakincentives/skills";
 import { defineLoop } from "weakincentives/worker";
@@ -41,6 +42,9 @@ const settings = loadConfig({
   reposRoot: env.string("REVIEW_REPOS_ROOT", { optional: true }),
   // The same folder the worker gives Claude Code (AGENT_SKILLS_DIR; the image's /app/skills).
   skillsDir: env.string("AGENT_SKILLS_DIR", { optional: true }),
+  // Prompt overrides by tag: an experiment (`wink eval --experiment strict`) or a feature flag
+  // picks the tag per request.
+  overridesDir: env.string("REVIEW_OVERRIDES_DIR", { optional: true }),
 });
 
 /** The repository under review: a real directory, copied read-only into each request's workspace. */
@@ -51,6 +55,11 @@ export const REPOSITORY = resolve(
 const skills = loadSkills(
   settings.skillsDir ?? fileURLToPath(new URL("../../deploy/skills/", import.meta.url)),
 );
+
+/** Prompt text by overrides tag (`overrides/` beside this file by default). */
+export const overridesStore = new LocalPromptOverridesStore({
+  rootPath: resolve(settings.overridesDir ?? fileURLToPath(new URL("./overrides/", import.meta.url))),
+});
 
 /** Where the workspace wants its report. */
 export const REPORT_PATH = "review.md";
@@ -101,12 +110,14 @@ export const reviewTemplate = new PromptTemplate({
   ],
 });
 
-/** The worker's loop: one request, one change to review. */
+/** The worker's loop: one request, one change to review, with the experiment's prompt text. */
 const reviews = defineLoop({
   name: "reviews",
   requestSchema: ReviewRequest,
-  prepare: (request) =>
-    new Prompt(reviewTemplate).bind({ request: { change: request.change, files: request.files } }),
+  prepare: (request, context) =>
+    new Prompt(reviewTemplate, { overridesStore, overridesTag: context.experiment?.overridesTag }).bind({
+      request: { change: request.change, files: request.files },
+    }),
 });
 
 export default reviews;

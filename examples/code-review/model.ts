@@ -8,7 +8,7 @@
 import type { ProviderAdapter } from "weakincentives/adapters";
 import { OpenAIAdapter } from "weakincentives/adapters/openai";
 import type { AgentConfig } from "weakincentives/config";
-import { ScriptedModelServer, type ScriptedTurn } from "weakincentives/testing";
+import { type PolicyOptions, ScriptedModelServer, type ScriptedTurn } from "weakincentives/testing";
 import { adapterFromConfig } from "weakincentives/worker";
 
 /** The adapter to use, a line describing it, and how to release it. */
@@ -20,17 +20,19 @@ export interface ModelChoice {
 
 /**
  * Choose a model. `script` is what the scripted server answers first; after it, the server's
- * policy mode answers any prompt sensibly (calls each tool once, then returns schema-valid JSON).
+ * policy mode answers any prompt sensibly (calls each tool once, then returns schema-valid JSON,
+ * or `policy.answer`'s value).
  */
 export async function chooseModel(
   config: AgentConfig,
   script: readonly ScriptedTurn[] = [],
+  policy: PolicyOptions = {},
 ): Promise<ModelChoice> {
   if (config.anthropicApiKey || config.openaiApiKey || config.useBedrock) {
     const chosen = await adapterFromConfig(config);
     return { ...chosen, description: `${chosen.description} (configured)`, close: async () => {} };
   }
-  const server = await ScriptedModelServer.start({ script: [...script], policy: true });
+  const server = await ScriptedModelServer.start({ script: [...script], policy: { ...policy } });
   const adapter = new OpenAIAdapter({
     model: "scripted",
     api: "chat",

@@ -1,7 +1,7 @@
 /**
  * The `wink` command: `wink worker` serves an agent's loops, `wink submit` sends a request to a
  * worker's queue (and waits for its result), `wink bundle` looks after debug bundles, `wink query` runs SQL over them, `wink debug` shows them in a browser,
- * `wink dlq` inspects and redrives dead letters;
+ * `wink dlq` inspects and redrives dead letters, `wink eval` runs a dataset under experiments;
  * `--version` and `--help` describe the tool.
  */
 
@@ -10,6 +10,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { addBundleCommand } from "./bundle.js";
 import { addDebugCommand } from "./debug.js";
 import { addDlqCommand } from "./dlq.js";
+import { addEvalCommand } from "./eval.js";
 import { addQueryCommand } from "./query.js";
 import { addSubmitCommand } from "./submit.js";
 import { addWorkerCommand } from "./worker.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   addQueryCommand(program);
   addDebugCommand(program);
   addDlqCommand(program);
+  addEvalCommand(program);
   return program;
 }
 

@@ -83,7 +83,7 @@ export async function runWorker(module: string, options: RunWorkerOptions = {}):
 }
 
 /** Import the agent module; a `.ts` file needs tsx, registered here when it is installed. */
-async function importAgent(module: string): Promise<AgentModule> {
+export async function importAgent(module: string): Promise<AgentModule> {
   const url = pathToFileURL(resolve(module)).href;
   if ([".ts", ".mts", ".cts"].includes(extname(module)) && !process.execArgv.some((a) => a.includes("tsx"))) {
     await registerTsx(module);

@@ -7,6 +7,12 @@ export { BASELINE, type Experiment, ExperimentSchema, experiment } from "../expe
 export { type Comparison, compareReports, type SampleDiff } from "./compare.js";
 export { Dataset, DatasetError, type DatasetSchemas, type Sample } from "./dataset.js";
 export {
+  defineEvaluation,
+  type EvaluationDefinition,
+  type EvaluationModel,
+  evaluationOf,
+} from "./definition.js";
+export {
   type EvalAgent,
   EvalLoop,
   type EvalLoopOptions,
@@ -38,6 +44,7 @@ export {
   experimentReport,
   experimentsToRun,
 } from "./experiment.js";
+export { type HtmlReportOptions, renderHtmlReport } from "./html-report.js";
 export {
   JUDGE_RATINGS,
   type JudgeRating,
