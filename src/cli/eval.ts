@@ -15,7 +15,12 @@ import { AgentConfig } from "../config/agent.js";
 import { openMailbox } from "../contrib/mailbox/index.js";
 import { describeThrown, WinkError } from "../errors.js";
 import { Dataset } from "../evals/dataset.js";
-import { type EvaluationDefinition, type EvaluationModel, evaluationOf } from "../evals/definition.js";
+import {
+  type EvaluationDefinition,
+  type EvaluationModel,
+  evaluatedLoop,
+  evaluationOf,
+} from "../evals/definition.js";
 import type { ExperimentReport } from "../evals/experiment.js";
 import { renderHtmlReport } from "../evals/html-report.js";
 import type { EvalResult } from "../evals/run.js";
@@ -23,7 +28,7 @@ import { runExperiments } from "../evals/run-experiments.js";
 import { submitDataset } from "../evals/submit.js";
 import { type Experiment, experiment } from "../experiment.js";
 import { configureLogging } from "../logging/index.js";
-import { type AgentLoop, type AgentModule, agentLoopsOf } from "../worker/agent.js";
+import { type AgentModule, agentLoopsOf } from "../worker/agent.js";
 import { adapterFromConfig } from "../worker/model.js";
 import { type EvalOutput, processOutput, progressLine, summaryLines } from "./eval-output.js";
 import { importAgent } from "./worker.js";
@@ -91,7 +96,7 @@ export async function runEval(
     const settings = checkNumbers(options);
     const module = (await importAgent(options.agent)) as AgentModule & { readonly evaluation?: unknown };
     const definition = evaluationOf(module, options.agent);
-    const loop = loopOf(agentLoopsOf(module, options.agent), definition, options.agent);
+    const loop = evaluatedLoop(agentLoopsOf(module, options.agent), definition, options.agent);
     const dataset = await Dataset.load(datasetPath, {
       input: loop.requestSchema,
       expected: definition.expected,
@@ -178,23 +183,6 @@ async function remote(
   } finally {
     await Promise.all([requests.close(), replies.close()]);
   }
-}
-
-function loopOf(loops: readonly AgentLoop[], definition: EvaluationDefinition, source: string): AgentLoop {
-  const names = loops.map((loop) => loop.name);
-  if (definition.loop !== undefined) {
-    const loop = loops.find((each) => each.name === definition.loop);
-    if (loop) return loop;
-    throw new WinkError(
-      "invalid_config",
-      `${source}: evaluation.loop is "${definition.loop}", but the module's loops are ${names.join(", ")}.`,
-    );
-  }
-  if (loops.length === 1) return loops[0] as AgentLoop;
-  throw new WinkError(
-    "invalid_config",
-    `${source} has ${loops.length} loops (${names.join(", ")}): name the one to evaluate in evaluation.loop.`,
-  );
 }
 
 /** The experiments to run: the named ones (or NAME=TAG), else all the definition has, else the baseline. */

@@ -16,6 +16,7 @@ import { AgentConfig, type AgentConfigOptions } from "../config/agent.js";
 import { ConfigError, describeConfig } from "../config/load.js";
 import { mailboxKind } from "../contrib/mailbox/index.js";
 import { WinkError } from "../errors.js";
+import { type EvaluationDefinition, evaluationOf } from "../evals/definition.js";
 import { configureLogging, getLogger } from "../logging/index.js";
 import { type AgentModule, agentLoopsOf } from "../worker/agent.js";
 import { createWorker } from "../worker/create.js";
@@ -33,8 +34,12 @@ export function addWorkerCommand(program: Command): void {
       "<module>",
       "a module whose default export is defineLoop({ name, requestSchema, prepare }) (or `loops`, a list): .js, or .ts with tsx installed",
     )
-    .action(async (module: string) => {
-      process.exitCode = await runWorker(module);
+    .option(
+      "--evals",
+      "serve the module's `evaluation` instead: its loop as an EvalLoop, answering the trials `wink eval --mailbox` sends",
+    )
+    .action(async (module: string, flags: { evals?: boolean }) => {
+      process.exitCode = await runWorker(module, flags.evals ? { evals: true } : {});
     });
 }
 
@@ -42,6 +47,8 @@ export function addWorkerCommand(program: Command): void {
 export interface RunWorkerOptions extends Pick<AgentConfigOptions, "readFile"> {
   /** Default `process.env`, read through `AgentConfig`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Serve the module's `evaluation` (`--evals`). */
+  readonly evals?: boolean;
 }
 
 /** Run the worker for `module` until shutdown; resolves with the exit code. */
@@ -53,15 +60,25 @@ export async function runWorker(module: string, options: RunWorkerOptions = {}):
       ...(options.readFile ? { readFile: options.readFile } : {}),
     });
     let loops: ReturnType<typeof agentLoopsOf>;
+    let evaluation: EvaluationDefinition | undefined;
     try {
-      loops = agentLoopsOf(await importAgent(module), module);
+      const imported = await importAgent(module);
+      loops = agentLoopsOf(imported, module);
+      if (options.evals) evaluation = evaluationOf(imported as { evaluation?: unknown }, module);
     } catch (error) {
       log.critical("worker.module_invalid", error instanceof Error ? error.message : String(error), {
         module,
       });
       return 1;
     }
-    const worker = await createWorker({ config, loops });
+    // An evaluation may bring its own model (an offline stand-in); otherwise the configured one.
+    const model = evaluation?.model ? await evaluation.model() : undefined;
+    const worker = await createWorker({
+      config,
+      loops,
+      ...(evaluation ? { evaluation } : {}),
+      ...(model ? { adapter: model.adapter } : {}),
+    });
     log.info("worker.config", `Worker configuration; model: ${worker.description}`, describeConfig(config));
     if (config.mailbox && mailboxKind(config.mailbox) === "memory") {
       log.warning(
@@ -70,7 +87,11 @@ export async function runWorker(module: string, options: RunWorkerOptions = {}):
         { mailbox: config.mailbox },
       );
     }
-    await worker.run();
+    try {
+      await worker.run();
+    } finally {
+      await model?.close?.();
+    }
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -88,3 +88,30 @@ export function evaluationOf(
   }
   return definition as EvaluationDefinition;
 }
+
+/**
+ * The loop `definition` evaluates among a module's `loops`: the one `definition.loop` names, else
+ * the only one.
+ *
+ * @throws WinkError `invalid_config` naming the loops when that is ambiguous or wrong.
+ */
+export function evaluatedLoop<Loop extends { readonly name: string }>(
+  loops: readonly Loop[],
+  definition: Pick<EvaluationDefinition, "loop">,
+  source: string,
+): Loop {
+  const names = loops.map((loop) => loop.name).join(", ");
+  if (definition.loop !== undefined) {
+    const loop = loops.find((each) => each.name === definition.loop);
+    if (loop) return loop;
+    throw new WinkError(
+      "invalid_config",
+      `${source}: evaluation.loop is "${definition.loop}", but the module's loops are ${names}.`,
+    );
+  }
+  if (loops.length === 1) return loops[0] as Loop;
+  throw new WinkError(
+    "invalid_config",
+    `${source} has ${loops.length} loops (${names}): name the one to evaluate in evaluation.loop.`,
+  );
+}

@@ -22,11 +22,20 @@ import { ConfigError } from "../config/load.js";
 import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
 import type { BundleConfig, RetentionPolicy } from "../debug/index.js";
 import { WinkError } from "../errors.js";
+import { type EvaluationDefinition, evaluatedLoop } from "../evals/definition.js";
+import { EvalLoop } from "../evals/eval-loop.js";
+import type { EvalResult } from "../evals/run.js";
 import { InProcessDispatcher } from "../events/index.js";
 import { getLogger } from "../logging/index.js";
 import { LoopGroup } from "../runtime/lifecycle/index.js";
 import { type DeadLetter, DLQPolicy, type Mailbox } from "../runtime/mailbox/index.js";
-import { MainLoop, type MainLoopConfig, type MainLoopResult } from "../runtime/main-loop/index.js";
+import {
+  type FinalizeFn,
+  MainLoop,
+  type MainLoopConfig,
+  type MainLoopResult,
+  type PrepareContext,
+} from "../runtime/main-loop/index.js";
 import type { AgentLoop } from "./agent.js";
 import { adapterFromConfig } from "./model.js";
 
@@ -78,6 +87,12 @@ export interface CreateWorkerOptions {
   readonly deadLetters?: Mailbox<DeadLetter> | null;
   /** Listen to SIGTERM/SIGINT while running. Default true. */
   readonly installSignals?: boolean;
+  /**
+   * Serve evaluations instead of requests: the loop `evaluation` names (or the only one) runs as
+   * an `EvalLoop` — its messages are trials `submitDataset` or `wink eval --mailbox` sends, its
+   * replies scored results — and the other loops are not served (`wink worker --evals`).
+   */
+  readonly evaluation?: EvaluationDefinition;
 }
 
 /** One loop of a worker and the queues it uses. */
@@ -198,6 +213,10 @@ function loopConfig(
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
+  const served = options.evaluation
+    ? [evaluatedLoop(options.loops, options.evaluation, "createWorker")]
+    : options.loops;
+  options = { ...options, loops: served };
   checkQueues(options.loops, options.requests !== undefined);
   // A given adapter is priced by its own options: only an explicit AGENT_MAX_BUDGET_USD applies.
   const chosen = options.adapter
@@ -215,17 +234,34 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
   const dispatcher = new InProcessDispatcher();
   const loops: WorkerLoop[] = options.loops.map((agentLoop, index) => {
     const { requests, deadLetters } = queues[index] as Omit<WorkerLoop, "loop">;
-    const loop = new MainLoop<unknown, unknown>({
-      name: agentLoop.name,
-      adapter: chosen.adapter,
-      requests,
+    const loopSettings = loopConfig(config, chosen.maxUsd, agentLoop, dispatcher, deadLetters);
+    const agent = {
       requestSchema: agentLoop.requestSchema,
-      prepare: (request, context) => agentLoop.prepare(request, context),
+      prepare: (request: unknown, context: PrepareContext) => agentLoop.prepare(request, context),
       ...(agentLoop.finalize
-        ? { finalize: (prompt, session, response) => agentLoop.finalize?.(prompt, session, response) }
+        ? {
+            finalize: (...args: Parameters<FinalizeFn<unknown>>) => agentLoop.finalize?.(...args),
+          }
         : {}),
-      config: loopConfig(config, chosen.maxUsd, agentLoop, dispatcher, deadLetters),
-    });
+    };
+    const { evaluation } = options;
+    const loop: MainLoop<unknown, unknown> = evaluation
+      ? (new EvalLoop({
+          name: agentLoop.name,
+          adapter: chosen.adapter,
+          requests: requests as Mailbox<unknown, MainLoopResult<EvalResult<unknown>>>,
+          agent,
+          expected: evaluation.expected,
+          evaluator: evaluation.evaluator,
+          config: loopSettings,
+        }) as unknown as MainLoop<unknown, unknown>)
+      : new MainLoop<unknown, unknown>({
+          name: agentLoop.name,
+          adapter: chosen.adapter,
+          requests,
+          ...agent,
+          config: loopSettings,
+        });
     return { loop, requests, deadLetters };
   });
   const group = new LoopGroup({
