@@ -122,6 +122,7 @@ export async function runEval(
         agent: loop,
         expected: definition.expected,
         evaluator: definition.evaluator,
+        ...(definition.adapterFor ? { adapterFor: (each) => definition.adapterFor?.(each) } : {}),
         concurrency: settings.concurrency,
         ...(loop.config ? { config: loop.config } : {}),
         ...(options.bundles

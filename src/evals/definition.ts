@@ -35,6 +35,11 @@ export interface EvaluationDefinition<Expected = unknown, Output = unknown> {
    * environment). An offline stand-in goes here.
    */
   model?(): Promise<EvaluationModel>;
+  /**
+   * The adapter an experiment runs on when it is not the run's model (a variant on another model
+   * or provider); `undefined` for the default. See `EvalLoopOptions.adapterFor`.
+   */
+  adapterFor?(experiment: Experiment): ProviderAdapter | undefined;
 }
 
 /**

@@ -8,8 +8,9 @@
  */
 
 import { z } from "zod";
-import type { PromptResponse } from "../adapters/types.js";
+import type { PromptResponse, ProviderAdapter } from "../adapters/types.js";
 import { WinkError } from "../errors.js";
+import type { Experiment } from "../experiment.js";
 import type { BudgetState, ExecuteOptions, FinalizeFn, MainLoopConfig, PrepareFn } from "../runtime/index.js";
 import { MainLoop, type MainLoopOptions, type MainLoopResult } from "../runtime/index.js";
 import type { Mailbox } from "../runtime/mailbox/types.js";
@@ -57,6 +58,11 @@ export interface EvalLoopOptions<Input, Expected, Output>
   readonly evaluator: Evaluator<Output, Expected>;
   /** As `MainLoop`'s: concurrency, budget, deadline, debug bundles, checkpoints, DLQ… */
   readonly config?: MainLoopConfig;
+  /**
+   * The adapter an experiment runs on, when it is not `adapter` (a variant on another model or
+   * provider): return `undefined` for the default. Called once per experiment name.
+   */
+  readonly adapterFor?: (experiment: Experiment) => ProviderAdapter | undefined;
 }
 
 /**
@@ -76,7 +82,11 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
   EvalResult<Output>
 > {
   readonly evaluator: Evaluator<Output, Expected>;
-  readonly #agent: MainLoop<Input, Output>;
+  /** The agent's loop per adapter: the default one, then one per experiment that has its own. */
+  readonly #agents = new Map<ProviderAdapter, MainLoop<Input, Output>>();
+  readonly #adapters = new Map<string, ProviderAdapter>();
+  readonly #agentOn: (adapter: ProviderAdapter) => MainLoop<Input, Output>;
+  readonly #adapterFor: ((experiment: Experiment) => ProviderAdapter | undefined) | undefined;
 
   constructor(options: EvalLoopOptions<Input, Expected, Output>) {
     const base = {
@@ -96,15 +106,34 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     const agent = options.agent;
     // The agent's own loop is never run: it lends its `execute` (prepare, expansions, budgets,
     // checkpoints, finalize), so a trial runs exactly as a request of the agent's worker would.
-    this.#agent = new MainLoop<Input, Output>({
-      ...base,
-      clock: this.clock,
-      heartbeat: this.heartbeat,
-      requests: options.requests as unknown as Mailbox<unknown, MainLoopResult<Output>>,
-      requestSchema: agent.requestSchema,
-      prepare: (request, context) => agent.prepare(request, context),
-      ...(agent.finalize ? { finalize: (...args) => agent.finalize?.(...args) } : {}),
-    });
+    this.#agentOn = (adapter) =>
+      new MainLoop<Input, Output>({
+        ...base,
+        adapter,
+        clock: this.clock,
+        heartbeat: this.heartbeat,
+        requests: options.requests as unknown as Mailbox<unknown, MainLoopResult<Output>>,
+        requestSchema: agent.requestSchema,
+        prepare: (request, context) => agent.prepare(request, context),
+        ...(agent.finalize ? { finalize: (...args) => agent.finalize?.(...args) } : {}),
+      });
+    this.#adapterFor = options.adapterFor;
+  }
+
+  /** The agent's loop for `experiment`: on its own adapter when `adapterFor` gives one. */
+  #agentFor(experiment: Experiment | undefined): MainLoop<Input, Output> {
+    let adapter = this.adapter;
+    if (experiment && this.#adapterFor) {
+      const chosen = this.#adapters.get(experiment.name) ?? this.#adapterFor(experiment) ?? this.adapter;
+      this.#adapters.set(experiment.name, chosen);
+      adapter = chosen;
+    }
+    let loop = this.#agents.get(adapter);
+    if (loop === undefined) {
+      loop = this.#agentOn(adapter);
+      this.#agents.set(adapter, loop);
+    }
+    return loop;
   }
 
   /** Not used: {@link EvalLoop.execute} hands each sample to the agent's own `prepare`. */
@@ -121,7 +150,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     let spent: BudgetState | undefined;
     let response: PromptResponse<Output> | undefined;
     const run = async (): Promise<AgentRun<Output>> => {
-      const done = await this.#agent.execute(request.sample.input, {
+      const done = await this.#agentFor(options.experiment).execute(request.sample.input, {
         ...options,
         onSession: (used) => {
           session = used;

@@ -253,6 +253,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
           agent,
           expected: evaluation.expected,
           evaluator: evaluation.evaluator,
+          ...(evaluation.adapterFor ? { adapterFor: (each) => evaluation.adapterFor?.(each) } : {}),
           config: loopSettings,
         }) as unknown as MainLoop<unknown, unknown>)
       : new MainLoop<unknown, unknown>({

@@ -225,6 +225,31 @@ describe("EvalLoop and runExperiments", () => {
     expect(await replies.approximateCount()).toBe(1);
   });
 
+  it("runs an experiment on its own adapter when adapterFor gives one", async () => {
+    const quiet = new InProcessModel([{ text: JSON.stringify({ answer: "quiet" }) }], { repeat: true });
+    const asked: string[] = [];
+    const report = await runExperiments(dataset, {
+      adapter: new InProcessAdapter(model()),
+      adapterFor: (each) => {
+        asked.push(each.name);
+        return each.name === "other-model" ? new InProcessAdapter(quiet) : undefined;
+      },
+      agent: agentFor(store()),
+      expected: z.string(),
+      evaluator,
+      experiments: [BASELINE, experiment("other-model")],
+      concurrency: 2,
+    });
+    expect(report.runs.map((each) => each.report.summary.passed)).toEqual([1, 0]);
+    expect(report.runs[1]?.report.results.map((r) => (r.output as { answer: string }).answer)).toEqual([
+      "quiet",
+      "quiet",
+      "quiet",
+    ]);
+    expect([...new Set(asked)].sort()).toEqual(["baseline", "other-model"]);
+    expect(asked).toHaveLength(2); // once per experiment, not per trial
+  });
+
   it("an EvalLoop refuses to be used through prepare", () => {
     const loop = new EvalLoop({
       adapter: new InProcessAdapter(model()),
