@@ -63,6 +63,7 @@ describe("wink eval on the code-review example", () => {
     const out = tempDir();
     const ran = await wink("eval", DATASET, "--agent", AGENT, "--out", out, "--concurrency", "4");
     expect(ran.stderr).toContain("Model: the scripted model server");
+    expect(ran.stderr).not.toContain("[#"); // no progress bar without a terminal
     expect(ran.code).toBe(0);
     const lines = ran.stdout.split("\n");
     expect(lines[0]).toBe(`Dataset ${DATASET}: 20 samples × 1 trial`);
@@ -151,5 +152,32 @@ describe("wink eval on the code-review example", () => {
     );
     expect(noEvaluation.code).toBe(2);
     expect(noEvaluation.stderr).toContain("exports no `evaluation`");
+  }, 120_000);
+
+  it("draws a progress bar on a terminal", async (context) => {
+    const hasScript = await run("script", ["--version"]).then(
+      () => true,
+      () => false,
+    );
+    if (!hasScript) {
+      if (process.env.CI === "true")
+        throw new Error("`script` (util-linux) is missing: apt-get install bsdutils.");
+      context.skip("`script` (util-linux) is not installed: apt-get install bsdutils to run this test.");
+      return;
+    }
+    const out = tempDir();
+    const command = [process.execPath, ...["--conditions=wink-source", "--import", "tsx", BIN]]
+      .concat(["eval", DATASET, "--agent", AGENT, "--out", out, "--no-bundles", "--experiment", "baseline"])
+      .map((arg) => `'${arg}'`)
+      .join(" ");
+    // `script` runs the command on a pseudo-terminal, as a person at a shell would.
+    const { stdout } = await run("script", ["-qec", command, "/dev/null"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "" },
+      timeout: 90_000,
+    });
+    const frames = stdout.split("\r").filter((frame) => frame.startsWith("[#") || frame.startsWith("[."));
+    expect(frames.length).toBeGreaterThanOrEqual(20);
+    expect(frames.at(-1)).toContain(`[${"#".repeat(30)}] 20/20 100 % · 5 failed`);
   }, 120_000);
 });
