@@ -33,6 +33,9 @@ import { adapterFromConfig } from "../worker/model.js";
 import { type EvalOutput, processOutput, progressLine, summaryLines } from "./eval-output.js";
 import { importAgent } from "./worker.js";
 
+/** A local run's wait for its results when `--timeout` is not given: 30 days, i.e. none. */
+const LOCAL_TIMEOUT_SECONDS = 30 * 24 * 3_600;
+
 /** Options of `wink eval`, as commander parses them. */
 export interface EvalCommandOptions {
   readonly agent: string;
@@ -44,7 +47,7 @@ export interface EvalCommandOptions {
   readonly bundles: boolean;
   readonly mailbox?: string;
   readonly replyTo?: string;
-  readonly timeout: string;
+  readonly timeout?: string;
 }
 
 /** Add the `eval` command to `program`. */
@@ -77,7 +80,10 @@ export function addEvalCommand(program: Command, output: EvalOutput = processOut
       "send the trials to EvalLoop workers on this queue instead of running them here",
     )
     .option("--reply-to <url>", "with --mailbox: a queue for the results only this run reads")
-    .option("--timeout <seconds>", "with --mailbox: how long to wait for all results", "3600")
+    .option(
+      "--timeout <seconds>",
+      "how long to wait for all results (default: 3600 with --mailbox, none here)",
+    )
     .action(async (dataset: string, options: EvalCommandOptions) => {
       process.exitCode = await runEval(dataset, options, output);
     });
@@ -124,6 +130,7 @@ export async function runEval(
         evaluator: definition.evaluator,
         ...(definition.adapterFor ? { adapterFor: (each) => definition.adapterFor?.(each) } : {}),
         concurrency: settings.concurrency,
+        timeoutSeconds: settings.timeoutSeconds,
         ...(loop.config ? { config: loop.config } : {}),
         ...(options.bundles
           ? { config: { ...loop.config, debugBundle: { target: join(out, "bundles") } } }
@@ -178,11 +185,12 @@ async function remote(
     );
   }
   const requests = await openMailbox(options.mailbox as string);
-  const replies = await openMailbox(options.replyTo);
+  let replies: Awaited<ReturnType<typeof openMailbox>> | undefined;
   try {
+    replies = await openMailbox(options.replyTo);
     return await submitDataset(dataset, { ...common, requests, replies, timeoutSeconds });
   } finally {
-    await Promise.all([requests.close(), replies.close()]);
+    await Promise.allSettled([requests.close(), replies?.close()]);
   }
 }
 
@@ -225,8 +233,9 @@ function checkNumbers(options: EvalCommandOptions) {
       `--min-pass must be a rate from 0 to 1 (0.9 = 90 %), got "${options.minPass}".`,
     );
   }
-  const timeoutSeconds = Number(options.timeout);
-  if (!(timeoutSeconds > 0)) {
+  // In this process the run ends when its trials do; a fleet gets an hour unless told otherwise.
+  const timeoutSeconds = Number(options.timeout ?? (options.mailbox ? 3_600 : LOCAL_TIMEOUT_SECONDS));
+  if (!(timeoutSeconds > 0 && Number.isFinite(timeoutSeconds))) {
     throw new WinkError(
       "invalid_argument",
       `--timeout must be a number of seconds > 0, got "${options.timeout}".`,

@@ -73,23 +73,25 @@ export async function runWorker(module: string, options: RunWorkerOptions = {}):
     }
     // An evaluation may bring its own model (an offline stand-in); otherwise the configured one.
     const model = evaluation?.model ? await evaluation.model() : undefined;
-    const worker = await createWorker({
-      config,
-      loops,
-      ...(evaluation ? { evaluation } : {}),
-      ...(model ? { adapter: model.adapter } : {}),
-    });
-    log.info("worker.config", `Worker configuration; model: ${worker.description}`, describeConfig(config));
-    if (config.mailbox && mailboxKind(config.mailbox) === "memory") {
-      log.warning(
-        "worker.mailbox_in_memory",
-        "WINK_MAILBOX is an in-memory queue: nothing outside this process can send to it. Use it for smoke tests only.",
-        { mailbox: config.mailbox },
-      );
-    }
     try {
+      const worker = await createWorker({
+        config,
+        loops,
+        ...(evaluation ? { evaluation } : {}),
+        ...(model ? { adapter: model.adapter } : {}),
+      });
+      const described = model?.description ?? worker.description;
+      log.info("worker.config", `Worker configuration; model: ${described}`, describeConfig(config));
+      if (config.mailbox && mailboxKind(config.mailbox) === "memory") {
+        log.warning(
+          "worker.mailbox_in_memory",
+          "WINK_MAILBOX is an in-memory queue: nothing outside this process can send to it. Use it for smoke tests only.",
+          { mailbox: config.mailbox },
+        );
+      }
       await worker.run();
     } finally {
+      // Also when the worker cannot start: a stand-in model server would keep the process alive.
       await model?.close?.();
     }
     return 0;

@@ -4,7 +4,7 @@
  */
 
 import { WinkError } from "../errors.js";
-import { BASELINE, type Experiment } from "../experiment.js";
+import { BASELINE, type Experiment, ExperimentSchema } from "../experiment.js";
 import { type Comparison, compareReports } from "./compare.js";
 import type { EvalReport } from "./run.js";
 
@@ -42,6 +42,13 @@ export function experimentsToRun(experiments: readonly Experiment[] | undefined)
   const list = experiments === undefined || experiments.length === 0 ? [BASELINE] : experiments;
   const seen = new Set<string>();
   for (const each of list) {
+    if (!ExperimentSchema.safeParse(each).success) {
+      throw new WinkError(
+        "evaluation_invalid",
+        `Experiment ${JSON.stringify(each)} is not valid: build it with experiment(name, { overridesTag, flags }), which names what is wrong.`,
+        { details: { experiment: each } },
+      );
+    }
     if (seen.has(each.name)) {
       throw new WinkError(
         "evaluation_invalid",

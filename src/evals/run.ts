@@ -209,7 +209,7 @@ export function summarize(results: readonly EvalResult<unknown>[]): EvalSummary 
     latencyMs: {
       p50: quantile(latencies, 0.5),
       p95: quantile(latencies, 0.95),
-      max: latencies.reduce((most, ms) => (ms > most ? ms : most), 0),
+      max: latencies.reduce((most, ms) => Math.max(most, ms), 0),
     },
     errors: results.filter((result) => result.score.error !== undefined).length,
   };

@@ -213,8 +213,10 @@ function loopConfig(
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
+  // In eval mode the loop serves WINK_MAILBOX's queue, never its own production queue: a
+  // request there would fail the eval envelope and be dead-lettered.
   const served = options.evaluation
-    ? [evaluatedLoop(options.loops, options.evaluation, "createWorker")]
+    ? [{ ...evaluatedLoop(options.loops, options.evaluation, "createWorker"), queue: undefined }]
     : options.loops;
   options = { ...options, loops: served };
   checkQueues(options.loops, options.requests !== undefined);

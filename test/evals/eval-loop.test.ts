@@ -250,6 +250,18 @@ describe("EvalLoop and runExperiments", () => {
     expect(asked).toHaveLength(2); // once per experiment, not per trial
   });
 
+  it("refuses an experiment that would fail every trial's envelope, naming it", async () => {
+    await expect(
+      runExperiments(dataset, {
+        adapter: new InProcessAdapter(model()),
+        agent: agentFor(store()),
+        expected: z.string(),
+        evaluator,
+        experiments: [{ name: "My exp" }],
+      }),
+    ).rejects.toThrow(/Experiment \{"name":"My exp"\} is not valid/);
+  });
+
   it("an EvalLoop refuses to be used through prepare", () => {
     const loop = new EvalLoop({
       adapter: new InProcessAdapter(model()),

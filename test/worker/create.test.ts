@@ -6,9 +6,10 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import type { z } from "zod";
+import { z } from "zod";
 import { AgentConfig, ConfigError } from "../../src/config/index.js";
 import { isWinkError } from "../../src/errors.js";
+import { fail, pass } from "../../src/evals/index.js";
 import { Prompt } from "../../src/prompt/index.js";
 import { InMemoryMailbox, type MainLoopResult } from "../../src/runtime/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/index.js";
@@ -119,6 +120,26 @@ describe("createWorker", () => {
     expect(reply?.body).toMatchObject({ requestId: "r-2", success: true, output: { answer: "42" } });
     await worker.group.shutdown();
     await running;
+  });
+
+  it("with an evaluation, serves only the evaluated loop, as an EvalLoop on WINK_MAILBOX's queue", async () => {
+    const url = `memory://${uniqueName("evals")}`;
+    const production = defineLoop({ ...qa, queue: uniqueName("production") });
+    const worker = await createWorker({
+      config: config({ WINK_MAILBOX: url }),
+      loops: [production],
+      adapter: adapter(),
+      installSignals: false,
+      evaluation: {
+        expected: z.string() as z.ZodType<unknown>,
+        evaluator: (output: unknown, expected: unknown) =>
+          (output as { answer: string }).answer === expected ? pass("right") : fail("wrong"),
+      },
+    });
+    expect(worker.loops.map((l) => [l.loop.constructor.name, l.requests.name])).toEqual([
+      ["EvalLoop", url.slice("memory://".length)],
+    ]);
+    await worker.close();
   });
 
   it("enforces AGENT_MAX_BUDGET_USD on the Anthropic adapter and replies with usage and cost", async () => {
