@@ -89,12 +89,15 @@ export async function submitDataset<Input, Expected, Output>(
       }
     }
   }
+  // Nobody collects after the timeout: the trials' own deadline stops workers spending on them.
+  const expires = new Date(clock.epochMs() + timeoutSeconds * 1_000).toISOString();
   for (const requestId of order) {
     const { experiment, sample, trial } = pending.get(requestId) as Trial<Input, Expected>;
     const envelope: MainLoopRequest<EvalRequest<Input, Expected>> = {
       request: { sample, trial },
       requestId,
       experiment,
+      deadline: expires,
     };
     await options.requests.send(envelope, { replyTo: options.replies });
   }
@@ -108,12 +111,7 @@ export async function submitDataset<Input, Expected, Output>(
   while (pending.size > 0 && !options.signal?.aborted) {
     const left = deadline - clock.monotonic();
     if (left <= 0) break;
-    const messages = await options.replies.receive({
-      maxMessages: 10,
-      waitTimeSeconds: Math.min(20, Math.ceil(left / 1_000)),
-      visibilityTimeout: 60,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const messages = await receiveReplies(options.replies, left, clock, options.signal);
     for (const message of messages) await collect(message, runId, pending, record);
   }
   const why = options.signal?.aborted ? "cancelled" : `no result within ${timeoutSeconds} s`;
@@ -125,6 +123,30 @@ export async function submitDataset<Input, Expected, Output>(
     return { experiment: each, report: { dataset: dataset.name, results: mine, summary: summarize(mine) } };
   });
   return experimentReport(dataset.name, trials, runs, clock.now().toISOString());
+}
+
+/** One receive of replies; a failure (a broker blip) is logged and costs a second, not the run. */
+async function receiveReplies(
+  replies: Mailbox<unknown>,
+  leftMs: number,
+  clock: Clock,
+  signal: AbortSignal | undefined,
+): Promise<Message<unknown>[]> {
+  try {
+    return await replies.receive({
+      maxMessages: 10,
+      waitTimeSeconds: Math.min(20, Math.ceil(leftMs / 1_000)),
+      visibilityTimeout: 60,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    log.warning("evals.receive_failed", "Receiving results failed; trying again in 1 s.", {
+      mailbox: replies.name,
+      error,
+    });
+    await clock.sleep(1_000, signal).catch(() => {});
+    return [];
+  }
 }
 
 /**

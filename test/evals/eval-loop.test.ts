@@ -19,7 +19,7 @@ import { BASELINE, experiment } from "../../src/experiment.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
 import { LocalPromptOverridesStore } from "../../src/prompt/overrides/index.js";
 import { Tool, ToolResult } from "../../src/prompt/tool.js";
-import { InMemoryMailbox, type MainLoopResult } from "../../src/runtime/index.js";
+import { InMemoryMailbox, type Mailbox, type MainLoopResult } from "../../src/runtime/index.js";
 import { InProcessAdapter, type InProcessHistory, InProcessModel } from "../../src/testing/index.js";
 
 const Input = z.object({ word: z.string() });
@@ -194,6 +194,10 @@ describe("EvalLoop and runExperiments", () => {
     });
     await vi.waitFor(async () => expect(await requests.approximateCount()).toBe(3));
     const [first, second] = await requests.receive({ maxMessages: 2 });
+    // Each trial carries the run's timeout as its deadline, so workers stop spending after it.
+    expect((first?.body as { deadline?: string } | undefined)?.deadline).toBe(
+      new Date(clock.epochMs() + 30_000).toISOString(),
+    );
     const answer = (message: typeof first, passed: boolean) => {
       const body = message?.body as { requestId: string; request: { sample: { id: string }; trial: number } };
       return message?.reply({
@@ -248,6 +252,50 @@ describe("EvalLoop and runExperiments", () => {
     ]);
     expect([...new Set(asked)].sort()).toEqual(["baseline", "other-model"]);
     expect(asked).toHaveLength(2); // once per experiment, not per trial
+  });
+
+  it("submitDataset rides out a failing receive on the results queue", async () => {
+    const clock = new FakeClock();
+    const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
+      name: "flaky-requests",
+      clock,
+    });
+    const inner = new InMemoryMailbox<unknown>({ name: "flaky-replies", clock });
+    let failures = 0;
+    const replies: Mailbox<unknown> = {
+      name: inner.name,
+      get closed() {
+        return inner.closed;
+      },
+      send: (body, options) => inner.send(body, options),
+      receive: (options) => {
+        if (failures++ === 0) return Promise.reject(new Error("connection reset"));
+        return inner.receive(options);
+      },
+      purge: () => inner.purge(),
+      approximateCount: () => inner.approximateCount(),
+      close: () => inner.close(),
+    };
+    const one = new Dataset([{ id: "a", input: { word: "hi" }, expected: "HI" }], "one");
+    const collecting = submitDataset(one, { requests, replies, runId: "r3", clock });
+    const [message] = await vi.waitFor(async () => {
+      const got = await requests.receive();
+      expect(got).toHaveLength(1);
+      return got;
+    });
+    await message?.reply({
+      requestId: "r3:baseline:a:0",
+      success: true,
+      runId: "x",
+      attempt: 1,
+      completedAt: new Date(0).toISOString(),
+      output: { sampleId: "a", trial: 0, score: { value: 1, passed: true, reason: "ok" }, latencyMs: 1 },
+    });
+    await vi.waitFor(() => expect(failures).toBeGreaterThan(0));
+    await clock.tick(1_000); // the pause after the failed receive
+    const report = await collecting;
+    expect(report.runs[0]?.report.results.map((r) => r.score.passed)).toEqual([true]);
+    expect(failures).toBeGreaterThanOrEqual(2);
   });
 
   it("refuses an experiment that would fail every trial's envelope, naming it", async () => {
