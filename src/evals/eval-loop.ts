@@ -9,6 +9,7 @@
 
 import { z } from "zod";
 import type { PromptResponse, ProviderAdapter } from "../adapters/types.js";
+import { Deadline } from "../deadline.js";
 import { WinkError } from "../errors.js";
 import type { Experiment } from "../experiment.js";
 import type { BudgetState, ExecuteOptions, FinalizeFn, MainLoopConfig, PrepareFn } from "../runtime/index.js";
@@ -141,6 +142,17 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     throw new WinkError("invalid_argument", "EvalLoop runs the agent's prepare; call execute() instead.");
   }
 
+  /**
+   * The earlier of the run's deadline (the collector's timeout, from the envelope) and the loop's
+   * own per-request limit: the run's deadline must not lift a worker's `deadlineSeconds`.
+   */
+  #trialDeadline(run: Deadline | undefined): { deadline?: Deadline } {
+    const seconds = this.config.deadlineSeconds;
+    const own = seconds ? Deadline.after(seconds * 1_000, this.clock) : undefined;
+    const earliest = own && run ? (own.expiresAtMs < run.expiresAtMs ? own : run) : (own ?? run);
+    return earliest ? { deadline: earliest } : {};
+  }
+
   /** Run one trial: the agent on the sample's input, then the evaluator. Never throws for the agent's failures. */
   override async execute(
     request: EvalRequest<Input, Expected>,
@@ -152,6 +164,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     const run = async (): Promise<AgentRun<Output>> => {
       const done = await this.#agentFor(options.experiment).execute(request.sample.input, {
         ...options,
+        ...this.#trialDeadline(options.deadline),
         onSession: (used) => {
           session = used;
           options.onSession?.(used);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { FakeClock } from "../../src/clock.js";
+import { Deadline } from "../../src/deadline.js";
 import {
   allOf,
   Dataset,
@@ -296,6 +297,32 @@ describe("EvalLoop and runExperiments", () => {
     const report = await collecting;
     expect(report.runs[0]?.report.results.map((r) => r.score.passed)).toEqual([true]);
     expect(failures).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a run's far deadline does not lift the loop's own per-trial deadline", async () => {
+    const clock = new FakeClock();
+    const loop = new EvalLoop({
+      adapter: new InProcessAdapter(model()),
+      requests: new InMemoryMailbox({ name: "deadlines", clock }),
+      agent: agentFor(store()),
+      expected: z.string(),
+      evaluator,
+      clock,
+      config: { deadlineSeconds: 5 },
+    });
+    const limits: (string | undefined)[] = [];
+    const sample = { id: "a", input: { word: "hi" }, expected: "HI" };
+    for (const runSeconds of [3_600, 2]) {
+      await loop.execute(
+        { sample, trial: 0 },
+        {
+          deadline: Deadline.after(runSeconds * 1_000, clock),
+          onBudget: (state) => limits.push(state.limits.deadline),
+        },
+      );
+    }
+    const at = (seconds: number) => new Date(clock.epochMs() + seconds * 1_000).toISOString();
+    expect(limits).toEqual([at(5), at(2)]);
   });
 
   it("refuses an experiment that would fail every trial's envelope, naming it", async () => {
