@@ -131,21 +131,13 @@ export async function runEval(
         ...(definition.adapterFor ? { adapterFor: (each) => definition.adapterFor?.(each) } : {}),
         concurrency: settings.concurrency,
         timeoutSeconds: settings.timeoutSeconds,
-        ...(loop.config ? { config: loop.config } : {}),
-        ...(options.bundles
-          ? { config: { ...loop.config, debugBundle: { target: join(out, "bundles") } } }
-          : {}),
+        config: options.bundles
+          ? { ...loop.config, debugBundle: { target: join(out, "bundles") } }
+          : { ...loop.config },
       });
     }
     if (output.progress) output.err("");
-    for (const line of summaryLines(report)) output.out(line);
-    writeFileSync(join(out, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
-    const html = renderHtmlReport(report, {
-      bundleHref: (path) => (isAbsolute(path) ? relative(out, path) : path),
-    });
-    writeFileSync(join(out, "report.html"), html);
-    output.out("");
-    output.out(`Report: ${join(out, "report.html")}  Results: ${join(out, "results.json")}`);
+    publish(report, out, output);
     return gate(report, settings.minPass, output);
   } catch (error) {
     output.err(`wink eval: ${error instanceof WinkError ? error.message : describeThrown(error)}`);
@@ -153,6 +145,18 @@ export async function runEval(
   } finally {
     await model?.close?.();
   }
+}
+
+/** Print the summary; write `results.json` and `report.html` (bundle links relative to `out`). */
+function publish(report: ExperimentReport, out: string, output: EvalOutput): void {
+  for (const line of summaryLines(report)) output.out(line);
+  writeFileSync(join(out, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const html = renderHtmlReport(report, {
+    bundleHref: (path) => (isAbsolute(path) ? relative(out, path) : path),
+  });
+  writeFileSync(join(out, "report.html"), html);
+  output.out("");
+  output.out(`Report: ${join(out, "report.html")}  Results: ${join(out, "results.json")}`);
 }
 
 /** 1 when an experiment passes less than `minPass`, naming it; else 0. */

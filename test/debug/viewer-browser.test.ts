@@ -8,9 +8,10 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type BundleViewer, serveBundles } from "../../src/debug/index.js";
+import { launchChromium } from "../support/chromium.js";
 import { describeRequiring, systemPackages } from "../support/system-package.js";
 import { writeFailedRun } from "./fixtures/failed-run.js";
 
@@ -24,18 +25,7 @@ describeRequiring([systemPackages({ chromium: "chromium" })], "wink debug in a b
     dir = await mkdtemp(join(tmpdir(), "wink-viewer-browser-"));
     await writeFailedRun(dir);
     viewer = await serveBundles(dir, { port: 0 });
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => {
     await browser?.close();

@@ -20,7 +20,7 @@ import { BASELINE, experiment } from "../../src/experiment.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
 import { LocalPromptOverridesStore } from "../../src/prompt/overrides/index.js";
 import { Tool, ToolResult } from "../../src/prompt/tool.js";
-import { InMemoryMailbox, type Mailbox, type MainLoopResult } from "../../src/runtime/index.js";
+import { InMemoryMailbox, type Mailbox, type MainLoopResult, type Message } from "../../src/runtime/index.js";
 import { InProcessAdapter, type InProcessHistory, InProcessModel } from "../../src/testing/index.js";
 
 const Input = z.object({ word: z.string() });
@@ -78,6 +78,27 @@ const evaluator = select<{ answer: string }, string, string, string>(
   { output: (output) => output.answer, expected: (expected) => expected },
   exactMatch<string>(),
 );
+
+/** Answer the trial `message` carries as an EvalLoop would, passing or failing. */
+function answerTrial(
+  message: Message<unknown, MainLoopResult<EvalResult<unknown>>> | undefined,
+  passed: boolean,
+) {
+  const body = message?.body as { requestId: string; request: { sample: { id: string }; trial: number } };
+  return message?.reply({
+    requestId: body.requestId,
+    success: true,
+    runId: "x",
+    attempt: 1,
+    completedAt: new Date(0).toISOString(),
+    output: {
+      sampleId: body.request.sample.id,
+      trial: body.request.trial,
+      score: { value: passed ? 1 : 0, passed, reason: passed ? "ok" : "no" },
+      latencyMs: 5,
+    },
+  });
+}
 
 describe("EvalLoop and runExperiments", () => {
   const dirs: string[] = [];
@@ -199,25 +220,9 @@ describe("EvalLoop and runExperiments", () => {
     expect((first?.body as { deadline?: string } | undefined)?.deadline).toBe(
       new Date(clock.epochMs() + 30_000).toISOString(),
     );
-    const answer = (message: typeof first, passed: boolean) => {
-      const body = message?.body as { requestId: string; request: { sample: { id: string }; trial: number } };
-      return message?.reply({
-        requestId: body.requestId,
-        success: true,
-        runId: "x",
-        attempt: 1,
-        completedAt: new Date(0).toISOString(),
-        output: {
-          sampleId: body.request.sample.id,
-          trial: body.request.trial,
-          score: { value: passed ? 1 : 0, passed, reason: passed ? "ok" : "no" },
-          latencyMs: 5,
-        },
-      });
-    };
-    await answer(first, true);
-    await answer(first, false); // a redelivery answering again: ignored
-    await answer(second, false);
+    await answerTrial(first, true);
+    await answerTrial(first, false); // a redelivery answering again: ignored
+    await answerTrial(second, false);
     // Another run's reply stays on the queue for its own collector.
     await replies.send({ requestId: "r2:baseline:a:0", success: true });
     await vi.waitFor(async () => expect(await replies.approximateCount()).toBe(1));
@@ -284,14 +289,7 @@ describe("EvalLoop and runExperiments", () => {
       expect(got).toHaveLength(1);
       return got;
     });
-    await message?.reply({
-      requestId: "r3:baseline:a:0",
-      success: true,
-      runId: "x",
-      attempt: 1,
-      completedAt: new Date(0).toISOString(),
-      output: { sampleId: "a", trial: 0, score: { value: 1, passed: true, reason: "ok" }, latencyMs: 1 },
-    });
+    await answerTrial(message, true);
     await vi.waitFor(() => expect(failures).toBeGreaterThan(0));
     await clock.tick(1_000); // the pause after the failed receive
     const report = await collecting;

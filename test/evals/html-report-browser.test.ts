@@ -11,12 +11,13 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { experimentReport } from "../../src/evals/experiment.js";
 import { renderHtmlReport } from "../../src/evals/html-report.js";
 import { type EvalResult, summarize } from "../../src/evals/run.js";
 import { BASELINE, experiment } from "../../src/experiment.js";
+import { launchChromium } from "../support/chromium.js";
 import { describeRequiring, systemPackages } from "../support/system-package.js";
 
 const BUNDLES = "/var/lib/wink/bundles";
@@ -163,18 +164,7 @@ describeRequiring([systemPackages({ chromium: "chromium" })], "the eval report i
     dir = await mkdtemp(join(tmpdir(), "wink-eval-report-"));
     file = join(dir, "report.html");
     await writeFile(file, renderHtmlReport(codeReviewReport(), { title: "Code review: strict prompts" }));
-    browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => {
     await browser?.close();
