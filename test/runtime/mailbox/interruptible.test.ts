@@ -59,6 +59,61 @@ describe("WakeList", () => {
   });
 });
 
+describe("registration lists", () => {
+  it("call the waiters in the order they came, after cancels at the head, middle and tail", () => {
+    const list = new WakeList();
+    const controller = new AbortController();
+    const woken: string[] = [];
+    const aborted: string[] = [];
+    const cancels = new Map<string, () => void>();
+    for (const name of ["a", "b", "c", "d", "e"]) {
+      cancels.set(
+        name,
+        list.add(() => woken.push(name)),
+      );
+      cancels.set(
+        `signal-${name}`,
+        onAbort(controller.signal, () => aborted.push(name)),
+      );
+    }
+    for (const name of ["a", "c", "e"]) {
+      cancels.get(name)?.();
+      cancels.get(name)?.(); // idempotent
+      cancels.get(`signal-${name}`)?.();
+    }
+    list.wakeAll();
+    controller.abort();
+    expect(woken).toEqual(["b", "d"]);
+    expect(aborted).toEqual(["b", "d"]);
+    // Cancelling after the call changes nothing and throws nothing.
+    cancels.get("b")?.();
+    cancels.get("signal-d")?.();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("call a waiter once even when an earlier one cancels it during the wake-up", () => {
+    const list = new WakeList();
+    const woken: string[] = [];
+    let cancelSecond = (): void => {};
+    list.add(() => {
+      woken.push("first");
+      cancelSecond();
+    });
+    cancelSecond = list.add(() => woken.push("second"));
+    list.wakeAll();
+    expect(woken).toEqual(["first", "second"]);
+  });
+
+  it("stay usable over many register-and-cancel cycles, and a waiter left in wakes", () => {
+    const list = new WakeList();
+    let kept = 0;
+    list.add(() => kept++);
+    for (let i = 0; i < 10_000; i++) list.add(() => kept--)();
+    list.wakeAll();
+    expect(kept).toBe(1);
+  });
+});
+
 describe("interruptible", () => {
   it("resolves with the work's value and leaves no timer behind", async () => {
     const clock = new FakeClock();

@@ -12,8 +12,63 @@
 
 type Callback = () => void;
 
+/** One registration: unlinked (and its callback dropped) when cancelled or called. */
+interface Entry {
+  callback: Callback | undefined;
+  prev: Entry | undefined;
+  next: Entry | undefined;
+}
+
+/**
+ * Callbacks in a doubly linked list rather than a `Set`. A receive registers here and cancels a
+ * millisecond later, thousands of times a second; a `Set` that keeps growing and shrinking
+ * reallocates its table on the way, and with it the registrations then alive outlived their
+ * calls into the old generation (bench/redis-queues: 2.3 MB promoted per scavenge instead of 1.3,
+ * scavenge pauses of 3–5 ms in the latency tail). A list node dies with its call.
+ */
+class Callbacks {
+  #head: Entry | undefined = undefined;
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Link `callback`; the returned function unlinks it (idempotent). */
+  add(callback: Callback): () => void {
+    const entry: Entry = { callback, prev: undefined, next: this.#head };
+    if (this.#head !== undefined) this.#head.prev = entry;
+    this.#head = entry;
+    this.#size++;
+    return () => this.#remove(entry);
+  }
+
+  /** Unlink everything and call each callback once, in the order they were added. */
+  drain(): void {
+    const callbacks: Callback[] = [];
+    for (let entry = this.#head; entry !== undefined; entry = entry.next) {
+      if (entry.callback !== undefined) callbacks.push(entry.callback);
+      entry.callback = undefined;
+    }
+    this.#head = undefined;
+    this.#size = 0;
+    for (let i = callbacks.length - 1; i >= 0; i--) (callbacks[i] as Callback)();
+  }
+
+  #remove(entry: Entry): void {
+    if (entry.callback === undefined) return;
+    entry.callback = undefined;
+    if (entry.prev !== undefined) entry.prev.next = entry.next;
+    else if (this.#head === entry) this.#head = entry.next;
+    if (entry.next !== undefined) entry.next.prev = entry.prev;
+    entry.prev = undefined;
+    entry.next = undefined;
+    this.#size--;
+  }
+}
+
 class Fanout {
-  readonly callbacks = new Set<Callback>();
+  readonly callbacks = new Callbacks();
 
   constructor(private readonly signal: AbortSignal) {
     signal.addEventListener("abort", this, { once: true });
@@ -21,15 +76,18 @@ class Fanout {
 
   handleEvent(): void {
     fanouts.delete(this.signal);
-    for (const callback of [...this.callbacks]) callback();
-    this.callbacks.clear();
+    this.callbacks.drain();
   }
 
-  remove(callback: Callback): void {
-    this.callbacks.delete(callback);
-    if (this.callbacks.size > 0 || fanouts.get(this.signal) !== this) return;
-    fanouts.delete(this.signal);
-    this.signal.removeEventListener("abort", this);
+  /** Register `callback`; the returned function cancels it and drops the listener after the last one. */
+  add(callback: Callback): () => void {
+    const cancel = this.callbacks.add(callback);
+    return () => {
+      cancel();
+      if (this.callbacks.size > 0 || fanouts.get(this.signal) !== this) return;
+      fanouts.delete(this.signal);
+      this.signal.removeEventListener("abort", this);
+    };
   }
 }
 
@@ -50,9 +108,7 @@ export function onAbort(signal: AbortSignal, callback: Callback): () => void {
     fanout = new Fanout(signal);
     fanouts.set(signal, fanout);
   }
-  fanout.callbacks.add(callback);
-  const owner = fanout;
-  return () => owner.remove(callback);
+  return fanout.add(callback);
 }
 
 /**
@@ -60,7 +116,7 @@ export function onAbort(signal: AbortSignal, callback: Callback): () => void {
  * the mailbox's own closing, without an AbortSignal at all.
  */
 export class WakeList {
-  readonly #callbacks = new Set<Callback>();
+  readonly #callbacks = new Callbacks();
   #woken = false;
 
   /** True once {@link WakeList.wakeAll} ran. */
@@ -74,15 +130,12 @@ export class WakeList {
       callback();
       return () => {};
     }
-    this.#callbacks.add(callback);
-    return () => this.#callbacks.delete(callback);
+    return this.#callbacks.add(callback);
   }
 
   /** Call every callback once; later {@link WakeList.add} calls run at once. */
   wakeAll(): void {
     this.#woken = true;
-    const callbacks = [...this.#callbacks];
-    this.#callbacks.clear();
-    for (const callback of callbacks) callback();
+    this.#callbacks.drain();
   }
 }
