@@ -87,9 +87,10 @@ function mailboxContender(port: number): Contender {
 }
 
 /**
- * MainLoop's receive pattern: take min(free slots, 10) — or `batchSize` when set, buffering what
- * cannot start yet (MainLoop's prefetch option) — run each in a slot, receive again when a slot
- * frees and the buffer is empty.
+ * MainLoop's receive pattern: take min(receivable slots, 10) — or `batchSize` when set, buffering
+ * what cannot start yet (MainLoop's prefetch option) — run each in a slot, receive again when the
+ * buffer is empty and a slot is free or only settling (its acknowledgement in flight: MainLoop's
+ * `Slots`); a message received for a settling slot starts when the acknowledgement is done.
  */
 async function mainLoopShaped(
   mailbox: RedisMailbox<Job>,
@@ -99,30 +100,38 @@ async function mainLoopShaped(
 ): Promise<void> {
   const { concurrency, batchSize } = options;
   let inflight = 0;
+  let settling = 0;
   let freed: (() => void) | undefined;
+  const wake = (): void => {
+    freed?.();
+    freed = undefined;
+  };
   const tasks = new Set<Promise<void>>();
   const buffer: Awaited<ReturnType<RedisMailbox<Job>["receive"]>> = [];
   while (!signal.aborted) {
     while (inflight < concurrency && buffer.length > 0) {
       const message = buffer.shift() as (typeof buffer)[number];
       inflight++;
+      // The handler is a no-op: the request settles at once, and its slot may receive again.
+      settling++;
       const task = message.acknowledge().then(() => {
         onDone(message.body);
         inflight--;
+        settling--;
         tasks.delete(task);
-        freed?.();
-        freed = undefined;
+        wake();
       });
       tasks.add(task);
     }
-    if (inflight >= concurrency || buffer.length > 0) {
+    const working = inflight - settling;
+    if (buffer.length > 0 || working >= concurrency) {
       await new Promise<void>((resolve) => {
         freed = resolve;
       });
       continue;
     }
     const batch = await mailbox.receive({
-      maxMessages: Math.min(batchSize ?? concurrency - inflight, 10),
+      maxMessages: Math.min(batchSize ?? concurrency - working, 10),
       waitTimeSeconds: 20,
       visibilityTimeout: 60,
       signal,

@@ -47,18 +47,22 @@ export interface MessageHandling<Req, Out> extends SettleTarget {
 
 /**
  * Process one message to a settled state. Never throws. `lease` is extended by this request's
- * own progress only, so a hung request is not kept alive by the others.
+ * own progress only, so a hung request is not kept alive by the others. `onSettling` runs once,
+ * when the outcome is known and only the reply and the acknowledgement (or nack, or dead letter)
+ * are left.
  */
 export async function handleMessage<Req, Out>(
   loop: MessageHandling<Req, Out>,
   message: Message<unknown, MainLoopResult<Out>>,
   lease: MessageLease,
+  onSettling: () => void = () => {},
 ): Promise<void> {
   const startedMs = loop.clock.monotonic();
   const parsed = loop.envelopeSchema.safeParse(message.body);
   // A body the mailbox could not read (not JSON) can never succeed: dead-letter it with that reason.
   if (message.bodyError !== undefined || !parsed.success) {
     const error = message.bodyError ?? invalidEnvelope(message.id, loop.mailbox, parsed.error);
+    onSettling();
     await settleFailure(loop, { message, startedMs }, error, true);
     lease.release();
     return;
@@ -115,6 +119,7 @@ export async function handleMessage<Req, Out>(
       onBudget,
     });
     const bundlePath = await recorder?.write({ output: response.output, session });
+    onSettling();
     await replyAndAcknowledge(loop, attempt, {
       requestId,
       success: true,
@@ -137,6 +142,7 @@ export async function handleMessage<Req, Out>(
     const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
     const overspent = error instanceof BudgetExceededError && loop.dlq?.excludes(error) !== true;
     const final = expired || overspent;
+    onSettling();
     await settleFailure(loop, { ...attempt, bundlePath, ...spending(spent, undefined) }, error, final);
   } finally {
     recorder?.stop();

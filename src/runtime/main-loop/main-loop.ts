@@ -40,6 +40,7 @@ import type { Mailbox, Message } from "../mailbox/types.js";
 import { attemptCheckpoints, forgetSettled } from "./checkpointing.js";
 import { budgetState, loopSettings } from "./describe.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
+import { Slots } from "./internal/slots.js";
 import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
 import { LeaseExtender, type MessageLease } from "./lease-extender.js";
@@ -261,9 +262,9 @@ export class MainLoop<Req, Out> implements Runnable {
   /**
    * Consume the requests mailbox until `signal` aborts (or after `maxIterations` receives, once
    * what they brought is done). Receives up to `batchSize` messages at a time and keeps up to
-   * `concurrency` in flight; the rest wait in a local buffer. On abort it stops receiving, at once
-   * returns every buffered (received but unstarted) message to the queue with visibility 0, lets
-   * the in-flight requests finish, then resolves.
+   * `concurrency` in flight; the rest wait in a local buffer. A slot whose request only settles
+   * already receives its next message. On abort it stops receiving, returns every buffered
+   * message to the queue with visibility 0, lets the in-flight requests finish, then resolves.
    */
   async run(options: RunOptions = {}): Promise<void> {
     if (this.active) {
@@ -281,17 +282,15 @@ export class MainLoop<Req, Out> implements Runnable {
     const waitTimeSeconds = this.config.waitTimeSeconds ?? options.waitTimeSeconds ?? 20;
     const concurrency = this.config.concurrency ?? 1;
     const batchSize = this.config.batchSize ?? concurrency;
-    const inflight = new Set<Promise<void>>();
     const buffer: Buffered<Out>[] = [];
     const wakeup = new Wakeup(signal);
+    const slots = new Slots(concurrency, () => {
+      this.heartbeat.beat();
+      wakeup.wake();
+    });
     const start = (item: Buffered<Out>): void => {
       item.detachFromLoop();
-      const task: Promise<void> = handleMessage(this.handling, item.message, item.lease).finally(() => {
-        inflight.delete(task);
-        this.heartbeat.beat();
-        wakeup.wake();
-      });
-      inflight.add(task);
+      slots.start((onSettling) => handleMessage(this.handling, item.message, item.lease, onSettling));
     };
     log.info("main_loop.start", "Main loop started.", {
       loop: this.name,
@@ -303,7 +302,7 @@ export class MainLoop<Req, Out> implements Runnable {
       let receives = 0;
       let idle = false;
       while (!signal?.aborted) {
-        while (inflight.size < concurrency && buffer.length > 0) {
+        while (!slots.full && buffer.length > 0) {
           const item = buffer.shift() as Buffered<Out>;
           // Its lease ran out while it waited: another worker may already have it. Don't run it.
           if (item.lease.expired()) this.dropExpired(item);
@@ -311,7 +310,8 @@ export class MainLoop<Req, Out> implements Runnable {
         }
         const mayReceive =
           (options.maxIterations === undefined || receives < options.maxIterations) && !this.requests.closed;
-        if (buffer.length === 0 && inflight.size < concurrency && mayReceive) {
+        // A settling request's slot already receives its next message (see Slots).
+        if (buffer.length === 0 && slots.receivable > 0 && mayReceive) {
           // Without a long poll an empty queue would make this a busy loop that starves timers,
           // probes and signal handlers: pause between empty receives.
           if (idle && waitTimeSeconds === 0) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
@@ -320,14 +320,14 @@ export class MainLoop<Req, Out> implements Runnable {
           this.heartbeat.beat();
           // Take only what can start now unless a larger batch was asked for: messages waiting in
           // a local buffer are messages other workers cannot take.
-          const want = this.config.batchSize ?? concurrency - inflight.size;
+          const want = this.config.batchSize ?? slots.receivable;
           const received = await this.receive(want, visibilityTimeout, waitTimeSeconds, signal);
           this.heartbeat.beat();
           idle = received.length === 0;
           for (const message of received) buffer.push(this.buffered(message, visibilityTimeout));
           continue;
         }
-        if (inflight.size === 0 && buffer.length === 0) break;
+        if (slots.size === 0 && buffer.length === 0) break;
         await wakeup.next();
       }
       for (const item of buffer.splice(0)) {
@@ -335,7 +335,7 @@ export class MainLoop<Req, Out> implements Runnable {
         item.lease.release();
         await returnUnstarted(this.handling, item.message);
       }
-      await Promise.all(inflight);
+      await slots.drain();
     } finally {
       wakeup.dispose();
       release();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BudgetExceededError, DeadlineExceededError } from "../../../src/errors.js";
 import { MessageHandled } from "../../../src/events/index.js";
 import { type DeadLetter, DLQPolicy } from "../../../src/runtime/mailbox/dlq.js";
@@ -152,6 +152,49 @@ describe("MainLoop processing", () => {
     await loop.run({ maxIterations: 1 });
     expect(peak).toBe(3);
     expect(await results.approximateCount()).toBe(3);
+  });
+
+  it("receives the next message while a request settles, and starts it once the slot frees", async () => {
+    const events: string[] = [];
+    const answer = (name: string) => () => {
+      events.push(`model ${name}`);
+      return { text: '{"answer": "x"}', toolCalls: [] as [] };
+    };
+    const { adapter } = scripted([answer("a"), answer("b")]);
+    const { loop, requests, results } = setup(adapter, { concurrency: 1 });
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      const messages = await receive(options);
+      for (const message of messages) {
+        const id = (message.body as { requestId: string }).requestId;
+        events.push(`received ${id}`);
+        const acknowledge = message.acknowledge.bind(message);
+        message.acknowledge = async () => {
+          events.push(`ack ${id}`);
+          // The first acknowledgement waits until the test has seen the next receive.
+          if (id === "req-a") await gate;
+          await acknowledge();
+          events.push(`acked ${id}`);
+        };
+      }
+      return messages;
+    };
+    for (const q of ["a", "b"]) await requests.send(envelope(q), { replyTo: results });
+    const running = loop.run({ maxIterations: 2 });
+    await vi.waitFor(() => expect(events).toContain("received req-b"));
+    await vi.waitFor(() => expect(events).toContain("ack req-a"));
+    // b was fetched while a's acknowledgement was on the wire (in either order), but it has not started.
+    expect(events.slice(0, 2)).toEqual(["received req-a", "model a"]);
+    expect(events.slice(2).sort()).toEqual(["ack req-a", "received req-b"]);
+    open();
+    await running;
+    expect(events.slice(4)).toEqual(["acked req-a", "model b", "ack req-b", "acked req-b"]);
+    expect(await results.approximateCount()).toBe(2);
+    expect(await requests.approximateCount()).toBe(0);
   });
 
   it("rejects a concurrency outside 1-64", () => {
