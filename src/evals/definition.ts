@@ -24,7 +24,11 @@ export interface EvaluationDefinition<Expected = unknown, Output = unknown> {
   readonly loop?: string;
   /** Schema of the dataset's `expected` values. */
   readonly expected: z.ZodType<Expected>;
-  readonly evaluator: Evaluator<Output, Expected>;
+  /**
+   * Scores one trial (see {@link Evaluator}). Declared as a method so that a definition with
+   * concrete types is accepted where any definition is (`createWorker({ evaluation })`).
+   */
+  evaluator(...args: Parameters<Evaluator<Output, Expected>>): ReturnType<Evaluator<Output, Expected>>;
   /**
    * Experiments `--experiment NAME` picks from; without that flag all of them run, the first as
    * the baseline. Default: the baseline alone.

@@ -9,13 +9,13 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { AgentConfig, ConfigError } from "../../src/config/index.js";
 import { isWinkError } from "../../src/errors.js";
-import { fail, pass } from "../../src/evals/index.js";
+import { defineEvaluation, fail, pass } from "../../src/evals/index.js";
 import { Prompt } from "../../src/prompt/index.js";
 import { InMemoryMailbox, type MainLoopResult } from "../../src/runtime/index.js";
 import { InProcessAdapter, InProcessModel } from "../../src/testing/index.js";
 import { ScriptedModelServer, turn } from "../../src/testing/model-server/index.js";
 import { type AgentLoop, agentLoopsOf, createWorker, defineLoop } from "../../src/worker/index.js";
-import { type Answer, Question, template, uniqueName } from "../runtime/main-loop/fixtures.js";
+import { type Answer, type AnswerT, Question, template, uniqueName } from "../runtime/main-loop/fixtures.js";
 
 const adapter = () =>
   new InProcessAdapter(new InProcessModel([{ text: '{"answer": "42"}' }], { repeat: true }));
@@ -130,11 +130,13 @@ describe("createWorker", () => {
       loops: [production],
       adapter: adapter(),
       installSignals: false,
-      evaluation: {
-        expected: z.string() as z.ZodType<unknown>,
-        evaluator: (output: unknown, expected: unknown) =>
-          (output as { answer: string }).answer === expected ? pass("right") : fail("wrong"),
-      },
+      // Concretely typed, as an agent module writes it: this must compile (the evaluator's
+      // parameters are checked bivariantly against the option's unknown ones).
+      evaluation: defineEvaluation({
+        expected: z.string(),
+        evaluator: (output: AnswerT, expected: string) =>
+          output.answer === expected ? pass("right") : fail("wrong"),
+      }),
     });
     expect(worker.loops.map((l) => [l.loop.constructor.name, l.requests.name])).toEqual([
       ["EvalLoop", url.slice("memory://".length)],
