@@ -253,6 +253,40 @@ describeRedis("RedisMailbox bodies", () => {
     expect(await mailbox.approximateCount()).toBe(0);
   });
 
+  it("takes a batch in send order, skips ids whose body is gone and fills up from the rest", async () => {
+    const { mailbox, client } = open<string>();
+    const ids: string[] = [];
+    for (const body of ["a", "b", "c", "d", "e"])
+      ids.push(await mailbox.send(body, { replyTo: `r-${body}` }));
+    // The body of "b" vanished (deleted behind the mailbox's back): it is dropped with its meta.
+    await client.hdel(mailbox.keys[2] as string, ids[1] as string);
+    const batch = await mailbox.receive({ maxMessages: 4, visibilityTimeout: 30 });
+    expect(batch.map((m) => [m.body, m.replyTo, m.deliveryCount])).toEqual([
+      ["a", "r-a", 1],
+      ["c", "r-c", 1],
+      ["d", "r-d", 1],
+      ["e", "r-e", 1],
+    ]);
+    expect(await client.hget(mailbox.keys[3] as string, `${ids[1]}:count`)).toBeNull();
+    expect(await client.llen(mailbox.keys[0] as string)).toBe(0);
+    // "a" is delivered again with a new handle; acknowledging both deliveries of "a" and the
+    // rest in one batch settles each message once and refuses the stale handle alone.
+    await client.zadd(mailbox.keys[1] as string, "0", batch[0]?.id as string);
+    const again = await mailbox.receive({ visibilityTimeout: 30 });
+    expect(again.map((m) => [m.body, m.deliveryCount])).toEqual([["a", 2]]);
+    const results = await Promise.allSettled([...batch, ...again].map((m) => m.acknowledge()));
+    expect(results.map((r) => r.status)).toEqual([
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(ReceiptHandleExpiredError);
+    expect(await mailbox.approximateCount()).toBe(0);
+    expect(await client.hlen(mailbox.keys[3] as string)).toBe(0);
+  });
+
   it("stamps enqueuedAt with the Redis server's time", async () => {
     const { mailbox, client } = open();
     const [seconds] = await client.time();
