@@ -87,10 +87,12 @@ function mailboxContender(port: number): Contender {
 }
 
 /**
- * MainLoop's receive pattern: take min(receivable slots, 10) — or `batchSize` when set, buffering
- * what cannot start yet (MainLoop's prefetch option) — run each in a slot, receive again when the
- * buffer is empty and a slot is free or only settling (its acknowledgement in flight: MainLoop's
- * `Slots`); a message received for a settling slot starts when the acknowledgement is done.
+ * MainLoop's receive pattern (see `src/runtime/main-loop/internal/`): receive for the room left —
+ * slots free or only settling (an acknowledgement in flight), less what is buffered or already
+ * asked for — at most 10 per receive (or `batchSize`, MainLoop's prefetch option), with a second
+ * receive in flight only while the last one brought 10 (a backlog); run each message in a
+ * slot as one frees. The handler is a no-op, so a
+ * request settles (acknowledges) as soon as it starts.
  */
 async function mainLoopShaped(
   mailbox: RedisMailbox<Job>,
@@ -99,44 +101,59 @@ async function mainLoopShaped(
   onDone: (job: Job) => void,
 ): Promise<void> {
   const { concurrency, batchSize } = options;
-  let inflight = 0;
+  let running = 0;
   let settling = 0;
-  let freed: (() => void) | undefined;
+  let receiving = 0;
+  let asked = 0;
+  let backlog = false;
+  let changed: (() => void) | undefined;
   const wake = (): void => {
-    freed?.();
-    freed = undefined;
+    changed?.();
+    changed = undefined;
   };
   const tasks = new Set<Promise<void>>();
+  const track = (task: Promise<void>): void => {
+    tasks.add(task);
+    void task.finally(() => tasks.delete(task));
+  };
   const buffer: Awaited<ReturnType<RedisMailbox<Job>["receive"]>> = [];
   while (!signal.aborted) {
-    while (inflight < concurrency && buffer.length > 0) {
+    while (running < concurrency && buffer.length > 0) {
       const message = buffer.shift() as (typeof buffer)[number];
-      inflight++;
-      // The handler is a no-op: the request settles at once, and its slot may receive again.
+      running++;
       settling++;
-      const task = message.acknowledge().then(() => {
-        onDone(message.body);
-        inflight--;
-        settling--;
-        tasks.delete(task);
-        wake();
-      });
-      tasks.add(task);
+      track(
+        message.acknowledge().then(() => {
+          onDone(message.body);
+          running--;
+          settling--;
+          wake();
+        }),
+      );
     }
-    const working = inflight - settling;
-    if (buffer.length > 0 || working >= concurrency) {
-      await new Promise<void>((resolve) => {
-        freed = resolve;
-      });
+    const room = concurrency - (running - settling) - buffer.length - asked;
+    if (room > 0 && receiving < (backlog ? 2 : 1)) {
+      const want = Math.min(batchSize ?? room, 10);
+      receiving++;
+      asked += want;
+      track(
+        mailbox
+          .receive({ maxMessages: want, waitTimeSeconds: 20, visibilityTimeout: 60, signal })
+          .then((batch) => {
+            backlog = batch.length >= 10;
+            buffer.push(...batch);
+          })
+          .finally(() => {
+            receiving--;
+            asked -= want;
+            wake();
+          }),
+      );
       continue;
     }
-    const batch = await mailbox.receive({
-      maxMessages: Math.min(batchSize ?? concurrency - working, 10),
-      waitTimeSeconds: 20,
-      visibilityTimeout: 60,
-      signal,
+    await new Promise<void>((resolve) => {
+      changed = resolve;
     });
-    buffer.push(...batch);
   }
   await Promise.all(tasks);
 }

@@ -40,6 +40,7 @@ import type { Mailbox, Message } from "../mailbox/types.js";
 import { attemptCheckpoints, forgetSettled } from "./checkpointing.js";
 import { budgetState, loopSettings } from "./describe.js";
 import { handleMessage, type MessageHandling } from "./handle-message.js";
+import { MAX_RECEIVE, Receives, receiveOrPause } from "./internal/receives.js";
 import { Slots } from "./internal/slots.js";
 import { Wakeup } from "./internal/wakeup.js";
 import { holdProcessOpen } from "./keep-alive.js";
@@ -292,6 +293,26 @@ export class MainLoop<Req, Out> implements Runnable {
       item.detachFromLoop();
       slots.start((onSettling) => handleMessage(this.handling, item.message, item.lease, onSettling));
     };
+    // Without a long poll an empty receive returns at once: one at a time, paced below.
+    const receives = new Receives(waitTimeSeconds > 0, () => wakeup.wake());
+    let received = 0;
+    let idle = false;
+    const fetch = (want: number): void => {
+      received++;
+      this.heartbeat.beat();
+      receives.start(want, async () => {
+        const messages = await receiveOrPause(this.requests, this.clock, {
+          maxMessages: want,
+          visibilityTimeout,
+          waitTimeSeconds,
+          ...(signal ? { signal } : {}),
+        });
+        this.heartbeat.beat();
+        idle = messages.length === 0;
+        for (const message of messages) buffer.push(this.buffered(message, visibilityTimeout));
+        return messages.length;
+      });
+    };
     log.info("main_loop.start", "Main loop started.", {
       loop: this.name,
       mailbox: this.requests.name,
@@ -299,8 +320,6 @@ export class MainLoop<Req, Out> implements Runnable {
       batchSize,
     });
     try {
-      let receives = 0;
-      let idle = false;
       while (!signal?.aborted) {
         while (!slots.full && buffer.length > 0) {
           const item = buffer.shift() as Buffered<Out>;
@@ -309,27 +328,23 @@ export class MainLoop<Req, Out> implements Runnable {
           else start(item);
         }
         const mayReceive =
-          (options.maxIterations === undefined || receives < options.maxIterations) && !this.requests.closed;
-        // A settling request's slot already receives its next message (see Slots).
-        if (buffer.length === 0 && slots.receivable > 0 && mayReceive) {
+          (options.maxIterations === undefined || received < options.maxIterations) && !this.requests.closed;
+        // Room for what can start now (a settling request's slot counts, see Slots), less what is
+        // buffered or already asked for: messages waiting here are messages other workers cannot take.
+        const room = slots.receivable - buffer.length - receives.asked;
+        if (room > 0 && !receives.full && mayReceive) {
           // Without a long poll an empty queue would make this a busy loop that starves timers,
           // probes and signal handlers: pause between empty receives.
           if (idle && waitTimeSeconds === 0) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
           if (signal?.aborted) break;
-          receives++;
-          this.heartbeat.beat();
-          // Take only what can start now unless a larger batch was asked for: messages waiting in
-          // a local buffer are messages other workers cannot take.
-          const want = this.config.batchSize ?? slots.receivable;
-          const received = await this.receive(want, visibilityTimeout, waitTimeSeconds, signal);
-          this.heartbeat.beat();
-          idle = received.length === 0;
-          for (const message of received) buffer.push(this.buffered(message, visibilityTimeout));
+          fetch(Math.min(this.config.batchSize ?? room, MAX_RECEIVE));
           continue;
         }
-        if (slots.size === 0 && buffer.length === 0) break;
+        if (slots.size === 0 && buffer.length === 0 && receives.size === 0) break;
         await wakeup.next();
       }
+      // An abort ends the receives in flight at once; what they brought goes back below.
+      await receives.settled();
       for (const item of buffer.splice(0)) {
         item.detachFromLoop();
         item.lease.release();
@@ -363,29 +378,6 @@ export class MainLoop<Req, Out> implements Runnable {
       this.lease?.track(message, { visibilityTimeout, receivedAtMs: this.clock.monotonic() }) ?? NO_LEASE;
     const detachFromLoop = this.heartbeat.onBeat(() => lease.beat());
     return { message, lease, detachFromLoop };
-  }
-
-  private async receive(
-    free: number,
-    visibilityTimeout: number,
-    waitTimeSeconds: number,
-    signal?: AbortSignal,
-  ) {
-    try {
-      return await this.requests.receive({
-        maxMessages: Math.min(free, 10),
-        visibilityTimeout,
-        waitTimeSeconds,
-        ...(signal ? { signal } : {}),
-      });
-    } catch (error) {
-      log.error("main_loop.receive_failed", "Receiving from the requests mailbox failed; retrying in 1 s.", {
-        mailbox: this.requests.name,
-        error,
-      });
-      await this.clock.sleep(1_000, signal).catch(() => {});
-      return [];
-    }
   }
 }
 

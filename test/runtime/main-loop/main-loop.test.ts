@@ -352,6 +352,91 @@ describe("MainLoop shutdown", () => {
     expect(loop.running).toBe(false);
   });
 
+  it("with a backlog and a long poll, keeps a second receive going while it has room", async () => {
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = async () => {
+      await held;
+      return { text: '{"answer": "x"}', toolCalls: [] as [] };
+    };
+    const { adapter } = scripted([slow], { repeat: true });
+    const { loop, requests, results } = setup(adapter, { concurrency: 32, waitTimeSeconds: 20 });
+    for (let i = 0; i < 40; i++) await requests.send(envelope(`q${i}`), { replyTo: results });
+    const asked: number[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      asked.push(options?.maxMessages ?? 1);
+      peak = Math.max(peak, ++inFlight);
+      try {
+        // The first receive answers at once (a full batch: a backlog); later ones wait.
+        if (asked.length > 1) await gate;
+        return await receive(options);
+      } finally {
+        inFlight--;
+      }
+    };
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await vi.waitFor(() => expect(asked).toHaveLength(3));
+    // Ten running, twenty asked for by two receives in flight, none beyond that.
+    expect(asked).toEqual([10, 10, 10]);
+    expect(inFlight).toBe(2);
+    open();
+    release();
+    await vi.waitFor(async () => expect(await results.approximateCount()).toBe(40));
+    controller.abort();
+    await running;
+    expect(peak).toBe(2);
+    expect(await requests.approximateCount()).toBe(0);
+  });
+
+  it("on an empty queue, long-polls with one receive and ends it on abort", async () => {
+    const { adapter } = scripted([]);
+    const { loop, requests } = setup(adapter, { concurrency: 16, waitTimeSeconds: 20 });
+    let calls = 0;
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      calls++;
+      return receive(options);
+    };
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await vi.waitFor(() => expect(calls).toBe(1));
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(1);
+    controller.abort();
+    await running;
+    expect(loop.running).toBe(false);
+  });
+
+  it("without a long poll, receives one batch at a time", async () => {
+    const { adapter } = scripted([{ text: '{"answer": "x"}', toolCalls: [] }], { repeat: true });
+    const { loop, requests, results } = setup(adapter, { concurrency: 16 });
+    let inFlight = 0;
+    let peak = 0;
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      peak = Math.max(peak, ++inFlight);
+      try {
+        return await receive(options);
+      } finally {
+        inFlight--;
+      }
+    };
+    for (let i = 0; i < 30; i++) await requests.send(envelope(`q${i}`), { replyTo: results });
+    await loop.run({ maxIterations: 4 });
+    expect(peak).toBe(1);
+    expect(await results.approximateCount()).toBe(30);
+  });
+
   it("rejects a batch size outside 1-10 and a second concurrent run", async () => {
     expect(() => setup(scripted([]).adapter, { batchSize: 11 })).toThrow(
       /batchSize must be an integer from 1 to 10, got 11/,
