@@ -9,7 +9,7 @@
  * worker's long-lived shutdown signal and a per-request deadline. Reported per adapter:
  *
  * - heap after GC at N/10 and N evaluations (target: growth ≤ 2 MiB);
- * - median per-turn time of the first and the last N/10 evaluations, after 200 warm-up
+ * - median per-turn time of the first and the last N/10 evaluations, after 2,000 warm-up
  *   evaluations (target: the last within 10 % of the first);
  * - process warnings such as `MaxListenersExceededWarning` (target: 0);
  * - the per-turn time the adapter adds over the hand-written loop of `bench/soak/baselines.ts`
@@ -49,7 +49,7 @@ import { quantile, report } from "./stats.js";
 const ADAPTERS = ["openai-chat", "openai-responses", "anthropic", "in-process"] as const;
 type AdapterName = (typeof ADAPTERS)[number];
 
-const WARMUP = 200;
+const WARMUP = 2_000;
 /** Interleaved comparison: rounds of one block per variant. */
 const COMPARE_ROUNDS = 20;
 const COMPARE_BLOCK = 50;
