@@ -9,7 +9,7 @@
  * <target>/<bundleId>/
  *   manifest.json          bundleId, requestId, runId, attempt, status, createdAt, files[{path, bytes, sha256}], skipped[]
  *   request/input.json     the request envelope
- *   request/output.json    the typed output (success), or
+ *   request/output.json    the typed output (success; an eval trial's scored result even when it failed)
  *   request/error.json     {type, code?, message} (failure)
  *   session/after.jsonl    the session snapshot, logs included (when the session is known)
  *   filesystem/<path>      each workspace file, dotfiles (`.env`) kept under their own name
@@ -119,7 +119,10 @@ export interface BundleContents {
   readonly attempt: number;
   /** The request (envelope or payload); written redacted to `request/input.json`. */
   readonly input: unknown;
-  /** The output on success; written to `request/output.json`. */
+  /**
+   * The output; written to `request/output.json` on success, and beside `error` when a failed
+   * request still answered with a result (an eval trial that scored its agent's failure).
+   */
   readonly output?: unknown;
   /** The failure; written to `request/error.json` (and the status becomes `error`). */
   readonly error?: unknown;
@@ -197,7 +200,9 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
     await put("environment.json", json(environmentFacts()), false);
     await put("request/input.json", json(contents.input));
     if (contents.error !== undefined) await put("request/error.json", json(contents.error));
-    else await put("request/output.json", json(contents.output));
+    if (contents.error === undefined || contents.output !== undefined) {
+      await put("request/output.json", json(contents.output));
+    }
     if (contents.run !== undefined) await put("run.json", json(contents.run));
     if (contents.sessionBefore !== undefined) {
       await put("session/before.jsonl", snapshotLine(contents.sessionBefore));

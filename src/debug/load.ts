@@ -65,7 +65,7 @@ export class DebugBundle {
     readonly manifest: BundleManifest,
     /** `request/input.json`. */
     readonly input: unknown,
-    /** `request/output.json`, when the request succeeded. */
+    /** `request/output.json`, when the request succeeded (or an eval trial scored its failure). */
     readonly output: unknown,
     /** `request/error.json`, when it failed. */
     readonly error: unknown,

@@ -162,18 +162,24 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     let spent: BudgetState | undefined;
     let response: PromptResponse<Output> | undefined;
     const run = async (): Promise<AgentRun<Output>> => {
-      const done = await this.#agentFor(options.experiment).execute(request.sample.input, {
-        ...options,
-        ...this.#trialDeadline(options.deadline),
-        onSession: (used) => {
-          session = used;
-          options.onSession?.(used);
-        },
-        onBudget: (state) => {
-          spent = state;
-          options.onBudget?.(state);
-        },
-      });
+      const done = await this.#agentFor(options.experiment)
+        .execute(request.sample.input, {
+          ...options,
+          ...this.#trialDeadline(options.deadline),
+          onSession: (used) => {
+            session = used;
+            options.onSession?.(used);
+          },
+          onBudget: (state) => {
+            spent = state;
+            options.onBudget?.(state);
+          },
+        })
+        .catch((error: unknown) => {
+          // Scored as a failing result below; the bundle keeps the error itself too.
+          options.onFailure?.(error);
+          throw error;
+        });
       response = done.response;
       return {
         output: done.response.output,

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { FakeClock } from "../../src/clock.js";
 import { Deadline } from "../../src/deadline.js";
+import { DebugBundle } from "../../src/debug/index.js";
 import {
   allOf,
   Dataset,
@@ -200,6 +201,27 @@ describe("EvalLoop and runExperiments", () => {
       readFileSync(join(bundle, "request", "output.json"), "utf8"),
     ) as EvalResult<unknown>;
     expect(output.score.passed).toBe(true);
+  });
+
+  it("keeps a failed trial's error in its bundle beside the scored result", async () => {
+    const bundles = mkdtempSync(join(tmpdir(), "wink-eval-bundles-"));
+    dirs.push(bundles);
+    const report = await runExperiments(
+      new Dataset([{ id: "c", input: { word: "boom" }, expected: "BOOM" }]),
+      {
+        adapter: new InProcessAdapter(model()),
+        agent: agentFor(store()),
+        expected: z.string(),
+        evaluator,
+        config: { debugBundle: { target: bundles } },
+      },
+    );
+    const result = report.runs[0]?.report.results[0];
+    expect(result?.agentError).toContain("the model fell over");
+    const bundle = await DebugBundle.load(result?.bundlePath ?? "");
+    expect(bundle.manifest.status).toBe("error");
+    expect(bundle.error).toMatchObject({ message: expect.stringContaining("the model fell over") });
+    expect(bundle.output).toMatchObject({ sampleId: "c", score: { passed: false } });
   });
 
   it("submitDataset keeps the first answer of a redelivered trial and fails the unanswered at the timeout", async () => {

@@ -39,6 +39,8 @@ export class BundleRecorder<Req> {
   private before: string | undefined;
   private files: Filesystem | undefined;
   private budget: BudgetState | undefined;
+  /** A failure the request answered with a result anyway (an eval trial's agent error). */
+  private failure: { readonly error: unknown } | undefined;
   private readonly phases: Record<string, number> = {};
 
   constructor(
@@ -62,6 +64,9 @@ export class BundleRecorder<Req> {
       },
       onBudget: (state) => {
         this.budget = state;
+      },
+      onFailure: (error) => {
+        this.failure = { error };
       },
       ...(this.config.captureFilesystem === false
         ? {}
@@ -94,7 +99,9 @@ export class BundleRecorder<Req> {
         runId: attempt.runContext.runId,
         attempt: attempt.message.deliveryCount,
         input,
-        ...("error" in outcome ? { error: bundleError(outcome.error) } : { output: outcome.output }),
+        ...("error" in outcome
+          ? { error: bundleError(outcome.error) }
+          : { output: outcome.output, ...(this.failure ? { error: bundleError(this.failure.error) } : {}) }),
         ...(session ? { session } : {}),
         ...(this.before ? { sessionBefore: this.before } : {}),
         measures: { phases: this.phases, ...(this.budget ? { budget: this.budget } : {}) },

@@ -134,10 +134,17 @@ export interface ExecuteOptions {
    */
   readonly onSession?: (session: Session) => void;
   /** Passed to the adapter: runs before each evaluation's resources close (see `EvaluateOptions`). */
-  readonly beforeRelease?: EvaluateOptions["beforeRelease"] /** Called with the time (ms) of each phase as it ends: prepare, evaluate (success or not), finalize. */;
+  readonly beforeRelease?: EvaluateOptions["beforeRelease"];
+  /** Called with the time (ms) of each phase as it ends: prepare, evaluate (success or not), finalize. */
   readonly onPhase?: (phase: "prepare" | "evaluate" | "finalize", ms: number) => void;
   /** Called when the evaluation ends (success or not) with the request's budget, when it has one. */
   readonly onBudget?: (state: BudgetState) => void;
+  /**
+   * Called when the agent failed but the request still has a result to reply with (an eval trial
+   * scores the failure): the debug bundle then holds the failure (`request/error.json`, status
+   * `error`) beside that result (`request/output.json`).
+   */
+  readonly onFailure?: (error: unknown) => void;
   /** The delivery count of the message being handled (recorded in checkpoints). Default 1. */
   readonly attempt?: number;
   /** The variant to run, passed to `prepare` (and tagged on the session). */
