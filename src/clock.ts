@@ -92,7 +92,7 @@ function sleepWith(clock: Sleeper, ms: number, signal?: AbortSignal): Promise<vo
  * millisecond, and `toISOString` costs about 0.5 µs: the string of the last millisecond is reused.
  */
 export function isoNow(clock: WallClock): string {
-  const ms = clock.now().getTime();
+  const ms = clock.epochMs();
   if (ms !== lastIsoMs) {
     lastIso = new Date(ms).toISOString();
     lastIsoMs = ms;

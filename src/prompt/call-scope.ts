@@ -3,9 +3,16 @@
  * `execute_tool` span.
  */
 
+import type { BudgetTracker } from "../budget.js";
+import type { Deadline } from "../deadline.js";
 import { type LinkedSignal, linkSignal } from "../deadline.js";
+import type { Filesystem } from "../filesystem/index.js";
+import type { ResourceContext } from "../resources/index.js";
+import type { RunContext } from "../run-context.js";
+import type { Session } from "../session/index.js";
 import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
 import type { ToolCall, ToolExecutionContext } from "./executor.js";
+import type { ToolContext } from "./tool.js";
 
 /**
  * The signal a tool call sees: its own child of the evaluation's signal, unlinked when the call
@@ -24,6 +31,42 @@ export class CallSignal {
 
   release(): void {
     this.link?.release();
+  }
+}
+
+/**
+ * The {@link ToolContext} of one call. A class, not an object literal: a literal with a getter
+ * (the lazy `signal`) is built by V8's slow path, about 0.4 µs per tool call against 0.02.
+ */
+export class CallContext implements ToolContext {
+  readonly session: Session;
+  readonly resources: ResourceContext;
+  readonly prompt: unknown;
+  readonly adapter: string;
+  readonly deadline: Deadline | undefined;
+  readonly budgetTracker: BudgetTracker | undefined;
+  readonly runContext: RunContext | undefined;
+  readonly #callSignal: CallSignal;
+
+  constructor(
+    ctx: ToolExecutionContext,
+    readonly filesystem: Filesystem | undefined,
+    readonly beat: () => void,
+    callSignal: CallSignal,
+    readonly callId: string | undefined,
+  ) {
+    this.session = ctx.session;
+    this.resources = ctx.resources;
+    this.prompt = ctx.prompt;
+    this.adapter = ctx.adapter;
+    this.deadline = ctx.deadline;
+    this.budgetTracker = ctx.budgetTracker;
+    this.runContext = ctx.runContext;
+    this.#callSignal = callSignal;
+  }
+
+  get signal(): AbortSignal {
+    return this.#callSignal.signal;
   }
 }
 

@@ -27,7 +27,7 @@ import type { RunContext } from "../run-context.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redactText } from "../secrets/index.js";
 import type { Session } from "../session/index.js";
-import { CallSignal, ToolCallFailed, toolSpan } from "./call-scope.js";
+import { CallContext, CallSignal, ToolCallFailed, toolSpan } from "./call-scope.js";
 import type { ToolPolicy } from "./policies.js";
 import type { RenderedPrompt, RenderedTool } from "./render.js";
 import { type ToolContext, ToolResult } from "./tool.js";
@@ -273,24 +273,13 @@ function makeToolContext(
   beat: () => void,
   callSignal: CallSignal,
 ): ToolContext {
-  const toolContext: { -readonly [K in keyof ToolContext]: ToolContext[K] } = {
-    session: ctx.session,
-    resources: ctx.resources,
-    filesystem: ctx.resources.getOptional(FilesystemKey),
-    prompt: ctx.prompt,
-    get signal() {
-      return callSignal.signal;
-    },
-    adapter: ctx.adapter,
+  return new CallContext(
+    ctx,
+    ctx.resources.getOptional(FilesystemKey),
     beat,
-  };
-  // Assigned, not spread in: trailing conditional spreads build a slow dictionary-mode object
-  // on every tool call.
-  if (ctx.deadline) toolContext.deadline = ctx.deadline;
-  if (ctx.budgetTracker) toolContext.budgetTracker = ctx.budgetTracker;
-  if (ctx.runContext) toolContext.runContext = ctx.runContext;
-  if (call.id) toolContext.callId = call.id;
-  return toolContext;
+    callSignal,
+    call.id || undefined,
+  );
 }
 
 /** Publish ToolInvoked through the session; if its reducers fail, roll back and say so. */

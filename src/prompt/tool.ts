@@ -59,19 +59,22 @@ export class ToolResult<T = unknown> {
 
   /** The text sent back to the model: the message, then the value as JSON unless excluded. */
   render(): string {
-    const parts: string[] = [];
-    if (this.message) parts.push(this.message);
-    if (this.value !== undefined && !this.excludeValueFromContext) {
-      parts.push(typeof this.value === "string" ? this.value : JSON.stringify(this.value));
-    }
-    return parts.join("\n\n");
+    const value =
+      this.value === undefined || this.excludeValueFromContext
+        ? undefined
+        : typeof this.value === "string"
+          ? this.value
+          : JSON.stringify(this.value);
+    if (!this.message) return value ?? "";
+    return value === undefined ? this.message : `${this.message}\n\n${value}`;
   }
 }
 
 /**
  * What a handler can reach while it runs. The fields are filled by the adapter that executes the
  * tool; `session`, `resources` and `prompt` are typed loosely here to keep this module free of the
- * runtime's imports, and narrowed by the executor's own context type.
+ * runtime's imports, and narrowed by the executor's own context type. Pass it on as it is: `signal`
+ * is a getter (the call's signal is made on first read), which a spread copy does not keep.
  */
 export interface ToolContext {
   /** The session of the evaluation; dispatch events to change state. */

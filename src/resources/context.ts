@@ -165,11 +165,19 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
    * it is given, or through this context) are built once for this call and closed, in reverse
    * order, when `fn` settles — also when it throws. Scopes may run concurrently and nest.
    */
-  async toolScope<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
-    this.#assertOpen("toolScope()");
-    // Nothing is scoped to a tool call: there is no scope to open, log or close (this runs on
-    // every tool call of every evaluation).
-    if (!this.#scoped) return await fn(this.#ambient);
+  toolScope<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
+    try {
+      this.#assertOpen("toolScope()");
+      // Nothing is scoped to a tool call: there is no scope to open, log or close, and no async
+      // frame of its own either (this runs on every tool call of every evaluation).
+      if (!this.#scoped) return Promise.resolve(fn(this.#ambient));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#scopedCall(fn);
+  }
+
+  async #scopedCall<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
     this.#toolScopeCount += 1;
     const id = this.#toolScopeCount;
     const scope: ToolScope = new ToolScope(
