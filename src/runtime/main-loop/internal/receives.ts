@@ -68,14 +68,20 @@ export class Receives {
 
   /**
    * Start `receive`, which may bring up to `want` messages and resolves with how many it brought.
-   * It must not reject.
+   * Mailbox failures are its own to handle (see {@link receiveOrPause}); anything else it throws is
+   * logged here, since nobody awaits the receive until shutdown.
    */
   start(want: number, receive: () => Promise<number>): void {
     this.#asked += want;
     const task: Promise<void> = receive()
-      .then((brought) => {
-        this.#backlog = brought >= MAX_RECEIVE;
-      })
+      .then(
+        (brought) => {
+          this.#backlog = brought >= MAX_RECEIVE;
+        },
+        (error: unknown) => {
+          log.error("main_loop.receive_failed", "Taking in received messages failed.", { error });
+        },
+      )
       .finally(() => {
         this.#asked -= want;
         this.#tasks.delete(task);
