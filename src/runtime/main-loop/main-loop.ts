@@ -332,10 +332,12 @@ export class MainLoop<Req, Out> implements Runnable {
         // Room for what can start now (a settling request's slot counts, see Slots), less what is
         // buffered or already asked for: messages waiting here are messages other workers cannot take.
         const room = slots.receivable - buffer.length - receives.asked;
-        if (room > 0 && !receives.full && mayReceive) {
-          // Without a long poll an empty queue would make this a busy loop that starves timers,
-          // probes and signal handlers: pause between empty receives.
-          if (idle && waitTimeSeconds === 0) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
+        // Without a long poll an empty queue would make this a busy loop that starves timers,
+        // probes and signal handlers: pause between empty receives — but never while a message
+        // waits in the buffer for a settling slot, which the pause would hold back.
+        const pause = idle && waitTimeSeconds === 0;
+        if (room > 0 && !receives.full && mayReceive && !(pause && buffer.length > 0)) {
+          if (pause) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
           if (signal?.aborted) break;
           fetch(Math.min(this.config.batchSize ?? room, MAX_RECEIVE));
           continue;
@@ -374,8 +376,10 @@ export class MainLoop<Req, Out> implements Runnable {
 
   /** A received message waiting for a free slot: its lease follows the loop's heartbeat meanwhile. */
   private buffered(message: Message<unknown, MainLoopResult<Out>>, visibilityTimeout: number): Buffered<Out> {
+    const receivedAtMs = this.clock.monotonic();
     const lease =
-      this.lease?.track(message, { visibilityTimeout, receivedAtMs: this.clock.monotonic() }) ?? NO_LEASE;
+      this.lease?.track(message, { visibilityTimeout, receivedAtMs }) ??
+      unextendedLease(this.clock, receivedAtMs + visibilityTimeout * 1000);
     const detachFromLoop = this.heartbeat.onBeat(() => lease.beat());
     return { message, lease, detachFromLoop };
   }
@@ -384,7 +388,14 @@ export class MainLoop<Req, Out> implements Runnable {
 /** How long an idle loop without a long poll waits between receives. */
 const IDLE_POLL_MS = 1_000;
 
-const NO_LEASE: MessageLease = Object.freeze({ beat: () => {}, release: () => {}, expired: () => false });
+/**
+ * The lease of a message when leases are not extended (`leaseExtender: false`): it ends with the
+ * visibility timeout, so a message that waited that long in the buffer is not started, since
+ * another worker may have it by then.
+ */
+function unextendedLease(clock: Clock, expiresAtMs: number): MessageLease {
+  return { beat: () => {}, release: () => {}, expired: () => clock.monotonic() >= expiresAtMs };
+}
 
 interface Buffered<Out> {
   readonly message: Message<unknown, MainLoopResult<Out>>;

@@ -437,6 +437,94 @@ describe("MainLoop shutdown", () => {
     expect(await results.approximateCount()).toBe(30);
   });
 
+  it("without lease extension, does not start a message that waited out its visibility behind a settle", async () => {
+    const models: string[] = [];
+    const answer = (name: string) => () => {
+      models.push(name);
+      return { text: '{"answer": "x"}', toolCalls: [] as [] };
+    };
+    const { adapter } = scripted([answer("a"), answer("b")]);
+    const { loop, requests, results, clock } = setup(adapter, {
+      concurrency: 1,
+      leaseExtender: false,
+      visibilityTimeout: 30,
+    });
+    let open = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const received: string[] = [];
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      const messages = await receive(options);
+      for (const message of messages) {
+        const id = (message.body as { requestId: string }).requestId;
+        received.push(id);
+        if (id !== "req-a") continue;
+        const acknowledge = message.acknowledge.bind(message);
+        message.acknowledge = async () => {
+          await gate;
+          await acknowledge();
+        };
+      }
+      return messages;
+    };
+    for (const q of ["a", "b"]) await requests.send(envelope(q), { replyTo: results });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    await vi.waitFor(() => expect(received).toContain("req-b"));
+    // a's acknowledgement outlasts b's visibility, and another worker takes b (and a).
+    clock.advance(31_000);
+    const other = await receive({ maxMessages: 10, visibilityTimeout: 600 });
+    expect(other.map((m) => (m.body as { requestId: string }).requestId).sort()).toEqual(["req-a", "req-b"]);
+    open();
+    await vi.waitFor(async () => expect(await results.approximateCount()).toBe(1));
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    await running;
+    expect(models).toEqual(["a"]);
+  });
+
+  it("without a long poll, an idle pause never holds back a buffered message", async () => {
+    const events: string[] = [];
+    const answer = (name: string) => () => {
+      events.push(`model ${name}`);
+      return { text: '{"answer": "x"}', toolCalls: [] as [] };
+    };
+    const { adapter } = scripted([answer("a"), answer("b"), answer("c")]);
+    const { loop, requests, results } = setup(adapter, { concurrency: 2, waitTimeSeconds: 0 });
+    const gates = new Map<string, () => void>();
+    const receive = requests.receive.bind(requests);
+    requests.receive = async (options) => {
+      const messages = await receive(options);
+      if (messages.length === 0) events.push("empty");
+      for (const message of messages) {
+        const id = (message.body as { requestId: string }).requestId;
+        events.push(`received ${id}`);
+        if (id === "req-c") continue;
+        const acknowledge = message.acknowledge.bind(message);
+        const gate = new Promise<void>((resolve) => gates.set(id, resolve));
+        message.acknowledge = async () => {
+          await gate;
+          await acknowledge();
+        };
+      }
+      return messages;
+    };
+    for (const q of ["a", "b", "c"]) await requests.send(envelope(q), { replyTo: results });
+    const controller = new AbortController();
+    const running = loop.run({ signal: controller.signal });
+    // a and b settle slowly; c was received for a settling slot and waits in the buffer.
+    await vi.waitFor(() => expect(events).toContain("received req-c"));
+    expect(events).not.toContain("model c");
+    // a's settlement ends: c starts at once (the fake clock never runs a pause out here).
+    gates.get("req-a")?.();
+    await vi.waitFor(() => expect(events).toContain("model c"));
+    gates.get("req-b")?.();
+    controller.abort();
+    await running;
+  });
+
   it("rejects a batch size outside 1-10 and a second concurrent run", async () => {
     expect(() => setup(scripted([]).adapter, { batchSize: 11 })).toThrow(
       /batchSize must be an integer from 1 to 10, got 11/,
