@@ -105,3 +105,75 @@ export function failing(error: () => unknown): ProviderAdapter & { calls: number
 export function envelope(question: string, requestId = `req-${question}`) {
   return { request: { question }, requestId };
 }
+
+type Requests = ReturnType<typeof setup>["requests"];
+type Received = Awaited<ReturnType<Requests["receive"]>>[number];
+
+/** What {@link watchReceives} saw of the loop's receives. */
+export interface ReceiveWatch {
+  /** `maxMessages` of every receive, in order. */
+  readonly asked: number[];
+  inFlight: number;
+  peak: number;
+  /** The mailbox's own receive, for a test acting as another worker. */
+  readonly receive: Requests["receive"];
+}
+
+/**
+ * Wrap `requests.receive` to count receives in flight, hold a receive on `before` (given its
+ * 1-based number), and show each received message to `each` with its request id.
+ */
+export function watchReceives(
+  requests: Requests,
+  hooks: {
+    readonly before?: (call: number) => Promise<void> | void;
+    readonly each?: (message: Received, requestId: string) => void;
+    readonly empty?: () => void;
+  } = {},
+): ReceiveWatch {
+  const receive = requests.receive.bind(requests);
+  const watch: ReceiveWatch = { asked: [], inFlight: 0, peak: 0, receive };
+  requests.receive = async (options) => {
+    watch.asked.push(options?.maxMessages ?? 1);
+    watch.peak = Math.max(watch.peak, ++watch.inFlight);
+    try {
+      await hooks.before?.(watch.asked.length);
+      const messages = await receive(options);
+      if (messages.length === 0) hooks.empty?.();
+      for (const message of messages) hooks.each?.(message, requestIdOf(message));
+      return messages;
+    } finally {
+      watch.inFlight--;
+    }
+  };
+  return watch;
+}
+
+/** The request id of a received envelope. */
+export function requestIdOf(message: { readonly body: unknown }): string {
+  return (message.body as { requestId: string }).requestId;
+}
+
+/** Make `message.acknowledge` wait for `gate` first; `log` hears of the start and the end. */
+export function holdAcknowledge(
+  message: Received,
+  gate: Promise<void>,
+  log?: (step: "ack" | "acked") => void,
+): void {
+  const acknowledge = message.acknowledge.bind(message);
+  message.acknowledge = async () => {
+    log?.("ack");
+    await gate;
+    await acknowledge();
+    log?.("acked");
+  };
+}
+
+/** A promise and the function that resolves it. */
+export function gate(): { readonly opened: Promise<void>; readonly open: () => void } {
+  let open = (): void => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { opened, open };
+}

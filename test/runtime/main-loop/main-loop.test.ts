@@ -3,7 +3,17 @@ import { BudgetExceededError, DeadlineExceededError } from "../../../src/errors.
 import { MessageHandled } from "../../../src/events/index.js";
 import { type DeadLetter, DLQPolicy } from "../../../src/runtime/mailbox/dlq.js";
 import { InMemoryMailbox } from "../../../src/runtime/mailbox/index.js";
-import { envelope, failing, scripted, setup, uniqueName } from "./fixtures.js";
+import {
+  envelope,
+  failing,
+  gate,
+  holdAcknowledge,
+  requestIdOf,
+  scripted,
+  setup,
+  uniqueName,
+  watchReceives,
+} from "./fixtures.js";
 
 describe("MainLoop processing", () => {
   it("evaluates a request, replies with the typed result, then acknowledges", async () => {
@@ -162,27 +172,16 @@ describe("MainLoop processing", () => {
     };
     const { adapter } = scripted([answer("a"), answer("b")]);
     const { loop, requests, results } = setup(adapter, { concurrency: 1 });
-    let open = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      const messages = await receive(options);
-      for (const message of messages) {
-        const id = (message.body as { requestId: string }).requestId;
+    const first = gate();
+    watchReceives(requests, {
+      each: (message, id) => {
         events.push(`received ${id}`);
-        const acknowledge = message.acknowledge.bind(message);
-        message.acknowledge = async () => {
-          events.push(`ack ${id}`);
-          // The first acknowledgement waits until the test has seen the next receive.
-          if (id === "req-a") await gate;
-          await acknowledge();
-          events.push(`acked ${id}`);
-        };
-      }
-      return messages;
-    };
+        // The first acknowledgement waits until the test has seen the next receive.
+        holdAcknowledge(message, id === "req-a" ? first.opened : Promise.resolve(), (step) =>
+          events.push(`${step} ${id}`),
+        );
+      },
+    });
     for (const q of ["a", "b"]) await requests.send(envelope(q), { replyTo: results });
     const running = loop.run({ maxIterations: 2 });
     await vi.waitFor(() => expect(events).toContain("received req-b"));
@@ -190,7 +189,7 @@ describe("MainLoop processing", () => {
     // b was fetched while a's acknowledgement was on the wire (in either order), but it has not started.
     expect(events.slice(0, 2)).toEqual(["received req-a", "model a"]);
     expect(events.slice(2).sort()).toEqual(["ack req-a", "received req-b"]);
-    open();
+    first.open();
     await running;
     expect(events.slice(4)).toEqual(["acked req-a", "model b", "ack req-b", "acked req-b"]);
     expect(await results.approximateCount()).toBe(2);
@@ -364,54 +363,33 @@ describe("MainLoop shutdown", () => {
     const { adapter } = scripted([slow], { repeat: true });
     const { loop, requests, results } = setup(adapter, { concurrency: 32, waitTimeSeconds: 20 });
     for (let i = 0; i < 40; i++) await requests.send(envelope(`q${i}`), { replyTo: results });
-    const asked: number[] = [];
-    let inFlight = 0;
-    let peak = 0;
-    let open = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      asked.push(options?.maxMessages ?? 1);
-      peak = Math.max(peak, ++inFlight);
-      try {
-        // The first receive answers at once (a full batch: a backlog); later ones wait.
-        if (asked.length > 1) await gate;
-        return await receive(options);
-      } finally {
-        inFlight--;
-      }
-    };
+    const later = gate();
+    // The first receive answers at once (a full batch: a backlog); later ones wait.
+    const watch = watchReceives(requests, { before: (call) => (call > 1 ? later.opened : undefined) });
     const controller = new AbortController();
     const running = loop.run({ signal: controller.signal });
-    await vi.waitFor(() => expect(asked).toHaveLength(3));
+    await vi.waitFor(() => expect(watch.asked).toHaveLength(3));
     // Ten running, twenty asked for by two receives in flight, none beyond that.
-    expect(asked).toEqual([10, 10, 10]);
-    expect(inFlight).toBe(2);
-    open();
+    expect(watch.asked).toEqual([10, 10, 10]);
+    expect(watch.inFlight).toBe(2);
+    later.open();
     release();
     await vi.waitFor(async () => expect(await results.approximateCount()).toBe(40));
     controller.abort();
     await running;
-    expect(peak).toBe(2);
+    expect(watch.peak).toBe(2);
     expect(await requests.approximateCount()).toBe(0);
   });
 
   it("on an empty queue, long-polls with one receive and ends it on abort", async () => {
     const { adapter } = scripted([]);
     const { loop, requests } = setup(adapter, { concurrency: 16, waitTimeSeconds: 20 });
-    let calls = 0;
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      calls++;
-      return receive(options);
-    };
+    const watch = watchReceives(requests);
     const controller = new AbortController();
     const running = loop.run({ signal: controller.signal });
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(watch.asked).toHaveLength(1));
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    expect(calls).toBe(1);
+    expect(watch.asked).toHaveLength(1);
     controller.abort();
     await running;
     expect(loop.running).toBe(false);
@@ -420,20 +398,10 @@ describe("MainLoop shutdown", () => {
   it("without a long poll, receives one batch at a time", async () => {
     const { adapter } = scripted([{ text: '{"answer": "x"}', toolCalls: [] }], { repeat: true });
     const { loop, requests, results } = setup(adapter, { concurrency: 16 });
-    let inFlight = 0;
-    let peak = 0;
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      peak = Math.max(peak, ++inFlight);
-      try {
-        return await receive(options);
-      } finally {
-        inFlight--;
-      }
-    };
+    const watch = watchReceives(requests);
     for (let i = 0; i < 30; i++) await requests.send(envelope(`q${i}`), { replyTo: results });
     await loop.run({ maxIterations: 4 });
-    expect(peak).toBe(1);
+    expect(watch.peak).toBe(1);
     expect(await results.approximateCount()).toBe(30);
   });
 
@@ -449,35 +417,23 @@ describe("MainLoop shutdown", () => {
       leaseExtender: false,
       visibilityTimeout: 30,
     });
-    let open = (): void => {};
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
+    const slow = gate();
     const received: string[] = [];
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      const messages = await receive(options);
-      for (const message of messages) {
-        const id = (message.body as { requestId: string }).requestId;
+    const watch = watchReceives(requests, {
+      each: (message, id) => {
         received.push(id);
-        if (id !== "req-a") continue;
-        const acknowledge = message.acknowledge.bind(message);
-        message.acknowledge = async () => {
-          await gate;
-          await acknowledge();
-        };
-      }
-      return messages;
-    };
+        if (id === "req-a") holdAcknowledge(message, slow.opened);
+      },
+    });
     for (const q of ["a", "b"]) await requests.send(envelope(q), { replyTo: results });
     const controller = new AbortController();
     const running = loop.run({ signal: controller.signal });
     await vi.waitFor(() => expect(received).toContain("req-b"));
     // a's acknowledgement outlasts b's visibility, and another worker takes b (and a).
     clock.advance(31_000);
-    const other = await receive({ maxMessages: 10, visibilityTimeout: 600 });
-    expect(other.map((m) => (m.body as { requestId: string }).requestId).sort()).toEqual(["req-a", "req-b"]);
-    open();
+    const other = await watch.receive({ maxMessages: 10, visibilityTimeout: 600 });
+    expect(other.map(requestIdOf).sort()).toEqual(["req-a", "req-b"]);
+    slow.open();
     await vi.waitFor(async () => expect(await results.approximateCount()).toBe(1));
     for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
     controller.abort();
@@ -494,23 +450,16 @@ describe("MainLoop shutdown", () => {
     const { adapter } = scripted([answer("a"), answer("b"), answer("c")]);
     const { loop, requests, results } = setup(adapter, { concurrency: 2, waitTimeSeconds: 0 });
     const gates = new Map<string, () => void>();
-    const receive = requests.receive.bind(requests);
-    requests.receive = async (options) => {
-      const messages = await receive(options);
-      if (messages.length === 0) events.push("empty");
-      for (const message of messages) {
-        const id = (message.body as { requestId: string }).requestId;
+    watchReceives(requests, {
+      empty: () => events.push("empty"),
+      each: (message, id) => {
         events.push(`received ${id}`);
-        if (id === "req-c") continue;
-        const acknowledge = message.acknowledge.bind(message);
-        const gate = new Promise<void>((resolve) => gates.set(id, resolve));
-        message.acknowledge = async () => {
-          await gate;
-          await acknowledge();
-        };
-      }
-      return messages;
-    };
+        if (id === "req-c") return;
+        const held = gate();
+        gates.set(id, held.open);
+        holdAcknowledge(message, held.opened);
+      },
+    });
     for (const q of ["a", "b", "c"]) await requests.send(envelope(q), { replyTo: results });
     const controller = new AbortController();
     const running = loop.run({ signal: controller.signal });
