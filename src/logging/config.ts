@@ -15,7 +15,7 @@
  */
 
 import pino from "pino";
-import { SYSTEM_CLOCK, type WallClock } from "../clock.js";
+import { isoNow, SYSTEM_CLOCK, type WallClock } from "../clock.js";
 import { describeThrown } from "../errors.js";
 import {
   LOG_LEVEL_VALUES,
@@ -25,6 +25,7 @@ import {
   parseLogFormat,
   parseLogLevel,
 } from "./levels.js";
+import { formatRecord } from "./record.js";
 import { formatTextRecord } from "./text.js";
 
 /** Where log lines go: anything with a synchronous `write`. Each call receives one whole record. */
@@ -73,13 +74,12 @@ export const LOG_ENV = Object.freeze({
   json: "WEAKINCENTIVES_LOG_JSON",
 });
 
-type Sink = pino.Logger<"warning" | "critical", true>;
-
 /** What a logger needs at call time. Internal. */
 export interface LogState {
   readonly resolved: ResolvedLogging;
   readonly threshold: number;
-  readonly sink: Sink;
+  /** Write one record; `context` is JSON text (see `contextJson`). */
+  readonly write: (level: LogLevel, logger: string, event: string, context: string, message: string) => void;
 }
 
 let state: LogState | undefined;
@@ -118,26 +118,18 @@ function resolve(options: LoggingOptions): ResolvedLogging {
   return { level, format };
 }
 
-function textDestination(target: LogDestination): LogDestination {
-  return { write: (line: string) => target.write(formatTextRecord(line)) };
-}
-
 function build(resolved: ResolvedLogging, options: LoggingOptions): LogState {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const target = options.destination ?? defaultDestination();
-  const sink = pino<"warning" | "critical", true>(
-    {
-      level: resolved.level,
-      customLevels: { ...LOG_LEVEL_VALUES },
-      useOnlyCustomLevels: true,
-      base: null,
-      messageKey: "message",
-      timestamp: () => `,"timestamp":"${clock.now().toISOString()}"`,
-      formatters: { level: (label) => ({ level: label.toUpperCase() }) },
+  const json = resolved.format === "json";
+  return {
+    resolved,
+    threshold: LOG_LEVEL_VALUES[resolved.level],
+    write: (level, logger, event, context, message) => {
+      const line = formatRecord(level, isoNow(clock), logger, event, context, message);
+      target.write(json ? line : formatTextRecord(line));
     },
-    resolved.format === "json" ? target : textDestination(target),
-  );
-  return { resolved, threshold: LOG_LEVEL_VALUES[resolved.level], sink };
+  };
 }
 
 /**
@@ -173,8 +165,11 @@ export function currentLogState(): LogState {
     next = build(resolve({}), {});
   } catch (error) {
     next = build({ level: "info", format: "text" }, {});
-    next.sink.warning(
-      { logger: "weakincentives.runtime.logging", event: "logging.config_invalid", context: {} },
+    next.write(
+      "warning",
+      "weakincentives.runtime.logging",
+      "logging.config_invalid",
+      "{}",
       `Logging fell back to INFO text: ${describeThrown(error)}`,
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Structured logging for WINK, built on pino.
+ * Structured logging for WINK: JSON lines written directly (pino only provides the stderr stream).
  *
  * Every record is one object with exactly `timestamp` (ISO-8601 UTC), `level` (`TRACE` …
  * `CRITICAL`), `logger`, `event` (a stable dotted name to route and alert on), `message` and

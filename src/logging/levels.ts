@@ -14,7 +14,7 @@ import { WinkError } from "../errors.js";
 /** Severity of a record, lowest first. */
 export type LogLevel = "trace" | "debug" | "info" | "warning" | "error" | "critical";
 
-/** Numeric severity of each level; pino filters on these. */
+/** Numeric severity of each level; loggers filter on these. */
 export const LOG_LEVEL_VALUES: Readonly<Record<LogLevel, number>> = Object.freeze({
   trace: 10,
   debug: 20,

@@ -20,6 +20,7 @@ import { redact, redactText } from "../secrets/index.js";
 import { captureThreshold, capturing, offerRecord } from "./capture.js";
 import { currentLogState } from "./config.js";
 import { LOG_LEVEL_VALUES, type LogLevel } from "./levels.js";
+import { contextJson } from "./record.js";
 import { toLogValue } from "./serialize.js";
 
 /** Key/value facts attached to a record. Any value is accepted; errors serialize fully. */
@@ -123,21 +124,20 @@ class StructuredLogger implements Logger {
     const value = LOG_LEVEL_VALUES[level];
     const captured = capturing() && value >= captureThreshold();
     if (value < state.threshold && !captured) return;
-    const merged = context === undefined ? this.bound : { ...this.bound, ...context };
     const text = redactText(typeof message === "string" ? message : String(message ?? ""));
     if (!captured) {
-      state.sink[level]({ logger: this.name, event, context: redact(toLogValue(merged)) }, text);
+      state.write(level, this.name, event, contextJson(this.bound, context), text);
       return;
     }
     // A capture is open (a request's bundle is being collected): build the context once, if needed.
+    const merged = context === undefined ? this.bound : { ...this.bound, ...context };
     let redacted: unknown;
     const contextValue = (): unknown => {
       redacted ??= redact(toLogValue(merged));
       return redacted;
     };
     offerRecord(level, this.name, event, text, merged, contextValue);
-    if (value >= state.threshold)
-      state.sink[level]({ logger: this.name, event, context: contextValue() }, text);
+    if (value >= state.threshold) state.write(level, this.name, event, JSON.stringify(contextValue()), text);
   }
 }
 

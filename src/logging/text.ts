@@ -56,7 +56,7 @@ function splitStacks(value: unknown, stacks: string[]): unknown {
   return out;
 }
 
-/** Format one JSON record, as pino wrote it, as a text line plus any indented stacks. */
+/** Format one JSON record (see `formatRecord`) as a text line plus any indented stacks. */
 export function formatTextRecord(json: string): string {
   const record = JSON.parse(json) as ParsedRecord;
   const stacks: string[] = [];
