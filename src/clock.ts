@@ -86,23 +86,34 @@ function sleepWith(clock: Sleeper, ms: number, signal?: AbortSignal): Promise<vo
   });
 }
 
-/** Longest delay setTimeout honours (2^31 - 1 ms). */
 /**
  * `clock.now()` as an ISO-8601 UTC string. Events and snapshots are stamped many times per
- * millisecond, and `toISOString` costs about 0.5 µs: the string of the last millisecond is reused.
+ * millisecond, and `toISOString` costs about 0.5 µs: the string of the last millisecond is
+ * reused, and within one second only the milliseconds are written anew.
  */
 export function isoNow(clock: WallClock): string {
   const ms = clock.epochMs();
-  if (ms !== lastIsoMs) {
+  if (ms === lastIsoMs) return lastIso;
+  const second = Math.floor(ms / 1000);
+  if (second === lastIsoSecond && Number.isInteger(ms)) {
+    // Same second: only the milliseconds change ("2026-01-02T03:04:05" + ".678Z").
+    lastIso = `${lastIsoSecondText}.${String(ms - second * 1000).padStart(3, "0")}Z`;
+  } else {
     lastIso = new Date(ms).toISOString();
-    lastIsoMs = ms;
+    lastIsoSecond = Number.isInteger(ms) ? second : Number.NaN;
+    lastIsoSecondText = lastIso.slice(0, -5);
   }
+  lastIsoMs = ms;
   return lastIso;
 }
 
 let lastIsoMs = Number.NaN;
 let lastIso = "";
+let lastIsoSecond = Number.NaN;
+/** `lastIso` up to its seconds, without ".sssZ". */
+let lastIsoSecondText = "";
 
+/** Longest delay setTimeout honours (2^31 - 1 ms). */
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The real clock. Use the shared {@link SYSTEM_CLOCK} instance. */

@@ -16,6 +16,24 @@ describe("isoNow", () => {
   });
 });
 
+describe("isoNow across seconds", () => {
+  it("matches toISOString at second, day and year boundaries, before 1970 and for fractional times", () => {
+    const at = (ms: number) => isoNow({ epochMs: () => ms, now: () => new Date(ms) });
+    const instants = [
+      0, 999, 1_000, 1_001, -1, -999, -1_000, -1_001, 1.5, 253_402_300_799_999, 253_402_300_800_000,
+    ];
+    for (const ms of instants) {
+      // Each after a neighbour in the same second and in the one before, so both paths are taken.
+      for (const before of [ms - 1, ms - 1_000, ms + 1, ms - 500]) {
+        at(before);
+        expect(at(ms)).toBe(new Date(ms).toISOString());
+      }
+    }
+    const start = Date.parse("2030-12-31T23:59:59.000Z");
+    for (let ms = start - 1_500; ms < start + 2_500; ms += 7) expect(at(ms)).toBe(new Date(ms).toISOString());
+  });
+});
+
 describe("FakeClock", () => {
   it("moves monotonic and wall time together on advance", () => {
     const clock = new FakeClock({ start: new Date("2030-01-01T00:00:00Z"), monotonic: 100 });
