@@ -4,13 +4,12 @@
  */
 
 import type { BudgetTracker } from "../budget.js";
-import type { Deadline } from "../deadline.js";
-import { type LinkedSignal, linkSignal } from "../deadline.js";
+import { type Deadline, type LinkedSignal, linkSignal } from "../deadline.js";
 import type { Filesystem } from "../filesystem/index.js";
 import type { ResourceContext } from "../resources/index.js";
 import type { RunContext } from "../run-context.js";
 import type { Session } from "../session/index.js";
-import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
+import { ATTR, GEN_AI_OPERATION, startSpan, tracingEnabled, type WinkSpan } from "../telemetry/index.js";
 import type { ToolCall, ToolExecutionContext } from "./executor.js";
 import type { ToolContext } from "./tool.js";
 
@@ -72,6 +71,8 @@ export class CallContext implements ToolContext {
 
 /** The `execute_tool` span of a call, under the evaluation's span (its run context), when tracing is on. */
 export function toolSpan(call: ToolCall, ctx: ToolExecutionContext): WinkSpan | undefined {
+  // Checked first: the name and attributes below are built only when a span will be recorded.
+  if (!tracingEnabled()) return undefined;
   const run = ctx.runContext;
   return startSpan(`${GEN_AI_OPERATION.EXECUTE_TOOL} ${call.name}`, {
     parent: run?.traceId ? { traceId: run.traceId, spanId: run.spanId ?? "" } : undefined,

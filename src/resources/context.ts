@@ -107,6 +107,10 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
    * promise in the process (10–20 µs per model turn through an SDK client, measured by bench/soak).
    */
   readonly #scoped: boolean;
+  /** The instance bindings: with {@link ResourceContext.#built}, what a singleton snapshot covers. */
+  readonly #instances: readonly Binding<unknown>[];
+  /** The snapshot of a context with nothing to capture, made once: the executor takes one per tool call. */
+  #nothingToCapture: SingletonSnapshot | undefined;
   #toolScopeCount = 0;
   #closing: Promise<void> | undefined;
 
@@ -115,7 +119,9 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     this.registry = registry;
     this.#log = options.logger ?? getLogger("weakincentives.resources");
     this.#ambient = this.#resolverFor(() => TOOL_SCOPES.getStore()?.get(this));
-    this.#scoped = registry.bindings.some((binding) => binding.scope === "toolCall");
+    const bindings = registry.bindings;
+    this.#scoped = bindings.some((binding) => binding.scope === "toolCall");
+    this.#instances = bindings.filter((binding) => binding.kind === "instance");
   }
 
   /** True once {@link ResourceContext.close} has been called. */
@@ -167,13 +173,21 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
    */
   toolScope<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
     try {
-      this.#assertOpen("toolScope()");
-      // Nothing is scoped to a tool call: there is no scope to open, log or close, and no async
-      // frame of its own either (this runs on every tool call of every evaluation).
-      if (!this.#scoped) return Promise.resolve(fn(this.#ambient));
+      return Promise.resolve(this.inToolScope(fn));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * {@link ResourceContext.toolScope} without a promise when nothing is scoped to a tool call:
+   * then there is no scope to open, log or close, and `fn`'s own result (or exception) comes
+   * straight back. The tool executor runs every tool call through here.
+   * @internal
+   */
+  inToolScope<R>(fn: (resources: ResourceResolver) => R | Promise<R>): R | Promise<R> {
+    this.#assertOpen("toolScope()");
+    if (!this.#scoped) return fn(this.#ambient);
     return this.#scopedCall(fn);
   }
 
@@ -218,11 +232,14 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
    */
   snapshotSingletons(): SingletonSnapshot {
     this.#assertOpen("snapshotSingletons()");
-    const instances = this.registry.bindings
-      .filter((binding) => binding.kind === "instance")
-      .map((binding) => [binding.key, binding.value] as const);
-    const built = this.#built.map((entry) => [entry.key, entry.instance] as const);
-    return SingletonSnapshot.capture(this, [...instances, ...built]);
+    if (this.#instances.length === 0 && this.#built.length === 0) {
+      this.#nothingToCapture ??= SingletonSnapshot.capture(this, []);
+      return this.#nothingToCapture;
+    }
+    const resources: (readonly [ResourceKey<unknown>, unknown])[] = [];
+    for (const binding of this.#instances) resources.push([binding.key, binding.value]);
+    for (const entry of this.#built) resources.push([entry.key, entry.instance]);
+    return SingletonSnapshot.capture(this, resources);
   }
 
   /** Put back the state captured by {@link ResourceContext.snapshotSingletons} on this context. */

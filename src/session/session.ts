@@ -35,7 +35,14 @@ import { type Dispatcher, type HandlerFailure, InProcessDispatcher } from "../ev
 import { getLogger } from "../logging/index.js";
 import { SliceAccessor, type SliceHost } from "./accessor.js";
 import { ClearSlice, InitializeSlice, type SessionDispatchResult } from "./events.js";
-import { applyOp, defaultPolicy, EMPTY_ITEMS, normalizeItems, SliceStore } from "./internal/store.js";
+import {
+  applyOp,
+  defaultPolicy,
+  EMPTY_ITEMS,
+  normalizeItems,
+  type SliceRecord,
+  SliceStore,
+} from "./internal/store.js";
 import { carriedValues, describeUntyped, normalizeTags, planRestore } from "./internal/support.js";
 import type {
   CloneOptions,
@@ -61,6 +68,18 @@ const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
 const STATE_ONLY: readonly SlicePolicy[] = Object.freeze(["state"]);
 const STATE_AND_LOG: readonly SlicePolicy[] = Object.freeze(["state", "log"]);
+const NO_RECORDS: readonly SliceRecord[] = Object.freeze([]);
+const NO_ITEMS: readonly (readonly object[])[] = Object.freeze([]);
+
+/**
+ * A rollback point of a session's STATE slices (see {@link Session.checkpoint}). Opaque.
+ * @internal
+ */
+export interface SessionCheckpoint {
+  readonly session: Session;
+  readonly records: readonly SliceRecord[];
+  readonly items: readonly (readonly object[])[];
+}
 
 /** A container of typed, immutable slices changed only through {@link Session.dispatch}. */
 export class Session implements SessionView {
@@ -77,7 +96,8 @@ export class Session implements SessionView {
   private readonly createdAtMs: number;
   private readonly childList: Session[] = [];
   private readonly store: SliceStore;
-  private readonly host: SliceHost;
+  /** What slice accessors call back into; made on the first `slice()` (most sessions never need one). */
+  private hostCache: SliceHost | undefined;
   private reducing = false;
 
   /** Create a session; see {@link SessionOptions} for the defaults. */
@@ -107,12 +127,6 @@ export class Session implements SessionView {
     this.tags = normalizeTags(options.tags);
     this.parent = options.parent;
     this.store = new SliceStore(sessionId);
-    this.host = {
-      items: (type) => this.store.get(type)?.items ?? EMPTY_ITEMS,
-      policy: (type) => this.store.get(type)?.policy ?? defaultPolicy(type),
-      dispatch: (event) => this.dispatch(event),
-      register: (sliceType, eventType, reducer) => this.register(sliceType, eventType, reducer),
-    };
     this.parent?.childList.push(this);
   }
 
@@ -128,7 +142,13 @@ export class Session implements SessionView {
 
   /** Typed queries and dispatch-backed mutations for the slice of `type`. */
   slice<T extends object>(type: DataType<T>): SliceAccessor<T> {
-    return new SliceAccessor(this.host, type);
+    this.hostCache ??= {
+      items: (sliceType) => this.store.get(sliceType)?.items ?? EMPTY_ITEMS,
+      policy: (sliceType) => this.store.get(sliceType)?.policy ?? defaultPolicy(sliceType),
+      dispatch: (event) => this.dispatch(event),
+      register: (sliceType, eventType, reducer) => this.register(sliceType, eventType, reducer),
+    };
+    return new SliceAccessor(this.hostCache, type);
   }
 
   /**
@@ -191,15 +211,16 @@ export class Session implements SessionView {
     const result = this.dispatcher.dispatch(event);
     const errors = reducerErrors.length === 0 ? result.errors : [...reducerErrors, ...result.errors];
     // Spelled out, not `{ ...result, … }`: on Node 20 a spread followed by keys the source lacks
-    // builds a slow dictionary-mode object (about 4 µs instead of 0.1, on every event).
-    return Object.freeze({
+    // builds a slow dictionary-mode object (about 4 µs instead of 0.1, on every event). Not
+    // frozen: it is the caller's own (its type is read-only), and freezing costs on every event.
+    return {
       event: result.event,
       handlersInvoked: result.handlersInvoked,
       errors: errors.length === 0 ? NO_FAILURES : Object.freeze(errors),
       ok: errors.length === 0,
       reducersInvoked,
       reducerErrors: reducerErrors.length === 0 ? NO_FAILURES : Object.freeze(reducerErrors),
-    });
+    };
   }
 
   /** Capture the STATE slices (and LOG slices too with `includeLogs`). */
@@ -226,6 +247,47 @@ export class Session implements SessionView {
       policies: includeLogs ? STATE_AND_LOG : STATE_ONLY,
       slices,
     });
+  }
+
+  /**
+   * The STATE slices' current values, as a rollback point for {@link Session.rollback}: the
+   * same frozen arrays a {@link Snapshot} would hold, without building one (no timestamp, no
+   * freezing). The tool executor takes one before every tool call.
+   * @internal
+   */
+  checkpoint(): SessionCheckpoint {
+    let records: SliceRecord[] | undefined;
+    let items: (readonly object[])[] | undefined;
+    for (const record of this.store.all()) {
+      if (record.policy !== "state") continue;
+      records ??= [];
+      items ??= [];
+      records.push(record);
+      items.push(record.items);
+    }
+    return records === undefined || items === undefined
+      ? { session: this, records: NO_RECORDS, items: NO_ITEMS }
+      : { session: this, records, items };
+  }
+
+  /**
+   * Put a {@link Session.checkpoint} of this session back, as `restore(snapshot)` would: every
+   * STATE slice gets the values it had then, or none when it was made since. LOG slices stay.
+   * @internal
+   */
+  rollback(checkpoint: SessionCheckpoint): void {
+    if (checkpoint.session !== this) {
+      throw new WinkError(
+        "invalid_argument",
+        `rollback() got a checkpoint of session ${checkpoint.session.sessionId}, not of ${this.sessionId}. Roll a session back only to its own checkpoints.`,
+      );
+    }
+    const { records, items } = checkpoint;
+    for (const record of this.store.all()) {
+      if (record.policy !== "state") continue;
+      const index = records.indexOf(record);
+      record.items = index < 0 ? EMPTY_ITEMS : (items[index] ?? EMPTY_ITEMS);
+    }
   }
 
   /**

@@ -142,3 +142,41 @@ describe("singleton snapshots", () => {
     expect(() => ctx.restoreSingletons(snapshot)).toThrow(ResourceClosedError);
   });
 });
+
+describe("snapshotSingletons with nothing to capture", () => {
+  it("hands back one shared empty snapshot, which restores on its own context only", () => {
+    const ctx = ResourceRegistry.of().open();
+    const first = ctx.snapshotSingletons();
+    expect(ctx.snapshotSingletons()).toBe(first);
+    expect(first.keys).toEqual([]);
+    expect(() => ctx.restoreSingletons(first)).not.toThrow();
+    expect(() => ResourceRegistry.of().open().restoreSingletons(first)).toThrow(/another ResourceContext/);
+  });
+
+  it("captures singletons built after an empty snapshot was taken", () => {
+    const ctx = ResourceRegistry.of(Binding.factory(Shared, () => new Counter())).open();
+    ctx.snapshotSingletons();
+    const counter = ctx.get(Shared);
+    counter.value = 3;
+    const snapshot = ctx.snapshotSingletons();
+    counter.value = 9;
+    ctx.restoreSingletons(snapshot);
+    expect(counter.value).toBe(3);
+  });
+});
+
+describe("inToolScope", () => {
+  it("returns the function's own value when nothing is scoped to a tool call, and a promise otherwise", async () => {
+    expect(
+      ResourceRegistry.of()
+        .open()
+        .inToolScope(() => 7),
+    ).toBe(7);
+    const scoped = ResourceRegistry.of(
+      Binding.factory(Other, () => new Counter(), { scope: "toolCall" }),
+    ).open();
+    const pending = scoped.inToolScope((resources) => resources.get(Other).value);
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).resolves.toBe(0);
+  });
+});
