@@ -13,18 +13,19 @@
 
 import { addUsage, type TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
-import { type Deadline, type SignalLender, signalLender } from "../deadline.js";
+import { type Deadline, signalLender } from "../deadline.js";
 import { OutputParseError } from "../errors.js";
 import { type Dispatcher, ModelCalled, ModelRetried, wants } from "../events/index.js";
 import type { Logger } from "../logging/index.js";
+import { runToolCall } from "../prompt/executor.js";
 import {
   collectFeedback,
   type EvaluablePrompt,
-  executeToolCall,
   type FeedbackScope,
   parseStructuredOutput,
   type RenderedPrompt,
   type ToolCall,
+  type ToolExecution,
   type ToolExecutionContext,
   validateOutput,
 } from "../prompt/index.js";
@@ -101,9 +102,9 @@ async function evaluateInFrame<Output>(
   const maxRepairs = loop.maxRepairs ?? 1;
   // The evaluation's own signal, lent to one request at a time: SDKs add an abort listener per
   // request to the signal they are given (the `openai` client never removes it), and the lender
-  // removes them when each request settles.
+  // removes them once each turn's request (with its retries) settled.
   const requests = signalLender(signal);
-  const request = (): Promise<ModelTurn> => requestTurn(state.conversation, requests);
+  const request = (): Promise<ModelTurn> => state.conversation.next(requests.lend());
 
   let first = 1;
   if (resumed) {
@@ -114,14 +115,21 @@ async function evaluateInFrame<Output>(
   for (let turnNumber = first; turnNumber <= maxTurns; turnNumber++) {
     beat();
     if (signal.aborted) throw signal.reason;
-    const turn = await callProvider(state, signal, request, throttle);
+    let turn: ModelTurn;
+    try {
+      turn = await callProvider(state, signal, request, throttle);
+    } finally {
+      // Listeners the SDK left on the signal during this turn's attempts go with the loan.
+      requests.reclaim();
+    }
     state.usage = addUsage(state.usage, turn.usage);
     if (price && state.costUsd !== undefined) state.costUsd += costOf(turn.usage, price);
     tracker?.recordCumulative(state.evaluationId, state.usage, state.costUsd);
     tracker?.check();
 
     if (turn.toolCalls.length > 0) {
-      await runToolCalls(state, turn.toolCalls, [], frame.toolContext, turnNumber);
+      const running = runToolCalls(state, turn.toolCalls, [], frame.toolContext, turnNumber);
+      if (running) await running;
       tracker?.check();
       continue;
     }
@@ -179,33 +187,71 @@ function throttleOptions(
 /**
  * Run the turn's tool calls in order (skipping those in `done`, which ran in an earlier attempt)
  * and hand their results to the conversation. With checkpoints, progress is saved before the
- * first call and after each one, so a crash never runs a finished call again.
+ * first call and after each one, so a crash never runs a finished call again. Returns nothing
+ * when every call finished synchronously (the common case without checkpoints), else a promise.
  */
-async function runToolCalls(
+function runToolCalls(
   state: LoopState,
   calls: readonly ToolCall[],
   done: readonly ToolOutcome[],
   toolContext: ToolExecutionContext,
   turnNumber: number,
-): Promise<void> {
+): Promise<void> | undefined {
   if (state.log.isEnabled("debug")) {
     state.log.debug("adapter.evaluate.tool_calls", "Model requested tools.", {
       count: calls.length,
       turn: turnNumber,
     });
   }
-  const outcomes: ToolOutcome[] = [...done];
+  const outcomes: ToolOutcome[] = done.length === 0 ? [] : [...done];
+  if (state.checkpoints || state.feedback) {
+    return runToolCallsAsync(state, calls, done, outcomes, toolContext, turnNumber);
+  }
+  for (let index = 0; index < calls.length; index++) {
+    const call = calls[index] as ToolCall;
+    if (done.length > 0 && done.some((outcome) => sameCall(outcome.call, call))) continue;
+    const execution = runToolCall(call, toolContext);
+    if (execution instanceof Promise) {
+      // The rest goes async from this call on; the ones before it are in `outcomes` already.
+      return execution.then((settled) => {
+        outcomes.push(outcomeOf(call, settled));
+        return runToolCallsAsync(state, calls.slice(index + 1), done, outcomes, toolContext, turnNumber);
+      });
+    }
+    outcomes.push(outcomeOf(call, execution));
+  }
+  state.conversation.addToolResults(outcomes);
+  return undefined;
+}
+
+/**
+ * {@link runToolCalls} awaiting each call, with checkpoints and feedback: runs `calls` (but those
+ * in `done`) and adds their outcomes to `outcomes`, which may hold earlier ones already.
+ */
+async function runToolCallsAsync(
+  state: LoopState,
+  calls: readonly ToolCall[],
+  done: readonly ToolOutcome[],
+  outcomes: ToolOutcome[],
+  toolContext: ToolExecutionContext,
+  turnNumber: number,
+): Promise<void> {
   const save = state.checkpoints ? () => saveProgress(state, turnNumber, calls, outcomes) : undefined;
   if (save && done.length === 0) await save();
   for (const call of calls) {
     if (done.some((outcome) => sameCall(outcome.call, call))) continue;
-    const execution = await executeToolCall(call, toolContext);
-    outcomes.push({ call, output: execution.output, isError: !execution.result.success });
+    let execution = runToolCall(call, toolContext);
+    if (execution instanceof Promise) execution = await execution;
+    outcomes.push(outcomeOf(call, execution));
     if (save) await save();
   }
   if (state.feedback) await attachFeedback(state.feedback, outcomes);
   state.conversation.addToolResults(outcomes);
   if (state.checkpoints) await saveProgress(state, turnNumber, [], []);
+}
+
+function outcomeOf(call: ToolCall, execution: ToolExecution): ToolOutcome {
+  return { call, output: execution.output, isError: !execution.result.success };
 }
 
 /** On resume: run what the interrupted turn left undone, or nothing when it had finished. */
@@ -311,15 +357,6 @@ interface LoopState {
   readonly checkpoints: Checkpointer | undefined;
   /** The evaluation's span (tracing on only). */
   readonly span: WinkSpan | undefined;
-}
-
-/** One provider request under the lent signal, whose listeners are removed once it settles. */
-async function requestTurn(conversation: ProviderConversation, requests: SignalLender): Promise<ModelTurn> {
-  try {
-    return await conversation.next(requests.lend());
-  } finally {
-    requests.reclaim();
-  }
 }
 
 function finalOutput(rendered: RenderedPrompt<unknown>, turn: ModelTurn): unknown {

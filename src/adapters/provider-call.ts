@@ -14,7 +14,7 @@ import type { RenderedPrompt } from "../prompt/index.js";
 import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
 import { PromptEvaluationError } from "./errors.js";
 import { costOf, type ModelPrice } from "./pricing.js";
-import { type ThrottleOptions, withThrottle } from "./throttle.js";
+import { retryThrottled, type ThrottleOptions } from "./throttle.js";
 import type { ModelTurn, ProviderDriver } from "./types.js";
 
 /** What {@link callProvider} needs from the evaluation. */
@@ -44,7 +44,12 @@ export async function callProvider(
   if (debug) log.debug("provider.request", "Calling the provider.", { model: driver.model });
   const span = state.span ? chatSpan(state, state.span) : undefined;
   try {
-    const turn = await withThrottle(request, throttle);
+    let turn: ModelTurn;
+    try {
+      turn = await request();
+    } catch (error) {
+      turn = await retryThrottled(request, throttle, error);
+    }
     if (debug) logResponse(log, turn, state.clock.monotonic() - started);
     if (state.measured) measure(state, state.measured, started, "ok", undefined, turn.usage);
     if (span) endChatSpan(span, state, turn);

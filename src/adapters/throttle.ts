@@ -117,53 +117,74 @@ export function backoffDelay(
 
 /** Run `fn`, retrying transient failures according to the policy. */
 export async function withThrottle<T>(fn: () => Promise<T>, options: ThrottleOptions): Promise<T> {
+  throttlePolicy(options.policy); // a bad policy fails at once, not at the first failure
+  try {
+    return await fn();
+  } catch (error) {
+    return retryThrottled(fn, options, error);
+  }
+}
+
+/**
+ * The retries of {@link withThrottle} after its first attempt failed with `error`. Callers on a
+ * hot path make the first attempt themselves and come here only on failure, which saves an
+ * async frame per call.
+ */
+export async function retryThrottled<T>(
+  fn: () => Promise<T>,
+  options: ThrottleOptions,
+  error: unknown,
+): Promise<T> {
   const policy = throttlePolicy(options.policy);
   const clock = options.clock ?? SYSTEM_CLOCK;
   const random = options.random ?? Math.random;
   let waited = 0;
+  let failure = error;
   for (let attempt = 1; ; attempt++) {
+    if (options.signal?.aborted) throw options.signal.reason ?? failure;
+    const verdict = options.classify(failure);
+    if (!verdict.retry) throw failure;
+    const cause = failure;
+    const fail = (why: string): ThrottleError =>
+      new ThrottleError(
+        `${options.describe} failed (${verdict.kind}${verdict.status ? ` ${verdict.status}` : ""}: ${describeThrown(cause)}) and ${why}. ` +
+          "Retry later, lower the request rate, or raise the throttle policy's maxAttempts/maxTotalDelayMs (or the deadline).",
+        {
+          kind: verdict.kind,
+          attempts: attempt,
+          retryAfterMs: verdict.retryAfterMs,
+          status: verdict.status,
+        },
+        { cause },
+      );
+    if (attempt >= policy.maxAttempts)
+      throw fail(`the retry budget of ${policy.maxAttempts} attempts is exhausted`);
+    const delay = backoffDelay(policy, attempt, verdict.retryAfterMs, random);
+    if (waited + delay > policy.maxTotalDelayMs) {
+      throw fail(
+        `waiting ${Math.round(delay)} ms more would exceed the retry window of ${policy.maxTotalDelayMs} ms`,
+      );
+    }
+    const remaining = options.deadline?.remaining();
+    if (remaining !== undefined && remaining <= delay) {
+      throw fail(
+        `the deadline leaves ${Math.max(0, Math.round(remaining))} ms, less than the ${Math.round(delay)} ms backoff`,
+      );
+    }
+    log.warning("provider.throttle_detected", "Provider call failed transiently; retrying.", {
+      call: options.describe,
+      kind: verdict.kind,
+      status: verdict.status,
+      attempt,
+      delayMs: Math.round(delay),
+    });
+    options.onRetry?.({ kind: verdict.kind, status: verdict.status, attempt, delayMs: delay });
+    waited += delay;
+    await clock.sleep(delay, options.signal);
     try {
       return await fn();
-    } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason ?? error;
-      const verdict = options.classify(error);
-      if (!verdict.retry) throw error;
-      const fail = (why: string): ThrottleError =>
-        new ThrottleError(
-          `${options.describe} failed (${verdict.kind}${verdict.status ? ` ${verdict.status}` : ""}: ${describeThrown(error)}) and ${why}. ` +
-            "Retry later, lower the request rate, or raise the throttle policy's maxAttempts/maxTotalDelayMs (or the deadline).",
-          {
-            kind: verdict.kind,
-            attempts: attempt,
-            retryAfterMs: verdict.retryAfterMs,
-            status: verdict.status,
-          },
-          { cause: error },
-        );
-      if (attempt >= policy.maxAttempts)
-        throw fail(`the retry budget of ${policy.maxAttempts} attempts is exhausted`);
-      const delay = backoffDelay(policy, attempt, verdict.retryAfterMs, random);
-      if (waited + delay > policy.maxTotalDelayMs) {
-        throw fail(
-          `waiting ${Math.round(delay)} ms more would exceed the retry window of ${policy.maxTotalDelayMs} ms`,
-        );
-      }
-      const remaining = options.deadline?.remaining();
-      if (remaining !== undefined && remaining <= delay) {
-        throw fail(
-          `the deadline leaves ${Math.max(0, Math.round(remaining))} ms, less than the ${Math.round(delay)} ms backoff`,
-        );
-      }
-      log.warning("provider.throttle_detected", "Provider call failed transiently; retrying.", {
-        call: options.describe,
-        kind: verdict.kind,
-        status: verdict.status,
-        attempt,
-        delayMs: Math.round(delay),
-      });
-      options.onRetry?.({ kind: verdict.kind, status: verdict.status, attempt, delayMs: delay });
-      waited += delay;
-      await clock.sleep(delay, options.signal);
+    } catch (next) {
+      failure = next;
     }
   }
 }

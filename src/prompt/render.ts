@@ -190,7 +190,9 @@ function renderList(
       : (walk.visibility.get(path) ?? override?.visibility ?? section.visibility);
     const summarized = visibility === "summary" && section.summary !== undefined;
     const heading = `${"#".repeat(depth + 2)} ${number}. ${section.title}`;
-    if (offerTools) log.trace("prompt.render.section", "Rendering section", { path, visibility });
+    if (offerTools && log.isEnabled("trace")) {
+      log.trace("prompt.render.section", "Rendering section", { path, visibility });
+    }
     let body: string;
     let children: string[] = [];
     try {
@@ -223,9 +225,16 @@ function renderList(
       if (offerTools) for (const tool of section.tools) walk.tools.push(renderTool(walk, tool, pathKeys));
       children = renderList(walk, section.children, pathKeys, number, depth + 1, offerTools, expandAll);
     }
-    chunks.push([heading, body, ...children].filter((part) => part !== "").join("\n\n"));
+    chunks.push(joinParts(heading, body, children));
   }
   return chunks;
+}
+
+/** A section's heading, body and rendered children, blank parts left out, as one chunk. */
+function joinParts(heading: string, body: string, children: readonly string[]): string {
+  let out = body === "" ? heading : `${heading}\n\n${body}`;
+  for (const child of children) if (child !== "") out += `\n\n${child}`;
+  return out;
 }
 
 /**

@@ -225,3 +225,47 @@ describe("runEvaluation", () => {
     expect(beats).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe("runEvaluation: tool calls of one turn", () => {
+  it("runs synchronous and async handlers in order, each exactly once, identical calls included", async () => {
+    const ran: string[] = [];
+    const echo = new Tool({
+      name: "echo",
+      description: "Echo a word, now or later.",
+      params: z.object({ word: z.string(), later: z.boolean() }),
+      handler: ({ word, later }) => {
+        ran.push(word);
+        const result = ToolResult.ok({ word });
+        return later
+          ? new Promise<ToolResult<{ word: string }>>((resolve) => setImmediate(() => resolve(result)))
+          : result;
+      },
+    });
+    const template = new PromptTemplate({
+      ns: "tests",
+      key: "mixed-calls",
+      sections: [new MarkdownSection({ key: "task", title: "Task", template: "Echo.", tools: [echo] })],
+    });
+    const args = (word: string, later: boolean) => JSON.stringify({ word, later });
+    let seen: string[] = [];
+    const model = new InProcessModel([
+      {
+        toolCalls: [
+          { id: "1", name: "echo", arguments: args("a", false) },
+          { id: "2", name: "echo", arguments: args("b", true) },
+          { id: "3", name: "echo", arguments: args("c", false) },
+          // No ids and the same arguments twice: two calls, both run.
+          { name: "echo", arguments: args("d", false) },
+          { name: "echo", arguments: args("d", false) },
+        ],
+      },
+      (history) => {
+        seen = history.messages.map((m) => (m.role === "tool" ? m.outcome.output : m.text));
+        return { text: "done" };
+      },
+    ]);
+    await new InProcessAdapter(model).evaluate(new Prompt(template), { session: new Session() });
+    expect(ran).toEqual(["a", "b", "c", "d", "d"]);
+    expect(seen).toEqual(['{"word":"a"}', '{"word":"b"}', '{"word":"c"}', '{"word":"d"}', '{"word":"d"}']);
+  });
+});
