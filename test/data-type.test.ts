@@ -33,3 +33,35 @@ describe("defineType", () => {
     expect(Step.is(null)).toBe(false);
   });
 });
+
+describe("type tags", () => {
+  it("travel with the value only: not in its keys, JSON or a spread copy", () => {
+    const Point = defineType("Point", z.object({ x: z.number() }));
+    const point = Point.create({ x: 1 });
+    expect(typeOf(point)).toBe(Point);
+    expect(Object.keys(point)).toEqual(["x"]);
+    expect(Reflect.ownKeys(point)).toEqual(["x"]);
+    expect(JSON.stringify(point)).toBe('{"x":1}');
+    expect(typeOf({ ...point })).toBeUndefined();
+  });
+
+  it("type a value that was frozen or sealed before create, keeping it the same object", () => {
+    const Point = defineType("Point", z.object({ x: z.number() }));
+    const frozen = Object.freeze({ x: 2 });
+    const sealed = Object.seal({ x: 3 });
+    expect(Point.create(frozen)).toBe(frozen);
+    expect(Point.create(sealed)).toBe(sealed);
+    expect(Point.is(frozen) && Point.is(sealed)).toBe(true);
+    expect(Object.isFrozen(sealed)).toBe(true);
+  });
+
+  it("copy a value typed once when another type takes it, and leave the original typed", () => {
+    const A = defineType("A", z.object({ x: z.number() }));
+    const B = defineType("B", z.object({ x: z.number() }));
+    const a = A.create({ x: 1 });
+    const b = B.create(a as { x: number });
+    expect(b).not.toBe(a);
+    expect([typeOf(a), typeOf(b)]).toEqual([A, B]);
+    expect(A.create(a)).toBe(a);
+  });
+});
