@@ -252,11 +252,16 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     return Object.freeze({
       get: <T>(key: ResourceKey<T>): T => this.#resolve(key, currentScope()),
       getOptional: <T>(key: ResourceKey<T>): T | undefined => {
-        this.#assertOpen(`resolving "${resourceKeyName(key)}"`);
+        this.#assertOpenToResolve(key);
         return this.registry.has(key) ? this.#resolve(key, currentScope()) : undefined;
       },
       has: (key: ResourceKey<unknown>): boolean => this.registry.has(key),
     });
+  }
+
+  /** {@link ResourceContext.#assertOpen} for a lookup, naming the key only when it throws (every tool call resolves). */
+  #assertOpenToResolve(key: ResourceKey<unknown>): void {
+    if (this.closed) this.#assertOpen(`resolving "${resourceKeyName(key)}"`);
   }
 
   #assertOpen(operation: string): void {
@@ -264,7 +269,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   }
 
   #resolve<T>(key: ResourceKey<T>, scope: ToolScope | undefined): T {
-    this.#assertOpen(`resolving "${resourceKeyName(key)}"`);
+    this.#assertOpenToResolve(key);
     const binding = this.registry.binding(key);
     if (binding === undefined) {
       throw new UnboundResourceError(
