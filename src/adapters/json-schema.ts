@@ -11,9 +11,29 @@ export type ObjectJsonSchema = { type: "object" } & Record<string, unknown>;
 
 /** A schema as an object schema without `$schema`. */
 export function inputSchema(schema: JsonSchema): ObjectJsonSchema {
-  const { $schema: _dialect, ...rest } = schema;
-  return { ...rest, type: "object" };
+  // Made once per schema (tool schemas are cached and frozen): every evaluation sends them.
+  let input = inputSchemas.get(schema);
+  if (input === undefined) {
+    const { $schema: _dialect, ...rest } = schema;
+    input = Object.freeze({ ...rest, type: "object" });
+    inputSchemas.set(schema, input);
+  }
+  return input;
 }
+
+const inputSchemas = new WeakMap<JsonSchema, ObjectJsonSchema>();
+
+/** The length of `JSON.stringify(schema)`, computed once per schema object. */
+export function jsonLength(schema: JsonSchema): number {
+  let length = jsonLengths.get(schema);
+  if (length === undefined) {
+    length = JSON.stringify(schema).length;
+    jsonLengths.set(schema, length);
+  }
+  return length;
+}
+
+const jsonLengths = new WeakMap<JsonSchema, number>();
 
 /**
  * Wrap a top-level array schema as `{ "items": [...] }` (tool inputs must be objects). Shared

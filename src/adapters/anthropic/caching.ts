@@ -7,6 +7,7 @@
  */
 
 import type Anthropic from "@anthropic-ai/sdk";
+import { jsonLength } from "../json-schema.js";
 
 /**
  * When to ask for caching: `"auto"` (default) when the system prompt and tools are long enough
@@ -37,8 +38,24 @@ export function wantsCaching(
   tools: readonly Anthropic.Tool[],
 ): boolean {
   if (mode !== "auto") return mode === "always";
-  return estimateTokens(system) + estimateTokens(JSON.stringify(tools)) >= minimumCacheableTokens(model);
+  return estimateTokens(system) + Math.ceil(toolsJsonLength(tools) / 4) >= minimumCacheableTokens(model);
 }
+
+/**
+ * `JSON.stringify(tools).length`, with each input schema's own length computed once per schema
+ * object: the decision is made for every conversation, and the schemas are shared.
+ */
+export function toolsJsonLength(tools: readonly Anthropic.Tool[]): number {
+  let length = 2 + Math.max(0, tools.length - 1); // the brackets and the commas between tools
+  for (const tool of tools) {
+    const { input_schema: schema, ...rest } = tool;
+    // `{"name":…,"description":…` + `,"input_schema":` + the schema + `}`
+    length += JSON.stringify(rest).length - 1 + INPUT_SCHEMA_KEY.length + jsonLength(schema) + 1;
+  }
+  return length;
+}
+
+const INPUT_SCHEMA_KEY = ',"input_schema":';
 
 /** The system prompt as one cached text block. */
 export function cachedSystem(system: string): Anthropic.TextBlockParam[] {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { toolsJsonLength } from "../../../src/adapters/anthropic/caching.js";
 import { AnthropicAdapter, type PromptCaching } from "../../../src/adapters/anthropic/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../../src/prompt/index.js";
 import { Session } from "../../../src/session/index.js";
@@ -106,5 +107,19 @@ describe("Anthropic prompt caching", () => {
     expect(() => adapter(server?.anthropicBaseUrl ?? "", "sometimes" as PromptCaching)).toThrow(
       /promptCaching/,
     );
+  });
+});
+
+describe("toolsJsonLength", () => {
+  it("is JSON.stringify(tools).length, for no tools, one, and several with cache markers", () => {
+    const schema = { type: "object" as const, properties: { q: { type: "string", description: 'say "é"' } } };
+    const tools = [
+      { name: "search", description: "Find things.", input_schema: schema },
+      { name: "final_answer", description: "Submit \n it.", input_schema: { type: "object" as const } },
+      { name: "last", input_schema: schema, cache_control: { type: "ephemeral" as const } },
+    ];
+    for (const list of [[], tools.slice(0, 1), tools]) {
+      expect(toolsJsonLength(list)).toBe(JSON.stringify(list).length);
+    }
   });
 });
