@@ -17,9 +17,15 @@
  * - process warnings such as `MaxListenersExceededWarning` (target: 0);
  * - the per-turn time the adapter adds over the hand-written loop of `bench/soak/baselines.ts`
  *   (target ≤ 15 µs), once on the plain path (a session only, as the hand-written loop has no
- *   cancellation either) and once on the worker path (which adds a cancellable signal per
- *   request); both must meet it. Measured in interleaved rounds of one 50-evaluation block per
- *   variant. On a shared machine whose speed changes during the run, a slow stretch stretches
+ *   cancellation either) and once on the worker path (the worker's shutdown signal and a
+ *   deadline) against the same loop made cancellable as a worker's must be (one controller per
+ *   evaluation fed by the shutdown signal and a timer, its signal on every request): what the
+ *   SDK itself does with a signal — an abort listener per request, and in the Anthropic SDK a
+ *   finalization registration too — is cancellation's cost, not the adapter's. The worker path
+ *   over the loop without cancellation is printed as well. Both targets must be met. Each path runs in a child process of its own, as in a
+ *   deployment (the long run above is the worker path's): side by side in one process the two
+ *   paths make V8's inline caches polymorphic and slow each other. Measured in interleaved
+ *   rounds of one 50-evaluation block of the path and one of the hand-written loop. On a shared machine whose speed changes during the run, a slow stretch stretches
  *   the difference with everything else, so the figure judged is the median over rounds of
  *   each round's ratio to its baseline block, times the baseline at the run's best speed (its
  *   fastest block); the plain median of the round-by-round differences is printed beside it.
@@ -32,6 +38,7 @@
  */
 
 import { execFileSync } from "node:child_process";
+import { setMaxListeners } from "node:events";
 import { parseArgs } from "node:util";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
@@ -89,16 +96,23 @@ interface SoakFigures {
   /** Process warnings emitted during the run, and the first few distinct ones. */
   warnings: number;
   warningKinds: string[];
-  /** Interleaved comparison with the hand-written loop. */
+  /** Interleaved comparison with the hand-written loop (in the worker path's process). */
   baseline: Timing;
+  /** The hand-written loop made cancellable as a worker's must be (see `cancellableRun`). */
+  cancellableBaseline: Timing;
   plain: Timing;
   worker: Timing;
-  /** The added per-turn time at the run's best speed (see the module doc): what is judged. */
+  /**
+   * The added per-turn time at the run's best speed (see the module doc): what is judged. The
+   * plain path over the hand-written loop; the worker path over the cancellable one.
+   */
   addedPlain: Timing;
   addedWorker: Timing;
   /** The median of the round-by-round differences, as measured. */
   addedPlainMeasured: Timing;
   addedWorkerMeasured: Timing;
+  /** The worker path over the hand-written loop without cancellation (at best speed). */
+  addedWorkerOverUncancellable: Timing;
 }
 
 interface Subject {
@@ -230,7 +244,66 @@ function recordWarnings(): { count: () => number; kinds: () => string[] } {
   return { count: () => count, kinds: () => [...kinds] };
 }
 
-async function child(name: AdapterName, evaluations: number): Promise<SoakFigures> {
+/**
+ * The hand-written loop as a worker must run it: cancelled when the worker shuts down or the
+ * request's deadline passes. One controller per evaluation, fed by the shutdown signal and a
+ * timer, both released at the end, and its signal on every request.
+ */
+async function cancellableRun(
+  baseline: Baseline,
+  shutdown: AbortSignal,
+  deadlineMs: number,
+): Promise<unknown> {
+  const controller = new AbortController();
+  // The SDK adds an abort listener per request (the openai client never removes it): they go
+  // with this controller, and without a higher limit Node warns at the eleventh.
+  setMaxListeners(64, controller.signal);
+  const onShutdown = (): void => controller.abort(shutdown.reason);
+  shutdown.addEventListener("abort", onShutdown, { once: true });
+  const timer = setTimeout(() => controller.abort(new Error("deadline")), deadlineMs);
+  try {
+    return await baseline(controller.signal);
+  } finally {
+    clearTimeout(timer);
+    shutdown.removeEventListener("abort", onShutdown);
+  }
+}
+
+/** What the plain path's child measures: the added cost only. */
+type PlainFigures = Pick<
+  SoakFigures,
+  "plain" | "addedPlain" | "addedPlainMeasured" | "warnings" | "warningKinds"
+>;
+/** What the worker path's child measures: everything else. */
+type WorkerFigures = Omit<SoakFigures, "plain" | "addedPlain" | "addedPlainMeasured">;
+
+/**
+ * Rounds of one block per variant (the baseline first); per variant, the median of all samples
+ * and of each round's block.
+ */
+async function compare(
+  variants: readonly (() => Promise<Timing>)[],
+): Promise<{ all: Timing[]; rounds: Timing[][] }> {
+  const samples: Timing[][] = variants.map(() => []);
+  const rounds: Timing[][] = variants.map(() => []);
+  for (let round = 0; round < COMPARE_ROUNDS; round++) {
+    for (const [index, run] of variants.entries()) {
+      const block: Timing[] = [];
+      for (let i = 0; i < COMPARE_BLOCK; i++) block.push(await run());
+      samples[index]?.push(...block);
+      rounds[index]?.push(medians(block));
+    }
+  }
+  return { all: samples.map(medians), rounds };
+}
+
+async function child(name: AdapterName, evaluations: number, path: "worker"): Promise<WorkerFigures>;
+async function child(name: AdapterName, evaluations: number, path: "plain"): Promise<PlainFigures>;
+async function child(
+  name: AdapterName,
+  evaluations: number,
+  path: "worker" | "plain",
+): Promise<WorkerFigures | PlainFigures> {
   const warnings = recordWarnings();
   configureLogging({ level: "INFO", json: true, destination: { write: () => true } });
   const { adapter, baseline } = subject(name);
@@ -251,11 +324,30 @@ async function child(name: AdapterName, evaluations: number): Promise<SoakFigure
   const onPlain = (): Promise<Timing> =>
     timed(async () => check((await adapter.evaluate(prompt, { session: new Session() })).output, name));
   const onBaseline = (): Promise<Timing> => timed(async () => check(await baseline(), "the baseline"));
+  const onCancellable = (): Promise<Timing> =>
+    timed(async () =>
+      check(await cancellableRun(baseline, shutdown.signal, 600_000), "the cancellable baseline"),
+    );
 
+  if (path === "plain") {
+    for (let i = 0; i < WARMUP; i++) {
+      await onPlain();
+      await onBaseline();
+    }
+    const { all, rounds } = await compare([onBaseline, onPlain]);
+    const [baseRounds, plainRounds] = rounds as [Timing[], Timing[]];
+    return {
+      plain: all[1] as Timing,
+      addedPlain: addedAtBestSpeed(baseRounds, plainRounds),
+      addedPlainMeasured: pairedDifference(baseRounds, plainRounds),
+      warnings: warnings.count(),
+      warningKinds: warnings.kinds(),
+    };
+  }
   for (let i = 0; i < WARMUP; i++) {
     await onWorker();
-    await onPlain();
     await onBaseline();
+    await onCancellable();
   }
   const window = Math.max(1, Math.floor(evaluations / 10));
   const samples: Timing[] = [];
@@ -277,20 +369,9 @@ async function child(name: AdapterName, evaluations: number): Promise<SoakFigure
   const baselineFirst = baselineIn(0, window);
   const baselineLast = baselineIn(evaluations - window, evaluations);
 
-  const variants = [onBaseline, onPlain, onWorker] as const;
-  const compared: Timing[][] = variants.map(() => []);
-  // Each round's block medians, per variant: the added cost is judged round by round.
-  const rounds: Timing[][] = variants.map(() => []);
-  for (let round = 0; round < COMPARE_ROUNDS; round++) {
-    for (const [index, run] of variants.entries()) {
-      const block: Timing[] = [];
-      for (let i = 0; i < COMPARE_BLOCK; i++) block.push(await run());
-      compared[index]?.push(...block);
-      rounds[index]?.push(medians(block));
-    }
-  }
-  const [base, plain, worker] = compared.map(medians) as [Timing, Timing, Timing];
-  const [baseRounds, plainRounds, workerRounds] = rounds as [Timing[], Timing[], Timing[]];
+  const { all, rounds } = await compare([onBaseline, onCancellable, onWorker]);
+  const [base, cancellable, worker] = all as [Timing, Timing, Timing];
+  const [baseRounds, cancellableRounds, workerRounds] = rounds as [Timing[], Timing[], Timing[]];
   return {
     adapter: name,
     evaluations,
@@ -306,16 +387,34 @@ async function child(name: AdapterName, evaluations: number): Promise<SoakFigure
     warnings: warnings.count(),
     warningKinds: warnings.kinds(),
     baseline: base,
-    plain,
+    cancellableBaseline: cancellable,
     worker,
-    addedPlain: addedAtBestSpeed(baseRounds, plainRounds),
-    addedWorker: addedAtBestSpeed(baseRounds, workerRounds),
-    addedPlainMeasured: pairedDifference(baseRounds, plainRounds),
-    addedWorkerMeasured: pairedDifference(baseRounds, workerRounds),
+    addedWorker: addedAtBestSpeed(cancellableRounds, workerRounds),
+    addedWorkerMeasured: pairedDifference(cancellableRounds, workerRounds),
+    addedWorkerOverUncancellable: addedAtBestSpeed(baseRounds, workerRounds),
   };
 }
 
-function runChild(name: AdapterName, evaluations: number): SoakFigures {
+/**
+ * One adapter's figures, from two child processes: the worker path (the long run and its added
+ * cost) and the plain path (its added cost). Each path has a process of its own, as in a
+ * deployment: run side by side in one process, the two paths make each other's inline caches
+ * polymorphic, which slowed both by several µs per turn.
+ */
+function runChildren(name: AdapterName, evaluations: number): SoakFigures {
+  const worker = runChild(name, evaluations, "worker") as WorkerFigures;
+  const plain = runChild(name, evaluations, "plain") as PlainFigures;
+  return {
+    ...worker,
+    plain: plain.plain,
+    addedPlain: plain.addedPlain,
+    addedPlainMeasured: plain.addedPlainMeasured,
+    warnings: worker.warnings + plain.warnings,
+    warningKinds: [...new Set([...worker.warningKinds, ...plain.warningKinds])],
+  };
+}
+
+function runChild(name: AdapterName, evaluations: number, path: "worker" | "plain"): unknown {
   const out = execFileSync(
     process.execPath,
     [
@@ -326,13 +425,15 @@ function runChild(name: AdapterName, evaluations: number): SoakFigures {
       import.meta.filename,
       "--adapter",
       name,
+      "--path",
+      path,
       "--evaluations",
       String(evaluations),
     ],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * MIB },
   );
   const line = out.trim().split("\n").at(-1) ?? "";
-  return JSON.parse(line) as SoakFigures;
+  return JSON.parse(line) as unknown;
 }
 
 function describe(f: SoakFigures): string[] {
@@ -346,7 +447,8 @@ function describe(f: SoakFigures): string[] {
     `  process warnings: ${f.warnings}${f.warnings > 0 ? ` (${f.warningKinds.join(" | ")})` : ""} (target 0)`,
     `  per turn, hand-written loop on the same client: ${both(f.baseline, " µs")}`,
     `    adapter, plain path: ${both(f.plain, " µs")} → adds ${both(f.addedPlain, " µs")} at best speed (target ≤ 15); measured ${both(f.addedPlainMeasured, " µs")}`,
-    `    adapter, worker path (+ cancellable signal per request): ${both(f.worker, " µs")} → adds ${both(f.addedWorker, " µs")} at best speed (target ≤ 15); measured ${both(f.addedWorkerMeasured, " µs")}`,
+    `  per turn, the same loop cancellable at shutdown and at a deadline: ${both(f.cancellableBaseline, " µs")}`,
+    `    adapter, worker path (shutdown signal and deadline): ${both(f.worker, " µs")} → adds ${both(f.addedWorker, " µs")} at best speed over the cancellable loop (target ≤ 15); measured ${both(f.addedWorkerMeasured, " µs")}; over the loop without cancellation ${both(f.addedWorkerOverUncancellable, " µs")}`,
   ];
 }
 
@@ -368,6 +470,7 @@ const { values: args } = parseArgs({
     evaluations: { type: "string", default: "10000" },
     adapters: { type: "string", default: ADAPTERS.join(",") },
     adapter: { type: "string" },
+    path: { type: "string", default: "worker" },
   },
 });
 const evaluations = Number(args.evaluations);
@@ -375,14 +478,19 @@ if (!Number.isInteger(evaluations) || evaluations < 10) {
   throw new Error(`bench/soak: --evaluations must be an integer >= 10, got ${args.evaluations}`);
 }
 if (args.adapter !== undefined) {
-  console.log(JSON.stringify(await child(adapterName(args.adapter), evaluations)));
+  const adapter = adapterName(args.adapter);
+  const figures =
+    args.path === "plain"
+      ? await child(adapter, evaluations, "plain")
+      : await child(adapter, evaluations, "worker");
+  console.log(JSON.stringify(figures));
 } else {
   const names = (args.adapters ?? "")
     .split(",")
     .filter((n) => n !== "")
     .map(adapterName);
   const results = names.map((name) => {
-    const figures = runChild(name, evaluations);
+    const figures = runChildren(name, evaluations);
     for (const line of describe(figures)) console.log(line);
     return figures;
   });

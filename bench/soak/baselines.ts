@@ -2,7 +2,8 @@
  * Hand-written agent loops, one per SDK: what a developer writes without the library. Each
  * builds the messages, calls the same SDK client (same in-process fetch), parses tool calls,
  * `JSON.parse`s the arguments, calls the handler, appends the results, and parses the final
- * answer. The soak bench subtracts their per-turn time from the adapter's.
+ * answer. The soak bench subtracts their per-turn time from the adapter's. Given a signal, each
+ * request carries it, as a loop that can be cancelled (at shutdown, at a deadline) must.
  */
 
 import type Anthropic from "@anthropic-ai/sdk";
@@ -11,8 +12,13 @@ import type { ChatCompletionMessageParam } from "openai/resources/chat/completio
 import type { ResponseInputItem } from "openai/resources/responses/responses";
 import { FINAL_OUTPUT, type StaticRequest, TOOL_TURNS, toolCall, toolWork } from "./scenario.js";
 
-/** One evaluation of the soak script; resolves to the parsed final answer. */
-export type Baseline = () => Promise<unknown>;
+/** One evaluation of the soak script, cancellable by `signal` when given; resolves to the parsed final answer. */
+export type Baseline = (signal?: AbortSignal) => Promise<unknown>;
+
+/** The SDK's per-request options: no retries, and the signal when there is one. */
+function requestOptions(signal: AbortSignal | undefined): { maxRetries: 0; signal?: AbortSignal } {
+  return signal === undefined ? { maxRetries: 0 } : { maxRetries: 0, signal };
+}
 
 function runTool(name: string, argumentsJson: string): string {
   const params = JSON.parse(argumentsJson) as { limit: number };
@@ -26,12 +32,12 @@ export function chatBaseline(client: OpenAI, model: string, request: StaticReque
     type: "json_schema" as const,
     json_schema: { name: "soak", schema: request.outputSchema, strict: false },
   };
-  return async () => {
+  return async (signal) => {
     const messages: ChatCompletionMessageParam[] = [{ role: "system", content: request.system }];
     for (;;) {
       const completion = await client.chat.completions.create(
         { model, messages, tools, response_format: responseFormat },
-        { maxRetries: 0 },
+        requestOptions(signal),
       );
       const message = completion.choices[0]?.message;
       const calls = message?.tool_calls ?? [];
@@ -55,12 +61,12 @@ export function responsesBaseline(client: OpenAI, model: string, request: Static
   const text = {
     format: { type: "json_schema" as const, name: "soak", schema: request.outputSchema, strict: false },
   };
-  return async () => {
+  return async (signal) => {
     const input: ResponseInputItem[] = [{ type: "message", role: "system", content: request.system }];
     for (;;) {
       const response = await client.responses.create(
         { model, input, tools, text, store: false },
-        { maxRetries: 0 },
+        requestOptions(signal),
       );
       let called = false;
       for (const item of response.output) {
@@ -97,7 +103,7 @@ export function anthropicBaseline(client: Anthropic, model: string, request: Sta
       input_schema: { ...request.outputSchema, type: "object" as const },
     },
   ];
-  return async () => {
+  return async (signal) => {
     const messages: Anthropic.MessageParam[] = [
       {
         role: "user",
@@ -107,7 +113,7 @@ export function anthropicBaseline(client: Anthropic, model: string, request: Sta
     for (;;) {
       const message = await client.messages.create(
         { model, max_tokens: 4096, system: request.system, messages, tools },
-        { maxRetries: 0 },
+        requestOptions(signal),
       );
       messages.push({ role: "assistant", content: message.content });
       const results: Anthropic.ToolResultBlockParam[] = [];
@@ -132,11 +138,12 @@ export function inProcessBaseline(): Baseline {
     return { id: call.id, name: call.name, arguments: JSON.stringify(call.arguments) };
   });
   const final = JSON.stringify(FINAL_OUTPUT);
-  return async () => {
+  return async (signal) => {
     const history: { call: string; output: string }[] = [];
     for (let t = 0; ; t++) {
       // An await per turn, as a model call would have.
       await Promise.resolve();
+      signal?.throwIfAborted();
       const call = calls[t];
       if (call === undefined) return JSON.parse(final);
       history.push({ call: call.id, output: runTool(call.name, call.arguments) });
