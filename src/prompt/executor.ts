@@ -82,7 +82,8 @@ export function runToolCall(
   call: ToolCall,
   ctx: ToolExecutionContext,
 ): ToolExecution | Promise<ToolExecution> {
-  (ctx.beat ?? NOOP)();
+  const beat = ctx.beat ?? NOOP;
+  beat();
   const rendered = ctx.rendered.toolsByName.get(call.name);
   if (!rendered) {
     const available = ctx.rendered.tools.map((t) => t.name).join(", ") || "none";
@@ -109,7 +110,7 @@ export function runToolCall(
   const toolContext = new CallContext(
     ctx,
     ctx.resources.getOptional(FilesystemKey),
-    ctx.beat ?? NOOP,
+    beat,
     callSignal,
     call.id || undefined,
   );

@@ -11,6 +11,7 @@
 import { SYSTEM_CLOCK } from "../clock.js";
 import { DeadlineExceededError, describeThrown, VisibilityExpansionRequired, WinkError } from "../errors.js";
 import { getLogger } from "../logging/index.js";
+import { isThenable } from "../resources/internal/lifecycle.js";
 import { formatIssues, schemaIssues } from "../schema.js";
 import { redactText } from "../secrets/index.js";
 import type { CallContext, CallSignal } from "./call-scope.js";
@@ -28,13 +29,6 @@ interface Guarded {
   readonly result: ToolResult;
   /** True when a policy refused the call before the handler ran. */
   readonly denied: boolean;
-}
-
-/** True for a promise or any other thenable a handler or policy may return. */
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 /**

@@ -68,8 +68,8 @@ const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
 const STATE_ONLY: readonly SlicePolicy[] = Object.freeze(["state"]);
 const STATE_AND_LOG: readonly SlicePolicy[] = Object.freeze(["state", "log"]);
-const NO_RECORDS: readonly SliceRecord[] = Object.freeze([]);
-const NO_ITEMS: readonly (readonly object[])[] = Object.freeze([]);
+/** What a checkpoint of a session without STATE slices holds. */
+const NOTHING_SAVED: ReadonlyMap<SliceRecord, readonly object[]> = new Map();
 
 /**
  * A rollback point of a session's STATE slices (see {@link Session.checkpoint}). Opaque.
@@ -77,8 +77,8 @@ const NO_ITEMS: readonly (readonly object[])[] = Object.freeze([]);
  */
 export interface SessionCheckpoint {
   readonly session: Session;
-  readonly records: readonly SliceRecord[];
-  readonly items: readonly (readonly object[])[];
+  /** Each STATE slice's record and its frozen values at the checkpoint. */
+  readonly saved: ReadonlyMap<SliceRecord, readonly object[]>;
 }
 
 /** A container of typed, immutable slices changed only through {@link Session.dispatch}. */
@@ -256,18 +256,13 @@ export class Session implements SessionView {
    * @internal
    */
   checkpoint(): SessionCheckpoint {
-    let records: SliceRecord[] | undefined;
-    let items: (readonly object[])[] | undefined;
+    let saved: Map<SliceRecord, readonly object[]> | undefined;
     for (const record of this.store.all()) {
       if (record.policy !== "state") continue;
-      records ??= [];
-      items ??= [];
-      records.push(record);
-      items.push(record.items);
+      saved ??= new Map();
+      saved.set(record, record.items);
     }
-    return records === undefined || items === undefined
-      ? { session: this, records: NO_RECORDS, items: NO_ITEMS }
-      : { session: this, records, items };
+    return { session: this, saved: saved ?? NOTHING_SAVED };
   }
 
   /**
@@ -282,11 +277,8 @@ export class Session implements SessionView {
         `rollback() got a checkpoint of session ${checkpoint.session.sessionId}, not of ${this.sessionId}. Roll a session back only to its own checkpoints.`,
       );
     }
-    const { records, items } = checkpoint;
     for (const record of this.store.all()) {
-      if (record.policy !== "state") continue;
-      const index = records.indexOf(record);
-      record.items = index < 0 ? EMPTY_ITEMS : (items[index] ?? EMPTY_ITEMS);
+      if (record.policy === "state") record.items = checkpoint.saved.get(record) ?? EMPTY_ITEMS;
     }
   }
 
