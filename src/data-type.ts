@@ -130,12 +130,33 @@ function tag<T extends object>(type: DataType<T>, value: T): Data<T> {
 }
 
 /**
+ * `type.create(value)` for a value built on a hot path whose object-valued fields are frozen
+ * already (an event assembled field by field): stamps it and freezes the top, without walking
+ * the fields again. Anything else (a typed or non-extensible value) goes through `create`.
+ * @internal
+ */
+export function createWithFrozenFields<T extends object>(type: DataType<T>, value: T): Data<T> {
+  if (!Object.isExtensible(value) || typeOf(value) !== undefined) return type.create(value);
+  TypeStamp.stamp(value, erase(type));
+  return Object.freeze(value);
+}
+
+/**
  * `type` as the untyped key that registries (slices, subscriptions, policies) store. The one
  * place the type parameter is dropped: `DataType<T>` cannot widen to `DataType` on its own,
  * because `create(value: T)` makes it invariant in `T`.
  */
 export function erase<T extends object>(type: DataType<T>): DataType {
   return type as unknown as DataType;
+}
+
+/**
+ * Whether `value`'s type is held on the value itself rather than in {@link UNSTAMPED}: what hot
+ * paths aim for, checked by tests.
+ * @internal
+ */
+export function typeStampedOn(value: object): boolean {
+  return TypeStamp.read(value) !== undefined;
 }
 
 /** The {@link DataType} a value was created with, or undefined for untyped values. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineType, typeOf } from "../src/data-type.js";
+import { createWithFrozenFields, defineType, typeOf, typeStampedOn } from "../src/data-type.js";
 
 const Step = defineType("Step", z.object({ title: z.string(), tags: z.array(z.string()) }));
 const Other = defineType("Other", z.object({ title: z.string(), tags: z.array(z.string()) }));
@@ -63,5 +63,27 @@ describe("type tags", () => {
     expect(b).not.toBe(a);
     expect([typeOf(a), typeOf(b)]).toEqual([A, B]);
     expect(A.create(a)).toBe(a);
+  });
+});
+
+describe("createWithFrozenFields", () => {
+  it("stamps the type on the value and freezes its top, leaving fields as they are", () => {
+    const tags = Object.freeze(["x"]);
+    const step = createWithFrozenFields(Step, { title: "a", tags });
+    expect(typeOf(step)).toBe(Step);
+    expect(typeStampedOn(step)).toBe(true);
+    expect(Object.isFrozen(step)).toBe(true);
+    expect(step.tags).toBe(tags);
+  });
+
+  it("falls back to create for a frozen value or one another type holds", () => {
+    const frozen = Object.freeze({ title: "a", tags: ["x"] });
+    expect(createWithFrozenFields(Step, frozen)).toBe(frozen);
+    expect(typeOf(frozen)).toBe(Step);
+    expect(typeStampedOn(frozen)).toBe(false);
+    const other = Other.create({ title: "b", tags: [] });
+    const copy = createWithFrozenFields(Step, other as { title: string; tags: string[] });
+    expect(copy).not.toBe(other);
+    expect([typeOf(other), typeOf(copy)]).toEqual([Other, Step]);
   });
 });

@@ -5,7 +5,7 @@
 
 import { randomUUID } from "node:crypto";
 import { isoNow, SYSTEM_CLOCK } from "../clock.js";
-import type { DataOf } from "../data-type.js";
+import { createWithFrozenFields, type DataOf } from "../data-type.js";
 import { describeThrown } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
 import { getLogger } from "../logging/index.js";
@@ -45,7 +45,7 @@ export function finish(
   // Rendered once: the event and the provider get the same text.
   const output = result.render();
   const dispatched = ctx.session.dispatch(
-    ToolInvoked.create(toolInvoked(call, ctx, params, result, output, durationMs)),
+    createWithFrozenFields(ToolInvoked, toolInvoked(call, ctx, params, result, output, durationMs)),
   );
   if (dispatched.reducerErrors.length > 0 && before) {
     rollback(ctx, before, call.name, "dispatch_failure");
@@ -103,8 +103,9 @@ function toolInvoked(
   if (ctx.runContext) event.runContext = deepFreeze(ctx.runContext);
   if (call.id) event.callId = call.id;
   if (durationMs !== undefined) event.durationMs = Math.round(durationMs * 1000) / 1000;
-  // Frozen here, field by field, as `create` would: its own walk then stops at the top (the
-  // other fields are strings, numbers and the frozen result).
+  // Its object fields frozen here, as `create` would: the rest are strings, numbers and the
+  // frozen result. The event itself stays extensible until its type is stamped on it (a frozen
+  // value's type goes to a WeakMap instead, at several times the cost).
   deepFreeze(event.params);
-  return Object.freeze(event);
+  return event;
 }

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { defineType } from "../../src/data-type.js";
+import { defineType, typeStampedOn } from "../../src/data-type.js";
 import { VisibilityExpansionRequired } from "../../src/errors.js";
 import { ToolInvoked } from "../../src/events/index.js";
 import { runToolCall } from "../../src/prompt/executor.js";
@@ -101,6 +101,16 @@ describe("runToolCall", () => {
     expect(execution).toMatchObject({ output: 'done\n\n{"text":"sync"}', result: { success: true } });
     expect(steps(session)).toEqual(["sync"]);
     expect(session.slice(ToolInvoked).latest()).toMatchObject({ callId: "c-sync", success: true });
+  });
+
+  it("records ToolInvoked frozen, with its type held on the event rather than in the fallback map", () => {
+    const { ctx, session } = setup();
+    runToolCall(call("sync"), ctx);
+    const event = session.slice(ToolInvoked).latest();
+    expect(event && ToolInvoked.is(event)).toBe(true);
+    expect(event && typeStampedOn(event)).toBe(true);
+    expect(Object.isFrozen(event)).toBe(true);
+    expect(Object.isFrozen(event?.params)).toBe(true);
   });
 
   it("turns a synchronous throw into an error result and rolls its state back, still without a promise", () => {
