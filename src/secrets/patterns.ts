@@ -133,6 +133,9 @@ function replaceRegistered(text: string): string {
  */
 export function redactText(text: string): string {
   if (text.length < 4) return text;
+  // Ids (UUIDs, lower-case hex): no pattern can match them, and they never repeat, so caching
+  // them would only churn the cache. Only a registered secret can hide in one.
+  if (LOWER_HEX_ID.test(text)) return replaceRegistered(text);
   if (text.length > CACHEABLE_LENGTH) return redactUncached(text);
   if (cacheGeneration !== secretsGeneration()) {
     cache.clear();
@@ -149,6 +152,12 @@ export function redactText(text: string): string {
   return out;
 }
 
+/**
+ * Lower-case hex digits and dashes: none of the rules' markers (`://`, `bearer`, `sk-`, `AKIA`,
+ * `gh`, `xox`, `eyJ`, `=`, `:`) fits in this alphabet, and with at most 17 distinct characters
+ * nothing looks random enough for the AWS secret-key rule (it wants 22).
+ */
+const LOWER_HEX_ID = /^[0-9a-f-]+$/;
 const CACHEABLE_LENGTH = 256;
 const CACHE_ENTRIES = 2_048;
 const cache = new Map<string, string>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactText } from "../../src/secrets/index.js";
+import { clearRegisteredSecrets, redactText, registerSecret } from "../../src/secrets/index.js";
 
 // Fake credentials in each real format; none of them is live.
 const SAMPLES = {
@@ -113,5 +113,27 @@ describe("credentials in URLs (review fixes)", () => {
     ["redis://u:pa#ss@host:1/0", "redis://u:[REDACTED]@host:1/0"],
   ])("redacts the password of %s", (input, expected) => {
     expect(redactText(input)).toBe(expected);
+  });
+});
+
+describe("redactText on ids", () => {
+  it("leaves UUIDs and lower-case hex as they are, but still hides a registered secret in one", () => {
+    const id = "676b0162-2cf7-4486-97c1-f883bb3d1744";
+    expect(redactText(id)).toBe(id);
+    expect(redactText("0123456789abcdef0123456789abcdef01234567")).toBe(
+      "0123456789abcdef0123456789abcdef01234567",
+    );
+    registerSecret("f883bb3d1744");
+    try {
+      expect(redactText(id)).toBe("676b0162-2cf7-4486-97c1-[REDACTED]");
+    } finally {
+      clearRegisteredSecrets();
+    }
+  });
+
+  it("still applies the patterns to mixed-case hex", () => {
+    // 40 characters, 22 distinct, mixed case: random-looking enough for the AWS secret-key rule,
+    // which lower-case hex (16 distinct at most) never meets.
+    expect(redactText("AbCdEf0123456789aBcDeF0123456789ABCDEFab")).toBe("[REDACTED]");
   });
 });
