@@ -12,12 +12,13 @@
 
 import { randomUUID } from "node:crypto";
 import { BudgetTracker, type TokenUsage } from "../budget.js";
-import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../clock.js";
 import { type Deadline, linkSignal } from "../deadline.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
+import type { ResourceContext } from "../resources/index.js";
 import { createRunContext, runContextLogFields } from "../run-context.js";
-import { ATTR, GEN_AI_OPERATION, startSpan, type WinkSpan } from "../telemetry/index.js";
+import { ATTR, GEN_AI_OPERATION, startSpan, tracingEnabled, type WinkSpan } from "../telemetry/index.js";
 import {
   dispatchPromptExecuted,
   dispatchPromptRendered,
@@ -102,35 +103,59 @@ export function openEvaluation<Output>(
   if (caller?.aborted) throw caller.reason;
   if (deadline && deadline.remaining() <= 0) throw deadline.error("the evaluation");
   const cancellable = caller !== undefined || deadline !== undefined || settings.abortable === true;
-  const controller = cancellable ? new AbortController() : undefined;
-  // The caller's signal may outlive thousands of evaluations: it gets one listener, removed at
-  // the end, and nothing below attaches to it.
-  const onCallerAbort = (): void => controller?.abort(caller?.reason);
-  caller?.addEventListener("abort", onCallerAbort, { once: true });
-  // One timer per evaluation, cancelled when it ends (a Deadline's own signal() would keep a
-  // timer and its closure alive until the deadline, long after the evaluation finished).
-  const timer = deadline
-    ? clock.setTimer(deadline.remaining(), () => controller?.abort(deadline.error("the evaluation")))
-    : undefined;
-  const release = (): void => {
-    timer?.cancel();
-    caller?.removeEventListener("abort", onCallerAbort);
-  };
+  const cancellation = cancellable ? new Cancellation(caller, deadline, clock) : undefined;
   const span = evaluationSpan(prompt.name, options, settings);
   try {
-    return open(prompt, span ? traced(options, span) : options, settings, {
+    return new Frame(prompt, span ? traced(options, span) : options, settings, {
       clock,
       deadline,
-      controller,
-      release,
+      cancellation,
       span,
     });
   } catch (error) {
-    release();
+    cancellation?.release();
     span?.end(error);
     throw error;
   }
 }
+
+/**
+ * What can end an evaluation early: its own controller, the caller's signal and the deadline.
+ * The caller's signal may outlive thousands of evaluations: it gets this object as its one
+ * listener, removed at release. The deadline gets one timer, cancelled at release (a Deadline's
+ * own `signal()` would keep a timer and its closure alive until the deadline, long after the
+ * evaluation finished). A class with `handleEvent` rather than closures: one object per evaluation.
+ */
+class Cancellation {
+  readonly controller = new AbortController();
+  private readonly timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly caller: AbortSignal | undefined,
+    private readonly deadline: Deadline | undefined,
+    clock: Clock,
+  ) {
+    caller?.addEventListener("abort", this, ONCE);
+    this.timer = deadline ? clock.setTimer(deadline.remaining(), this.expire.bind(this)) : undefined;
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.controller.abort(this.caller?.reason);
+  }
+
+  release(): void {
+    this.timer?.cancel();
+    this.caller?.removeEventListener("abort", this);
+  }
+
+  private expire(): void {
+    this.controller.abort(this.deadline?.error("the evaluation"));
+  }
+}
+
+const ONCE = Object.freeze({ once: true });
+const NOOP = (): void => {};
 
 /** The `invoke_agent` span of an evaluation, under the request's span when the run context names one. */
 function evaluationSpan(
@@ -138,6 +163,8 @@ function evaluationSpan(
   options: EvaluateOptions,
   settings: FrameSettings,
 ): WinkSpan | undefined {
+  // Checked first: the name and attributes below are built only when a span will be recorded.
+  if (!tracingEnabled()) return undefined;
   const run = options.runContext;
   return startSpan(`${GEN_AI_OPERATION.INVOKE_AGENT} ${promptName}`, {
     parent: run?.traceId ? { traceId: run.traceId, spanId: run.spanId ?? "" } : undefined,
@@ -159,119 +186,149 @@ function traced(options: EvaluateOptions, span: WinkSpan): EvaluateOptions {
   return { ...options, runContext: { ...run, traceId: span.traceId, spanId: span.spanId } };
 }
 
-// Synchronous on purpose: the frame is opened once per evaluation, and every await costs a
-// promise and a microtask turn.
-function open<Output>(
-  prompt: EvaluablePrompt<Output>,
-  options: EvaluateOptions,
-  settings: FrameSettings,
-  parts: {
-    readonly clock: Clock;
-    readonly deadline: Deadline | undefined;
-    readonly controller: AbortController | undefined;
-    readonly release: () => void;
-    readonly span: WinkSpan | undefined;
-  },
-): EvaluationFrame<Output> {
-  const { adapter } = settings;
-  const { clock, deadline, controller } = parts;
-  const signal = controller?.signal ?? linkSignal().signal;
-  const log = baseLog.bind({
-    prompt: prompt.name,
-    adapter,
-    sessionId: options.session.sessionId,
-    ...(options.runContext ? runContextLogFields(options.runContext) : {}),
-  });
-  const beat = options.heartbeat ?? (() => {});
-  const tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
-  beat();
-  if (log.isEnabled("debug"))
-    log.debug("adapter.evaluate.start", "Evaluation started.", { model: settings.model });
+/**
+ * An open evaluation. Opened synchronously on purpose, and a class rather than an object of
+ * closures: it is opened for every evaluation, every await costs a promise and a microtask turn,
+ * and every named closure a `defineProperty` in the build (which keeps function names).
+ */
+class Frame<Output> implements EvaluationFrame<Output> {
+  readonly adapter: string;
+  readonly clock: Clock;
+  readonly deadline: Deadline | undefined;
+  readonly tracker: BudgetTracker | undefined;
+  readonly controller: AbortController | undefined;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly beat: () => void;
+  readonly evaluationId: string;
+  readonly rendered: RenderedPrompt<Output>;
+  readonly toolContext: ToolExecutionContext;
+  readonly span: WinkSpan | undefined;
+  private readonly options: EvaluateOptions;
+  private readonly model: string;
+  private readonly resources: ResourceContext;
+  private readonly cancellation: Cancellation | undefined;
 
-  // Resources open first: a section may show what one holds (a workspace's fingerprint).
-  const resources = evaluationResources(prompt, options).open();
-  let rendered: RenderedPrompt<Output>;
-  try {
-    resources.start();
-    rendered = prompt.render({ session: options.session, resources });
-  } catch (error) {
-    void resources.close();
-    throw error;
-  }
-  dispatchPromptRendered(adapter, prompt, rendered, options, clock);
-  if (log.isEnabled("debug")) {
-    log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
-      chars: rendered.text.length,
-      tools: rendered.tools.length,
+  constructor(
+    prompt: EvaluablePrompt<Output>,
+    options: EvaluateOptions,
+    settings: FrameSettings,
+    parts: {
+      readonly clock: Clock;
+      readonly deadline: Deadline | undefined;
+      readonly cancellation: Cancellation | undefined;
+      readonly span: WinkSpan | undefined;
+    },
+  ) {
+    const adapter = settings.adapter;
+    const { clock, deadline, cancellation } = parts;
+    this.adapter = adapter;
+    this.model = settings.model;
+    this.options = options;
+    this.clock = clock;
+    this.deadline = deadline;
+    this.cancellation = cancellation;
+    this.span = parts.span;
+    this.controller = cancellation?.controller;
+    this.signal = this.controller?.signal ?? linkSignal().signal;
+    const log = baseLog.bind({
+      prompt: prompt.name,
+      adapter,
+      sessionId: options.session.sessionId,
+      ...(options.runContext ? runContextLogFields(options.runContext) : {}),
     });
+    this.log = log;
+    this.beat = options.heartbeat ?? NOOP;
+    this.tracker = options.budgetTracker ?? (options.budget ? new BudgetTracker(options.budget) : undefined);
+    this.beat();
+    if (log.isEnabled("debug"))
+      log.debug("adapter.evaluate.start", "Evaluation started.", { model: settings.model });
+
+    // Resources open first: a section may show what one holds (a workspace's fingerprint).
+    const resources = evaluationResources(prompt, options).open();
+    let rendered: RenderedPrompt<Output>;
+    try {
+      resources.start();
+      rendered = prompt.render({ session: options.session, resources });
+    } catch (error) {
+      void resources.close();
+      throw error;
+    }
+    this.resources = resources;
+    this.rendered = rendered;
+    dispatchPromptRendered(adapter, prompt, rendered, options, clock);
+    if (log.isEnabled("debug")) {
+      log.debug("adapter.evaluate.rendered", "Prompt rendered.", {
+        chars: rendered.text.length,
+        tools: rendered.tools.length,
+      });
+    }
+    this.toolContext = toolExecutionContext({
+      adapter,
+      prompt,
+      rendered,
+      options,
+      resources,
+      signal: this.signal,
+      clock,
+      beat: this.beat,
+      deadline,
+      tracker: this.tracker,
+    });
+    this.evaluationId = randomUUID();
   }
-  const toolContext = toolExecutionContext({
-    adapter,
-    prompt,
-    rendered,
-    options,
-    resources,
-    signal,
-    clock,
-    beat,
-    deadline,
-    tracker,
-  });
-  return {
-    adapter,
-    clock,
-    deadline,
-    tracker,
-    controller,
-    signal,
-    log,
-    beat,
-    evaluationId: randomUUID(),
-    rendered,
-    toolContext,
-    span: parts.span,
-    fail: (error) => parts.span?.end(error),
-    abort: (reason) => controller?.abort(reason),
-    complete: (result, fields = {}) => {
-      dispatchPromptExecuted(adapter, settings.model, rendered.name, result, options, clock);
-      parts.span?.setAttributes({
-        [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: result.usage.inputTokens,
-        [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: result.usage.outputTokens,
-        [ATTR.WINK_COST_USD]: result.costUsd,
-      });
-      parts.span?.end();
-      log.info("adapter.evaluate.complete", "Evaluation finished.", {
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        costUsd: result.costUsd,
-        ...fields,
-      });
-      return {
-        promptName: rendered.name,
-        text: result.text,
-        output: result.output,
-        usage: result.usage,
-        costUsd: result.costUsd,
-      };
-    },
-    [Symbol.asyncDispose]: async () => {
-      parts.release();
-      // Ends a span neither complete() nor fail() ended (idempotent otherwise).
-      parts.span?.end();
-      if (options.beforeRelease) {
-        try {
-          await options.beforeRelease(resources);
-        } catch (error) {
-          log.error(
-            "adapter.evaluate.before_release_failed",
-            "beforeRelease failed; resources close anyway.",
-            {
-              error,
-            },
-          );
-        }
+
+  fail(error: unknown): void {
+    this.span?.end(error);
+  }
+
+  abort(reason: unknown): void {
+    this.controller?.abort(reason);
+  }
+
+  complete(
+    result: EvaluationResult<Output>,
+    fields: Readonly<Record<string, unknown>> = {},
+  ): PromptResponse<Output> {
+    const { rendered, span } = this;
+    dispatchPromptExecuted(this.adapter, this.model, rendered.name, result, this.options, this.clock);
+    span?.setAttributes({
+      [ATTR.GEN_AI_USAGE_INPUT_TOKENS]: result.usage.inputTokens,
+      [ATTR.GEN_AI_USAGE_OUTPUT_TOKENS]: result.usage.outputTokens,
+      [ATTR.WINK_COST_USD]: result.costUsd,
+    });
+    span?.end();
+    this.log.info("adapter.evaluate.complete", "Evaluation finished.", {
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.costUsd,
+      ...fields,
+    });
+    return {
+      promptName: rendered.name,
+      text: result.text,
+      output: result.output,
+      usage: result.usage,
+      costUsd: result.costUsd,
+    };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.cancellation?.release();
+    // Ends a span neither complete() nor fail() ended (idempotent otherwise).
+    this.span?.end();
+    const { beforeRelease } = this.options;
+    if (beforeRelease) {
+      try {
+        await beforeRelease(this.resources);
+      } catch (error) {
+        this.log.error(
+          "adapter.evaluate.before_release_failed",
+          "beforeRelease failed; resources close anyway.",
+          { error },
+        );
       }
-      return resources[Symbol.asyncDispose]();
-    },
-  };
+    }
+    return this.resources[Symbol.asyncDispose]();
+  }
 }

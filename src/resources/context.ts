@@ -75,10 +75,51 @@ class ToolScope {
   readonly cache = new Map<ResourceKey<unknown>, unknown>();
   readonly built: Built[] = [];
   active = true;
+  readonly resolver: ResourceResolver;
   constructor(
     readonly id: number,
-    readonly resolver: ResourceResolver,
-  ) {}
+    context: ResourceContext,
+  ) {
+    this.resolver = new ScopedResolver(context, this);
+  }
+}
+
+/** `context.#resolve`, for {@link ScopedResolver} (set by ResourceContext's static block). */
+let resolveIn: <T>(context: ResourceContext, key: ResourceKey<T>, scope: ToolScope | undefined) => T;
+
+/**
+ * What providers and tool scopes resolve through: one context, seen from one tool scope, or from
+ * whichever scope the current async context is in (`scope` undefined). A class rather than three
+ * closures over the context: a context is opened for every evaluation, and each named closure
+ * costs a `defineProperty` in the build, which keeps function names.
+ */
+class ScopedResolver implements ResourceResolver {
+  readonly #context: ResourceContext;
+  readonly #scope: ToolScope | undefined;
+
+  constructor(context: ResourceContext, scope: ToolScope | undefined) {
+    this.#context = context;
+    this.#scope = scope;
+    Object.freeze(this);
+  }
+
+  get<T>(key: ResourceKey<T>): T {
+    return resolveIn(this.#context, key, this.#currentScope());
+  }
+
+  getOptional<T>(key: ResourceKey<T>): T | undefined {
+    const context = this.#context;
+    if (context.closed) resolveIn(context, key, undefined); // throws ResourceClosedError naming the key
+    return context.registry.has(key) ? resolveIn(context, key, this.#currentScope()) : undefined;
+  }
+
+  has(key: ResourceKey<unknown>): boolean {
+    return this.#context.registry.has(key);
+  }
+
+  #currentScope(): ToolScope | undefined {
+    return this.#scope ?? TOOL_SCOPES.getStore()?.get(this.#context);
+  }
 }
 
 /**
@@ -118,7 +159,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   constructor(registry: ResourceRegistry, options: ResourceContextOptions = {}) {
     this.registry = registry;
     this.#log = options.logger ?? getLogger("weakincentives.resources");
-    this.#ambient = this.#resolverFor(() => TOOL_SCOPES.getStore()?.get(this));
+    this.#ambient = new ScopedResolver(this, undefined);
     const bindings = registry.bindings;
     this.#scoped = bindings.some((binding) => binding.scope === "toolCall");
     this.#instances = bindings.filter((binding) => binding.kind === "instance");
@@ -194,10 +235,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   async #scopedCall<R>(fn: (resources: ResourceResolver) => R | Promise<R>): Promise<R> {
     this.#toolScopeCount += 1;
     const id = this.#toolScopeCount;
-    const scope: ToolScope = new ToolScope(
-      id,
-      this.#resolverFor(() => scope),
-    );
+    const scope = new ToolScope(id, this);
     this.#log.debug("resource.tool_scope.enter", `Entered tool scope ${id}.`, { toolScope: id });
     try {
       const scopes = new Map(TOOL_SCOPES.getStore());
@@ -248,15 +286,8 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     SingletonSnapshot.restore(this, snapshot);
   }
 
-  #resolverFor(currentScope: () => ToolScope | undefined): ResourceResolver {
-    return Object.freeze({
-      get: <T>(key: ResourceKey<T>): T => this.#resolve(key, currentScope()),
-      getOptional: <T>(key: ResourceKey<T>): T | undefined => {
-        this.#assertOpenToResolve(key);
-        return this.registry.has(key) ? this.#resolve(key, currentScope()) : undefined;
-      },
-      has: (key: ResourceKey<unknown>): boolean => this.registry.has(key),
-    });
+  static {
+    resolveIn = (context, key, scope) => context.#resolve(key, scope);
   }
 
   /** {@link ResourceContext.#assertOpen} for a lookup, naming the key only when it throws (every tool call resolves). */

@@ -142,11 +142,22 @@ export class Session implements SessionView {
 
   /** Typed queries and dispatch-backed mutations for the slice of `type`. */
   slice<T extends object>(type: DataType<T>): SliceAccessor<T> {
+    const session = this;
+    // Methods, not arrow properties: the build keeps function names, and every named arrow
+    // costs a defineProperty call when it is created (render asks for a slice every evaluation).
     this.hostCache ??= {
-      items: (sliceType) => this.store.get(sliceType)?.items ?? EMPTY_ITEMS,
-      policy: (sliceType) => this.store.get(sliceType)?.policy ?? defaultPolicy(sliceType),
-      dispatch: (event) => this.dispatch(event),
-      register: (sliceType, eventType, reducer) => this.register(sliceType, eventType, reducer),
+      items(sliceType) {
+        return session.store.get(sliceType)?.items ?? EMPTY_ITEMS;
+      },
+      policy(sliceType) {
+        return session.store.get(sliceType)?.policy ?? defaultPolicy(sliceType);
+      },
+      dispatch(event) {
+        return session.dispatch(event);
+      },
+      register(sliceType, eventType, reducer) {
+        session.register(sliceType, eventType, reducer);
+      },
     };
     return new SliceAccessor(this.hostCache, type);
   }

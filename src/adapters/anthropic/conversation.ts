@@ -296,8 +296,6 @@ function toolArguments(input: unknown): ToolCall["arguments"] {
  */
 export function usageOf(usage: Partial<Anthropic.Usage> | null | undefined): TokenUsage | undefined {
   if (!usage) return undefined;
-  const count = (value: number | null | undefined): number | undefined =>
-    typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
   const fresh = count(usage.input_tokens);
   const read = count(usage.cache_read_input_tokens);
   const written = count(usage.cache_creation_input_tokens);
@@ -310,4 +308,9 @@ export function usageOf(usage: Partial<Anthropic.Usage> | null | undefined): Tok
   if (read !== undefined) out.cachedTokens = read;
   if (written !== undefined) out.cacheWriteTokens = written;
   return out;
+}
+
+/** A token count the provider reported, or undefined when it is missing or not a count. */
+function count(value: number | null | undefined): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }

@@ -59,16 +59,9 @@ export function startChatConversation(
   if (options.reasoningEffort !== undefined) request.reasoning_effort = options.reasoningEffort;
   if (options.maxOutputTokens !== undefined) request.max_completion_tokens = options.maxOutputTokens;
 
-  const send = (signal: AbortSignal): Promise<ChatCompletion> => {
-    if (!options.stream) return client.chat.completions.create(request, requestOptions(signal));
-    return client.chat.completions
-      .stream({ ...request, stream: true, stream_options: { include_usage: true } }, requestOptions(signal))
-      .finalChatCompletion();
-  };
-
   return {
     async next(signal) {
-      const completion = await send(signal);
+      const completion = await send(client, options, request, signal);
       const message = completion.choices[0]?.message;
       if (message === undefined) {
         throw new PromptEvaluationError(
@@ -100,8 +93,23 @@ export function startChatConversation(
     addUserMessage(text: string) {
       messages.push({ role: "user", content: text });
     },
-    save: () => messages,
+    save() {
+      return messages;
+    },
   };
+}
+
+/** One request, streamed when the options say so. (Module-level: a closure per conversation costs a `defineProperty` in the build, which keeps names.) */
+function send(
+  client: OpenAI,
+  options: ResolvedOpenAIOptions,
+  request: ChatCompletionCreateParamsNonStreaming,
+  signal: AbortSignal,
+): Promise<ChatCompletion> {
+  if (!options.stream) return client.chat.completions.create(request, requestOptions(signal));
+  return client.chat.completions
+    .stream({ ...request, stream: true, stream_options: { include_usage: true } }, requestOptions(signal))
+    .finalChatCompletion();
 }
 
 /**

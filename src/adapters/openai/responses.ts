@@ -65,14 +65,9 @@ export function startResponsesConversation(
   }
   if (options.maxOutputTokens !== undefined) request.max_output_tokens = options.maxOutputTokens;
 
-  const send = (signal: AbortSignal): Promise<Response> => {
-    if (!options.stream) return client.responses.create(request, requestOptions(signal));
-    return client.responses.stream({ ...request, stream: true }, requestOptions(signal)).finalResponse();
-  };
-
   return {
     async next(signal) {
-      const response = await send(signal);
+      const response = await send(client, options, request, signal);
       if (response.status === "failed" || response.error) {
         const detail = response.error
           ? `${response.error.code}: ${response.error.message}`
@@ -118,11 +113,24 @@ export function startResponsesConversation(
     addUserMessage(text: string) {
       input.push({ type: "message", role: "user", content: text });
     },
-    save: () => input,
+    save() {
+      return input;
+    },
   };
 }
 
 /** Responses usage (`input_tokens`, `output_tokens`, cached input tokens) as {@link TokenUsage}. */
+/** One request, streamed when the options say so (module-level: see chat.ts's `send`). */
+function send(
+  client: OpenAI,
+  options: ResolvedOpenAIOptions,
+  request: ResponseCreateParamsNonStreaming,
+  signal: AbortSignal,
+): Promise<Response> {
+  if (!options.stream) return client.responses.create(request, requestOptions(signal));
+  return client.responses.stream({ ...request, stream: true }, requestOptions(signal)).finalResponse();
+}
+
 export function responsesUsage(usage: Response["usage"]): TokenUsage | undefined {
   if (!usage) return undefined;
   const cached = usage.input_tokens_details?.cached_tokens;
