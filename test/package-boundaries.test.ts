@@ -137,7 +137,7 @@ describe("configuration", () => {
  */
 const LAYERS: readonly (readonly string[])[] = [
   ["errors.ts", "secrets"],
-  ["clock.ts", "schema.ts", "data-type.ts"],
+  ["clock.ts", "ids.ts", "schema.ts", "data-type.ts"],
   ["deadline.ts", "budget.ts", "run-context.ts", "experiment.ts"],
   ["logging"],
   // Spans through the optional OpenTelemetry peer, for adapters and the runtime to start.

@@ -4,12 +4,12 @@
  * the tool executor needs.
  */
 
-import { randomUUID } from "node:crypto";
 import type { BudgetTracker, TokenUsage } from "../budget.js";
 import { type Clock, isoNow } from "../clock.js";
 import type { DataOf } from "../data-type.js";
 import type { Deadline } from "../deadline.js";
 import { PromptExecuted, PromptRendered } from "../events/index.js";
+import { eventId } from "../ids.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
 import type { ResourceRegistry } from "../resources/index.js";
 import type { EvaluateOptions } from "./types.js";
@@ -26,7 +26,7 @@ export function dispatchPromptRendered<Output>(
   // spread: this runs on every evaluation, and a spread makes V8 build the object field by field
   // in slow dictionary mode.
   const event: { -readonly [K in keyof DataOf<typeof PromptRendered>]: DataOf<typeof PromptRendered>[K] } = {
-    eventId: randomUUID(),
+    eventId: eventId(),
     createdAt: isoNow(clock),
     adapter,
     sessionId: options.session.sessionId,
@@ -60,7 +60,7 @@ export function dispatchPromptExecuted(
   if (result.text !== undefined) executed.text = result.text;
   if (result.output !== undefined) executed.output = result.output;
   const event: { -readonly [K in keyof DataOf<typeof PromptExecuted>]: DataOf<typeof PromptExecuted>[K] } = {
-    eventId: randomUUID(),
+    eventId: eventId(),
     createdAt: isoNow(clock),
     adapter,
     sessionId: options.session.sessionId,

@@ -10,10 +10,10 @@
  * `PromptExecuted` and logs `adapter.evaluate.complete`.
  */
 
-import { randomUUID } from "node:crypto";
 import { BudgetTracker, type TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../clock.js";
 import { type Deadline, linkSignal } from "../deadline.js";
+import { eventId } from "../ids.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
 import type { ResourceContext } from "../resources/index.js";
@@ -275,7 +275,7 @@ class Frame<Output> implements EvaluationFrame<Output> {
       deadline,
       tracker: this.tracker,
     });
-    this.evaluationId = randomUUID();
+    this.evaluationId = eventId();
   }
 
   fail(error: unknown): void {

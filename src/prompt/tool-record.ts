@@ -3,11 +3,11 @@
  * `ToolInvoked`, rolled back if the session's reducers reject it.
  */
 
-import { randomUUID } from "node:crypto";
 import { isoNow, SYSTEM_CLOCK } from "../clock.js";
 import { createWithFrozenFields, type DataOf } from "../data-type.js";
 import { describeThrown } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
+import { eventId } from "../ids.js";
 import { getLogger } from "../logging/index.js";
 import type { ResourceContext } from "../resources/index.js";
 import { deepFreeze } from "../schema.js";
@@ -87,7 +87,7 @@ function toolInvoked(
   durationMs: number | undefined,
 ): DataOf<typeof ToolInvoked> {
   const event: { -readonly [K in keyof DataOf<typeof ToolInvoked>]: DataOf<typeof ToolInvoked>[K] } = {
-    eventId: randomUUID(),
+    eventId: eventId(),
     createdAt: isoNow(ctx.clock ?? SYSTEM_CLOCK),
     adapter: ctx.adapter,
     promptName: ctx.rendered.name,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { eventId } from "../../ids.js";
 /**
  * The hooks the adapter gives Claude Code: `PreToolUse` denies every tool once the deadline passed
  * or the token budget is spent (and queues the ids of WINK tool calls for the MCP handlers), and
@@ -51,7 +51,7 @@ export function nativeToolRecorder(
     const text = truncate(redactText(typeof result === "string" ? result : safeJson(result)));
     options.session.dispatch(
       ToolInvoked.create({
-        eventId: randomUUID(),
+        eventId: eventId(),
         createdAt: clock.now().toISOString(),
         adapter,
         sessionId: options.session.sessionId,
