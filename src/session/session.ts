@@ -399,8 +399,8 @@ export class Session implements SessionView {
     const registrations = this.store.reducersFor(type);
     if (registrations.length === 0) {
       const record = this.store.ensure(type);
-      record.items = Object.freeze([...record.items, event]);
-      this.logApplied("appendAll", type, type, record.items.length);
+      record.append(event);
+      this.logApplied("appendAll", type, type, record.size);
       return 1;
     }
     for (const { sliceType, reducer, name } of registrations) {
@@ -415,7 +415,7 @@ export class Session implements SessionView {
         const context: ReducerContext = { session: this, sliceType, eventType: type };
         const operation: SliceOp<object> = reducer(sliceView(base), event, context);
         record.items = applyOp(sliceType, base, operation, origin);
-        this.logApplied(name, type, sliceType, record.items.length);
+        this.logApplied(name, type, sliceType, record.size);
       } catch (error) {
         log.error("session_reducer_failed", `${origin} failed; the slice was left unchanged.`, {
           ...this.logContext(),

@@ -20,6 +20,24 @@ describe("telemetry events dispatched to a session", () => {
     for (const type of telemetry) expect(session.slice(type).policy).toBe("log");
   });
 
+  it("keeps a LOG slice's earlier reads as they were while events keep arriving, in order, through snapshot and clone", () => {
+    const session = new Session();
+    const events = Array.from({ length: 5 }, (_, i) => toolInvoked({ message: `call ${i}` }));
+    session.dispatch(events[0] as (typeof events)[number]);
+    const first = session.slice(ToolInvoked).all();
+    for (const event of events.slice(1, 3)) session.dispatch(event);
+    const clone = session.clone();
+    for (const event of events.slice(3)) session.dispatch(event);
+    expect(first).toEqual([events[0]]);
+    expect(Object.isFrozen(first)).toBe(true);
+    const all = session.slice(ToolInvoked).all();
+    expect(all).toEqual(events);
+    expect(Object.isFrozen(all)).toBe(true);
+    expect(session.slice(ToolInvoked).all()).toBe(all); // no copy while nothing arrives
+    expect(clone.slice(ToolInvoked).all()).toEqual(events.slice(0, 3));
+    expect(session.snapshot({ includeLogs: true }).itemsOf(ToolInvoked)).toEqual(events);
+  });
+
   it("forwards telemetry to a dispatcher shared by several sessions, once per dispatch", () => {
     const dispatcher = new InProcessDispatcher();
     const first = new Session({ dispatcher });

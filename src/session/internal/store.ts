@@ -8,15 +8,65 @@ import { WinkError } from "../../errors.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../events/index.js";
 import type { Reducer, SliceOp, SlicePolicy } from "../slice.js";
 
-/** One slice: its policy and its current frozen values. */
-export interface SliceRecord {
-  readonly type: DataType;
+/** The frozen empty slice. */
+export const EMPTY_ITEMS: readonly object[] = Object.freeze([]);
+
+/**
+ * One slice: its policy and its current frozen values. Values appended without a reducer (the
+ * telemetry logs, one event per tool call) wait in a list until the slice is next read, so a
+ * session that records N events copies them once per read rather than once per event.
+ */
+export class SliceRecord {
   policy: SlicePolicy;
-  items: readonly object[];
   /** Starting value reducers see while the slice is empty (from `install`). */
-  initial: (() => object) | undefined;
+  initial: (() => object) | undefined = undefined;
   /** True once `install` declared the slice. */
-  installed: boolean;
+  installed = false;
+  /** The values as last set or read: frozen, possibly shared with whoever read them. */
+  private frozen: readonly object[] = EMPTY_ITEMS;
+  /** Values appended since, in order; undefined when there are none. */
+  private appended: object[] | undefined = undefined;
+
+  constructor(
+    readonly type: DataType,
+    policy: SlicePolicy,
+  ) {
+    this.policy = policy;
+  }
+
+  /** The slice's values, frozen. */
+  get items(): readonly object[] {
+    if (this.appended !== undefined) {
+      this.frozen = Object.freeze(this.frozen.concat(this.appended));
+      this.appended = undefined;
+    }
+    return this.frozen;
+  }
+
+  set items(values: readonly object[]) {
+    this.frozen = values;
+    this.appended = undefined;
+  }
+
+  /** Add `value` (frozen already) at the end, without copying the slice. */
+  append(value: object): void {
+    if (this.appended === undefined) this.appended = [value];
+    else this.appended.push(value);
+  }
+
+  /** How many values the slice holds. */
+  get size(): number {
+    return this.frozen.length + (this.appended?.length ?? 0);
+  }
+
+  /** A record with the same type, policy, initial value and values. */
+  copy(): SliceRecord {
+    const copy = new SliceRecord(this.type, this.policy);
+    copy.initial = this.initial;
+    copy.installed = this.installed;
+    copy.frozen = this.items;
+    return copy;
+  }
 }
 
 /** A reducer registered for an event type, writing to a slice. */
@@ -26,9 +76,6 @@ export interface Registration {
   readonly reducer: Reducer<object, object>;
   readonly name: string;
 }
-
-/** The frozen empty slice. */
-export const EMPTY_ITEMS: readonly object[] = Object.freeze([]);
 
 const NO_REGISTRATIONS: readonly Registration[] = Object.freeze([]);
 
@@ -80,13 +127,7 @@ export class SliceStore {
     let record = this.records.get(type);
     if (!record) {
       this.know(type);
-      record = {
-        type,
-        policy: policy ?? defaultPolicy(type),
-        items: EMPTY_ITEMS,
-        initial: undefined,
-        installed: false,
-      };
+      record = new SliceRecord(type, policy ?? defaultPolicy(type));
       this.records.set(type, record);
     }
     return record;
@@ -113,7 +154,7 @@ export class SliceStore {
   /** Copy every record (sharing the frozen values), known type and registration of `other`. */
   copyFrom(other: SliceStore): void {
     for (const [name, type] of other.known) this.known.set(name, type);
-    for (const [type, record] of other.records) this.records.set(type, { ...record });
+    for (const [type, record] of other.records) this.records.set(type, record.copy());
     for (const [type, list] of other.registrations) this.registrations.set(type, [...list]);
   }
 }
