@@ -99,7 +99,10 @@ export function startChatConversation(
   };
 }
 
-/** One request, streamed when the options say so. (Module-level: a closure per conversation costs a `defineProperty` in the build, which keeps names.) */
+/**
+ * One request, streamed when the options say so. A module function rather than a closure per
+ * conversation: the build keeps function names, and each named closure costs a `defineProperty`.
+ */
 function send(
   client: OpenAI,
   options: ResolvedOpenAIOptions,

@@ -119,7 +119,6 @@ export function startResponsesConversation(
   };
 }
 
-/** Responses usage (`input_tokens`, `output_tokens`, cached input tokens) as {@link TokenUsage}. */
 /** One request, streamed when the options say so (module-level: see chat.ts's `send`). */
 function send(
   client: OpenAI,
@@ -131,6 +130,7 @@ function send(
   return client.responses.stream({ ...request, stream: true }, requestOptions(signal)).finalResponse();
 }
 
+/** Responses usage (`input_tokens`, `output_tokens`, cached input tokens) as {@link TokenUsage}. */
 export function responsesUsage(usage: Response["usage"]): TokenUsage | undefined {
   if (!usage) return undefined;
   const cached = usage.input_tokens_details?.cached_tokens;
