@@ -180,17 +180,83 @@ describe("linkSignal", () => {
 describe("signalLender", () => {
   const listeners = (signal: AbortSignal): number => getEventListeners(signal, "abort").length;
 
-  it("removes the listeners added during a loan when the loan ends, as a leaky SDK never does", () => {
+  it("drops the listeners added during a loan when the loan ends, as a leaky SDK never does", () => {
     const owner = new AbortController();
     const requests = signalLender(owner.signal);
+    const calls: string[] = [];
     for (let i = 0; i < 50; i++) {
       const signal = requests.lend();
-      signal.addEventListener("abort", () => {}, { once: true });
-      signal.addEventListener("abort", { handleEvent: () => {} });
-      expect(listeners(owner.signal)).toBe(2);
+      signal.addEventListener("abort", () => calls.push(`fn ${i}`), { once: true });
+      signal.addEventListener("abort", { handleEvent: () => calls.push(`object ${i}`) });
       requests.reclaim();
     }
+    // Node's EventTarget only ever holds the lender's own listener, until the lender is disposed.
+    expect(listeners(owner.signal)).toBe(1);
+    requests[Symbol.dispose]();
     expect(listeners(owner.signal)).toBe(0);
+    owner.abort();
+    expect(calls).toEqual([]);
+  });
+
+  it("calls the listeners of the current loan when the signal aborts, in order, with the event and the signal as this", () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const signal = requests.lend();
+    const seen: unknown[] = [];
+    signal.addEventListener("abort", function (this: unknown, event) {
+      seen.push(["fn", this === owner.signal, event.type, signal.reason]);
+    });
+    signal.addEventListener("abort", { handleEvent: (event) => seen.push(["object", event.type]) });
+    owner.abort(new Error("shutting down"));
+    expect(seen).toEqual([
+      ["fn", true, "abort", new Error("shutting down")],
+      ["object", "abort"],
+    ]);
+    requests.reclaim();
+  });
+
+  it("honours removeEventListener during a loan, and a listener added twice runs once", () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const signal = requests.lend();
+    let removedRan = false;
+    let keptRuns = 0;
+    const removed = (): void => {
+      removedRan = true;
+    };
+    const kept = (): void => {
+      keptRuns++;
+    };
+    signal.addEventListener("abort", removed);
+    signal.addEventListener("abort", kept);
+    signal.addEventListener("abort", kept);
+    signal.removeEventListener("abort", removed);
+    owner.abort();
+    expect([removedRan, keptRuns]).toEqual([false, 1]);
+  });
+
+  it("still runs the other listeners when one throws, and reports the error as uncaught", async () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const signal = requests.lend();
+    let ran = false;
+    signal.addEventListener("abort", () => {
+      throw new Error("listener failed");
+    });
+    signal.addEventListener("abort", () => {
+      ran = true;
+    });
+    const uncaught = new Promise<unknown>((resolve) => {
+      const listeners = process.listeners("uncaughtException");
+      process.removeAllListeners("uncaughtException");
+      process.once("uncaughtException", (error) => {
+        for (const listener of listeners) process.on("uncaughtException", listener);
+        resolve(error);
+      });
+    });
+    owner.abort();
+    expect(ran).toBe(true);
+    await expect(uncaught).resolves.toEqual(new Error("listener failed"));
   });
 
   it("leaves listeners added outside a loan alone", () => {
@@ -200,20 +266,8 @@ describe("signalLender", () => {
     owner.signal.addEventListener("abort", kept);
     requests.lend().addEventListener("abort", () => {});
     requests.reclaim();
-    expect(getEventListeners(owner.signal, "abort")).toEqual([kept]);
-  });
-
-  it("lends the owner's signal, so work on loan is aborted with the owner's reason", () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const signal = requests.lend();
-    let reason: unknown;
-    signal.addEventListener("abort", () => {
-      reason = signal.reason;
-    });
-    owner.abort(new Error("shutting down"));
-    expect(reason).toEqual(new Error("shutting down"));
-    requests.reclaim();
+    expect(getEventListeners(owner.signal, "abort")).toContain(kept);
+    expect(listeners(owner.signal)).toBe(2); // kept and the lender's own
   });
 
   it("lends the shared never-aborting signal without tracking anything", () => {

@@ -103,7 +103,7 @@ async function evaluateInFrame<Output>(
   // The evaluation's own signal, lent to one request at a time: SDKs add an abort listener per
   // request to the signal they are given (the `openai` client never removes it), and the lender
   // removes them once each turn's request (with its retries) settled.
-  const requests = signalLender(signal);
+  using requests = signalLender(signal);
   const request = (): Promise<ModelTurn> => state.conversation.next(requests.lend());
 
   let first = 1;
