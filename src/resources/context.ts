@@ -86,6 +86,12 @@ class ToolScope {
 
 /** `context.#resolve`, for {@link ScopedResolver} (set by ResourceContext's static block). */
 let resolveIn: <T>(context: ResourceContext, key: ResourceKey<T>, scope: ToolScope | undefined) => T;
+/** Like {@link resolveIn}, but `undefined` when nothing is bound to `key` (still throws once closed). */
+let resolveOptionalIn: <T>(
+  context: ResourceContext,
+  key: ResourceKey<T>,
+  scope: ToolScope | undefined,
+) => T | undefined;
 
 /**
  * What providers and tool scopes resolve through: one context, seen from one tool scope, or from
@@ -108,9 +114,7 @@ class ScopedResolver implements ResourceResolver {
   }
 
   getOptional<T>(key: ResourceKey<T>): T | undefined {
-    const context = this.#context;
-    if (context.closed) resolveIn(context, key, undefined); // throws ResourceClosedError naming the key
-    return context.registry.has(key) ? resolveIn(context, key, this.#currentScope()) : undefined;
+    return resolveOptionalIn(this.#context, key, this.#currentScope());
   }
 
   has(key: ResourceKey<unknown>): boolean {
@@ -288,6 +292,10 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
 
   static {
     resolveIn = (context, key, scope) => context.#resolve(key, scope);
+    resolveOptionalIn = (context, key, scope) => {
+      context.#assertOpenToResolve(key);
+      return context.registry.has(key) ? context.#resolve(key, scope) : undefined;
+    };
   }
 
   /** {@link ResourceContext.#assertOpen} for a lookup, naming the key only when it throws (every tool call resolves). */
