@@ -1,4 +1,4 @@
-import { getEventListeners } from "node:events";
+import { getEventListeners, once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
 import { anySignal, Deadline, linkSignal, signalLender } from "../src/deadline.js";
@@ -257,6 +257,19 @@ describe("signalLender", () => {
     owner.abort();
     expect(ran).toBe(true);
     await expect(uncaught).resolves.toEqual(new Error("listener failed"));
+  });
+
+  it("keeps the lent signal an AbortSignal that Node's own helpers accept", async () => {
+    const owner = new AbortController();
+    const requests = signalLender(owner.signal);
+    const signal = requests.lend();
+    expect(signal).toBeInstanceOf(AbortSignal);
+    const combined = AbortSignal.any([signal]);
+    const aborted = once(signal, "abort");
+    owner.abort(new Error("stop"));
+    await aborted;
+    expect(combined.reason).toEqual(new Error("stop"));
+    requests[Symbol.dispose]();
   });
 
   it("leaves listeners added outside a loan alone", () => {
