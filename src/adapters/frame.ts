@@ -29,44 +29,6 @@ import type { EvaluateOptions, PromptResponse } from "./types.js";
 
 const baseLog = getLogger("weakincentives.adapters");
 
-/** What an agent loop works with during one evaluation; dispose it when the evaluation ends. */
-export interface EvaluationFrame<Output> extends AsyncDisposable {
-  readonly adapter: string;
-  readonly clock: Clock;
-  readonly deadline: Deadline | undefined;
-  readonly tracker: BudgetTracker | undefined;
-  /**
-   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
-   * deadline, or `abortable: true`).
-   */
-  readonly controller: AbortController | undefined;
-  /**
-   * Aborted by the caller's signal, at the deadline, or by {@link EvaluationFrame.abort}. When
-   * nothing can abort it, a shared signal that never aborts and keeps no listeners (creating an
-   * `AbortSignal` costs about 3 µs on Node 20).
-   */
-  readonly signal: AbortSignal;
-  /** Bound to the prompt, adapter, session and run context. */
-  readonly log: Logger;
-  /** The caller's heartbeat (or nothing). */
-  readonly beat: () => void;
-  /** Keys this evaluation's usage in a shared budget tracker. */
-  readonly evaluationId: string;
-  readonly rendered: RenderedPrompt<Output>;
-  readonly toolContext: ToolExecutionContext;
-  /** The evaluation's `invoke_agent` span, when tracing is on: the parent of its model and tool spans. */
-  readonly span: WinkSpan | undefined;
-  /** End the evaluation's span with `error` (the evaluation failed); the frame still needs disposing. */
-  fail(error: unknown): void;
-  /** End the evaluation's signal with `reason`; does nothing without a {@link EvaluationFrame.controller}. */
-  abort(reason: unknown): void;
-  /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
-  complete(
-    result: EvaluationResult<Output>,
-    fields?: Readonly<Record<string, unknown>>,
-  ): PromptResponse<Output>;
-}
-
 /** What an evaluation produced, as {@link EvaluationFrame.complete} publishes it. */
 export interface EvaluationResult<Output> {
   readonly text: string | undefined;
@@ -106,7 +68,7 @@ export function openEvaluation<Output>(
   const cancellation = cancellable ? new Cancellation(caller, deadline, clock) : undefined;
   const span = evaluationSpan(prompt.name, options, settings);
   try {
-    return new Frame(prompt, span ? traced(options, span) : options, settings, {
+    return new EvaluationFrame(prompt, span ? traced(options, span) : options, settings, {
       clock,
       deadline,
       cancellation,
@@ -187,28 +149,43 @@ function traced(options: EvaluateOptions, span: WinkSpan): EvaluateOptions {
 }
 
 /**
- * An open evaluation. Opened synchronously on purpose, and a class rather than an object of
- * closures: it is opened for every evaluation, every await costs a promise and a microtask turn,
- * and every named closure a `defineProperty` in the build (which keeps function names).
+ * What an agent loop works with during one evaluation (open it with {@link openEvaluation},
+ * dispose it when the evaluation ends). Opened synchronously on purpose, and a class rather than
+ * an object of closures: it is opened for every evaluation, every await costs a promise and a
+ * microtask turn, and every named closure a `defineProperty` in the build (which keeps names).
  */
-class Frame<Output> implements EvaluationFrame<Output> {
+export class EvaluationFrame<Output> implements AsyncDisposable {
   readonly adapter: string;
   readonly clock: Clock;
   readonly deadline: Deadline | undefined;
   readonly tracker: BudgetTracker | undefined;
+  /**
+   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
+   * deadline, or `abortable: true`).
+   */
   readonly controller: AbortController | undefined;
+  /**
+   * Aborted by the caller's signal, at the deadline, or by {@link EvaluationFrame.abort}. When
+   * nothing can abort it, a shared signal that never aborts and keeps no listeners (creating an
+   * `AbortSignal` costs about 3 µs on Node 20).
+   */
   readonly signal: AbortSignal;
+  /** Bound to the prompt, adapter, session and run context. */
   readonly log: Logger;
+  /** The caller's heartbeat (or nothing). */
   readonly beat: () => void;
+  /** Keys this evaluation's usage in a shared budget tracker. */
   readonly evaluationId: string;
   readonly rendered: RenderedPrompt<Output>;
   readonly toolContext: ToolExecutionContext;
+  /** The evaluation's `invoke_agent` span, when tracing is on: the parent of its model and tool spans. */
   readonly span: WinkSpan | undefined;
   private readonly options: EvaluateOptions;
   private readonly model: string;
   private readonly resources: ResourceContext;
   private readonly cancellation: Cancellation | undefined;
 
+  /** @internal Use {@link openEvaluation}. */
   constructor(
     prompt: EvaluablePrompt<Output>,
     options: EvaluateOptions,
@@ -278,14 +255,17 @@ class Frame<Output> implements EvaluationFrame<Output> {
     this.evaluationId = eventId();
   }
 
+  /** End the evaluation's span with `error` (the evaluation failed); the frame still needs disposing. */
   fail(error: unknown): void {
     this.span?.end(error);
   }
 
+  /** End the evaluation's signal with `reason`; does nothing without a {@link EvaluationFrame.controller}. */
   abort(reason: unknown): void {
     this.controller?.abort(reason);
   }
 
+  /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
   complete(
     result: EvaluationResult<Output>,
     fields: Readonly<Record<string, unknown>> = {},
