@@ -133,9 +133,6 @@ function replaceRegistered(text: string): string {
  */
 export function redactText(text: string): string {
   if (text.length < 4) return text;
-  // Ids (UUIDs, lower-case hex): no pattern can match them, and they never repeat, so caching
-  // them would only churn the cache. Only a registered secret can hide in one.
-  if (LOWER_HEX_ID.test(text)) return replaceRegistered(text);
   if (text.length > CACHEABLE_LENGTH) return redactUncached(text);
   if (cacheGeneration !== secretsGeneration()) {
     cache.clear();
@@ -143,6 +140,9 @@ export function redactText(text: string): string {
   }
   let out = cache.get(text);
   if (out === undefined) {
+    // Ids (UUIDs, lower-case hex): no pattern can match them, and they never repeat, so caching
+    // them would only churn the cache. Only a registered secret can hide in one.
+    if (LOWER_HEX_ID.test(text)) return replaceRegistered(text);
     out = redactUncached(text);
     // Log messages, event names and loop names repeat on every request; ids do not. A bounded
     // cache keeps the repeats cheap without growing with the ids.
