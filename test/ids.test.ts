@@ -7,7 +7,9 @@ describe("eventId", () => {
     const ids = Array.from({ length: 70_000 }, () => eventId());
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of [ids[0], ids[40_000], ids.at(-1)]) expect(z.uuid().safeParse(id).success).toBe(true);
-    // More than one random prefix was drawn (one serves 65,536 ids).
-    expect(new Set(ids.map((id) => id.slice(0, 24))).size).toBeGreaterThan(1);
+    // More than one random prefix was drawn (one serves 65,536 ids), and each is random.
+    const prefixes = [...new Set(ids.map((id) => id.slice(0, 32)))];
+    expect(prefixes.length).toBeGreaterThan(1);
+    expect(new Set(prefixes.map((prefix) => prefix.slice(0, 8))).size).toBe(prefixes.length);
   });
 });
