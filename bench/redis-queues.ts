@@ -15,12 +15,11 @@
  * Run: `npx tsx --conditions=wink-source bench/redis-queues.ts` (needs `redis-server` on PATH).
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { RedisMailbox } from "weakincentives/contrib/mailbox/redis";
 import { configureLogging } from "weakincentives/runtime";
+import { startRedis } from "./redis-server.js";
 import { quantile, report } from "./stats.js";
 
 const DRAIN = Number(process.env.BENCH_DRAIN ?? 20_000);
@@ -275,29 +274,6 @@ async function steady(make: () => Contender): Promise<Steady> {
     rate: latencies.length / seconds,
     cpu: (used.user + used.system) / 1e6 / seconds,
   };
-}
-
-/** A redis-server of this run's own on a free port, with nothing persisted. */
-async function startRedis(): Promise<{ port: number; child: ChildProcess }> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no TCP port");
-  const { port } = address;
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "inherit"] });
-  await new Promise<void>((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Ready to accept connections")) resolve();
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-  });
-  child.stdout?.resume();
-  return { port, child };
 }
 
 const median = (values: readonly number[]): number => quantile(values, 0.5);

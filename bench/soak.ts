@@ -44,7 +44,6 @@ import {
   type AdapterName,
   adapterName,
   medians,
-  recordWarnings,
   round2,
   runsOf,
   type Timing,
@@ -53,7 +52,7 @@ import {
   type Variant,
 } from "./soak/runs.js";
 import { TURNS } from "./soak/scenario.js";
-import { report } from "./stats.js";
+import { recordWarnings, report } from "./stats.js";
 
 /** During the long run: a block of baseline evaluations after every this many adapter evaluations. */
 const DRIFT_STRIDE = 100;

@@ -18,3 +18,14 @@ export function report(name: string, lines: readonly string[], figures: Record<s
   for (const line of lines) console.log(line);
   console.log(JSON.stringify({ bench: name, ...figures }));
 }
+
+/** Counts the process's warnings (such as `MaxListenersExceededWarning`) and keeps a few. */
+export function recordWarnings(): { count: () => number; kinds: () => string[] } {
+  let count = 0;
+  const kinds = new Set<string>();
+  process.on("warning", (warning) => {
+    count++;
+    if (kinds.size < 5) kinds.add(`${warning.name}: ${warning.message}`);
+  });
+  return { count: () => count, kinds: () => [...kinds] };
+}

@@ -9,11 +9,10 @@
  */
 
 import { type ChildProcess, fork } from "node:child_process";
-import { quantile } from "../stats.js";
+import { quantile, recordWarnings } from "../stats.js";
 import {
   type AdapterName,
   medians,
-  recordWarnings,
   round2,
   runsOf,
   type Timing,

@@ -168,14 +168,3 @@ export function medians(samples: readonly Timing[]): Timing {
     );
   return { wall: median("wall"), cpu: median("cpu") };
 }
-
-/** Counts the process's warnings (such as `MaxListenersExceededWarning`) and keeps a few. */
-export function recordWarnings(): { count: () => number; kinds: () => string[] } {
-  let count = 0;
-  const kinds = new Set<string>();
-  process.on("warning", (warning) => {
-    count++;
-    if (kinds.size < 5) kinds.add(`${warning.name}: ${warning.message}`);
-  });
-  return { count: () => count, kinds: () => [...kinds] };
-}
