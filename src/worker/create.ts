@@ -23,7 +23,7 @@ import { mailboxKind, openMailbox } from "../contrib/mailbox/index.js";
 import type { BundleConfig, RetentionPolicy } from "../debug/index.js";
 import { WinkError } from "../errors.js";
 import { type EvaluationDefinition, evaluatedLoop } from "../evals/definition.js";
-import { EvalLoop } from "../evals/eval-loop.js";
+import { type EvalAgent, EvalLoop } from "../evals/eval-loop.js";
 import type { EvalResult } from "../evals/run.js";
 import { InProcessDispatcher } from "../events/index.js";
 import { getLogger } from "../logging/index.js";
@@ -37,7 +37,7 @@ import {
   type PrepareContext,
 } from "../runtime/main-loop/index.js";
 import type { AgentLoop } from "./agent.js";
-import { adapterFromConfig } from "./model.js";
+import { adapterFromConfig, type ChosenAdapter } from "./model.js";
 
 const log = getLogger("weakincentives.worker");
 
@@ -148,27 +148,53 @@ function checkQueues(loops: readonly AgentLoop[], given: boolean): void {
   }
 }
 
-async function openQueues(options: CreateWorkerOptions, opened: Array<{ close(): Promise<void> }>) {
-  const queues: Array<Omit<WorkerLoop, "loop">> = [];
-  for (const agentLoop of options.loops) {
-    let requests = options.requests;
-    let url: string | undefined;
-    if (requests === undefined) {
-      url = queueUrl(options);
-      requests = await openMailbox<unknown, MainLoopResult<unknown>>(url, {
-        ...(agentLoop.queue ? { name: agentLoop.queue } : {}),
-      });
-      opened.push(requests);
-    }
-    let deadLetters = options.deadLetters === null ? undefined : options.deadLetters;
-    if (options.deadLetters === undefined && (url === undefined || mailboxKind(url) !== "sqs")) {
-      const name = `${requests.name}-dlq`;
-      deadLetters = await openMailbox<DeadLetter>(url ?? `memory://${name}`, { name, ttlSeconds: 0 });
-      opened.push(deadLetters);
-    }
-    queues.push({ requests, deadLetters });
+/** The queues of one served loop, before its MainLoop is built. */
+type LoopQueues = Omit<WorkerLoop, "loop">;
+
+/**
+ * Open each served loop's requests queue (unless one was given) and dead-letter queue, recording
+ * each in `opened`. A queue that cannot be opened fails the start: those that were are closed,
+ * then the error is rethrown.
+ */
+async function openQueues(
+  options: CreateWorkerOptions,
+  opened: Array<{ close(): Promise<void> }>,
+): Promise<LoopQueues[]> {
+  try {
+    const queues: LoopQueues[] = [];
+    for (const agentLoop of options.loops) queues.push(await openLoopQueues(options, agentLoop, opened));
+    return queues;
+  } catch (error) {
+    await Promise.allSettled(opened.map((m) => m.close()));
+    throw error;
   }
-  return queues;
+}
+
+/**
+ * One loop's queues: the given requests mailbox or one opened from `WINK_MAILBOX`, and its
+ * `<queue>-dlq` unless dead letters were given (or disabled) or the queue is SQS.
+ */
+async function openLoopQueues(
+  options: CreateWorkerOptions,
+  agentLoop: AgentLoop,
+  opened: Array<{ close(): Promise<void> }>,
+): Promise<LoopQueues> {
+  let requests = options.requests;
+  let url: string | undefined;
+  if (requests === undefined) {
+    url = queueUrl(options);
+    requests = await openMailbox<unknown, MainLoopResult<unknown>>(url, {
+      ...(agentLoop.queue ? { name: agentLoop.queue } : {}),
+    });
+    opened.push(requests);
+  }
+  let deadLetters = options.deadLetters === null ? undefined : options.deadLetters;
+  if (options.deadLetters === undefined && (url === undefined || mailboxKind(url) !== "sqs")) {
+    const name = `${requests.name}-dlq`;
+    deadLetters = await openMailbox<DeadLetter>(url ?? `memory://${name}`, { name, ttlSeconds: 0 });
+    opened.push(deadLetters);
+  }
+  return { requests, deadLetters };
 }
 
 /** Where the worker's bundles go, and how many it keeps (`DEBUG_BUNDLE_MAX_*`). */
@@ -213,84 +239,21 @@ function loopConfig(
  */
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
   const { config } = options;
-  // In eval mode the loop serves WINK_MAILBOX's queue, never its own production queue: a
-  // request there would fail the eval envelope and be dead-lettered.
-  const served = options.evaluation
-    ? [{ ...evaluatedLoop(options.loops, options.evaluation, "createWorker"), queue: undefined }]
-    : options.loops;
-  options = { ...options, loops: served };
+  options = { ...options, loops: servedLoops(options) };
   checkQueues(options.loops, options.requests !== undefined);
-  // A given adapter is priced by its own options: only an explicit AGENT_MAX_BUDGET_USD applies.
-  const chosen = options.adapter
-    ? { adapter: options.adapter, description: options.adapter.name, maxUsd: config.maxBudgetUsd }
-    : await adapterFromConfig(config);
+  const chosen = options.adapter ? givenAdapter(options.adapter, config) : await adapterFromConfig(config);
   const opened: Array<{ close(): Promise<void> }> = [];
-  let queues: Awaited<ReturnType<typeof openQueues>>;
-  try {
-    queues = await openQueues(options, opened);
-  } catch (error) {
-    // A queue that cannot be opened fails the start: close those that were, then say why.
-    await Promise.allSettled(opened.map((m) => m.close()));
-    throw error;
-  }
+  const queues = await openQueues(options, opened);
   const dispatcher = new InProcessDispatcher();
   const loops: WorkerLoop[] = options.loops.map((agentLoop, index) => {
-    const { requests, deadLetters } = queues[index] as Omit<WorkerLoop, "loop">;
+    const { requests, deadLetters } = queues[index] as LoopQueues;
     const loopSettings = loopConfig(config, chosen.maxUsd, agentLoop, dispatcher, deadLetters);
-    const agent = {
-      requestSchema: agentLoop.requestSchema,
-      prepare: (request: unknown, context: PrepareContext) => agentLoop.prepare(request, context),
-      ...(agentLoop.finalize
-        ? {
-            finalize: (...args: Parameters<FinalizeFn<unknown>>) => agentLoop.finalize?.(...args),
-          }
-        : {}),
-    };
-    const { evaluation } = options;
-    const loop: MainLoop<unknown, unknown> = evaluation
-      ? (new EvalLoop({
-          name: agentLoop.name,
-          adapter: chosen.adapter,
-          requests: requests as Mailbox<unknown, MainLoopResult<EvalResult<unknown>>>,
-          agent,
-          expected: evaluation.expected,
-          evaluator: evaluation.evaluator,
-          ...(evaluation.adapterFor ? { adapterFor: (each) => evaluation.adapterFor?.(each) } : {}),
-          config: loopSettings,
-        }) as unknown as MainLoop<unknown, unknown>)
-      : new MainLoop<unknown, unknown>({
-          name: agentLoop.name,
-          adapter: chosen.adapter,
-          requests,
-          ...agent,
-          config: loopSettings,
-        });
+    const loop = mainLoopOf(agentLoop, requests, chosen.adapter, loopSettings, options.evaluation);
     return { loop, requests, deadLetters };
   });
-  const group = new LoopGroup({
-    loops: loops.map((l) => l.loop),
-    dispatcher,
-    healthPort: config.healthPort,
-    watchdogThreshold: config.watchdogThreshold,
-    watchdogInterval: config.watchdogInterval,
-    shutdownTimeout: config.shutdownTimeout,
-    visibilityTimeout: config.visibilityTimeout,
-    waitTimeSeconds: config.waitTimeSeconds,
-    ...(options.installSignals === undefined ? {} : { installSignals: options.installSignals }),
-  });
-  let closing: Promise<void> | undefined;
-  // Closed together: during a broker outage each close waits out its own grace period.
-  const close = (): Promise<void> => {
-    closing ??= Promise.all(opened.map((m) => m.close())).then(() => undefined);
-    return closing;
-  };
-  log.info("worker.created", `Worker ready; model: ${chosen.description}`, {
-    loops: loops.map((l) => ({
-      loop: l.loop.name,
-      queue: l.requests.name,
-      dlq: l.deadLetters?.name ?? null,
-    })),
-  });
+  const group = loopGroup(options, loops, dispatcher);
+  const close = closeOnce(opened);
+  logCreated(chosen.description, loops);
   return {
     group,
     loops,
@@ -306,4 +269,104 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     },
     close,
   };
+}
+
+/** The loops the worker serves: all of them, or in eval mode only the evaluated one. */
+function servedLoops(options: CreateWorkerOptions): readonly AgentLoop[] {
+  // In eval mode the loop serves WINK_MAILBOX's queue, never its own production queue: a
+  // request there would fail the eval envelope and be dead-lettered.
+  return options.evaluation
+    ? [{ ...evaluatedLoop(options.loops, options.evaluation, "createWorker"), queue: undefined }]
+    : options.loops;
+}
+
+/**
+ * The adapter the caller gave, described by its name. It is priced by its own options: only an
+ * explicit AGENT_MAX_BUDGET_USD applies.
+ */
+function givenAdapter(adapter: ProviderAdapter, config: WorkerConfig): ChosenAdapter {
+  return { adapter, description: adapter.name, maxUsd: config.maxBudgetUsd };
+}
+
+/** The agent as MainLoop and EvalLoop take it: its schema, `prepare`, and `finalize` when it has one. */
+function agentOf(agentLoop: AgentLoop): EvalAgent<unknown, unknown> {
+  return {
+    requestSchema: agentLoop.requestSchema,
+    prepare: (request: unknown, context: PrepareContext) => agentLoop.prepare(request, context),
+    ...(agentLoop.finalize
+      ? {
+          finalize: (...args: Parameters<FinalizeFn<unknown>>) => agentLoop.finalize?.(...args),
+        }
+      : {}),
+  };
+}
+
+/** The MainLoop serving one agent loop on `requests`: an EvalLoop when `evaluation` is given. */
+function mainLoopOf(
+  agentLoop: AgentLoop,
+  requests: RequestsMailbox,
+  adapter: ProviderAdapter,
+  loopSettings: MainLoopConfig,
+  evaluation: EvaluationDefinition | undefined,
+): MainLoop<unknown, unknown> {
+  const agent = agentOf(agentLoop);
+  return evaluation
+    ? (new EvalLoop({
+        name: agentLoop.name,
+        adapter,
+        requests: requests as Mailbox<unknown, MainLoopResult<EvalResult<unknown>>>,
+        agent,
+        expected: evaluation.expected,
+        evaluator: evaluation.evaluator,
+        ...(evaluation.adapterFor ? { adapterFor: (each) => evaluation.adapterFor?.(each) } : {}),
+        config: loopSettings,
+      }) as unknown as MainLoop<unknown, unknown>)
+    : new MainLoop<unknown, unknown>({
+        name: agentLoop.name,
+        adapter,
+        requests,
+        ...agent,
+        config: loopSettings,
+      });
+}
+
+/** The LoopGroup running `loops`: health probes, watchdog and shutdown as `config` sets them. */
+function loopGroup(
+  options: CreateWorkerOptions,
+  loops: readonly WorkerLoop[],
+  dispatcher: InProcessDispatcher,
+): LoopGroup {
+  const { config } = options;
+  return new LoopGroup({
+    loops: loops.map((l) => l.loop),
+    dispatcher,
+    healthPort: config.healthPort,
+    watchdogThreshold: config.watchdogThreshold,
+    watchdogInterval: config.watchdogInterval,
+    shutdownTimeout: config.shutdownTimeout,
+    visibilityTimeout: config.visibilityTimeout,
+    waitTimeSeconds: config.waitTimeSeconds,
+    ...(options.installSignals === undefined ? {} : { installSignals: options.installSignals }),
+  });
+}
+
+/** A `close` that closes the `opened` mailboxes on its first call and returns that same promise after. */
+function closeOnce(opened: ReadonlyArray<{ close(): Promise<void> }>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  // Closed together: during a broker outage each close waits out its own grace period.
+  return (): Promise<void> => {
+    closing ??= Promise.all(opened.map((m) => m.close())).then(() => undefined);
+    return closing;
+  };
+}
+
+/** Log `worker.created`: the model and each loop with its queue and dead-letter queue. */
+function logCreated(description: string, loops: readonly WorkerLoop[]): void {
+  log.info("worker.created", `Worker ready; model: ${description}`, {
+    loops: loops.map((l) => ({
+      loop: l.loop.name,
+      queue: l.requests.name,
+      dlq: l.deadLetters?.name ?? null,
+    })),
+  });
 }

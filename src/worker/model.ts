@@ -135,56 +135,10 @@ export async function adapterFromConfig(
         `Install it (in the image: --build-arg EXTRA_PACKAGES=${BEDROCK_SDK}@<version>), or unset CLAUDE_CODE_USE_BEDROCK.`,
       );
     }
-    const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
-    // AGENT_MODEL defaults to the Anthropic API name; Bedrock wants the inference-profile id.
-    const model = toBedrockModelId(config.model);
-    const dollars = dollarBudget(config, model);
-    return {
-      adapter: new AnthropicAdapter({
-        model,
-        maxTurns: config.maxTurns,
-        bedrock: { region },
-        env: {},
-        prices: dollars.prices,
-      }),
-      description: `Claude on Bedrock (${region}), ${model}; ${dollars.note}`,
-      maxUsd: dollars.maxUsd,
-    };
+    return claudeOnBedrock(config, region);
   }
-  if (config.anthropicApiKey) {
-    const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
-    const dollars = dollarBudget(config, config.model);
-    return {
-      maxUsd: dollars.maxUsd,
-      adapter: new AnthropicAdapter({
-        model: config.model,
-        maxTurns: config.maxTurns,
-        bedrock: false,
-        env: {},
-        prices: dollars.prices,
-        clientOptions: {
-          apiKey: config.anthropicApiKey.reveal(),
-          ...(config.anthropicBaseUrl ? { baseURL: config.anthropicBaseUrl } : {}),
-        },
-      }),
-      description: `Anthropic API, ${config.model}; ${dollars.note}`,
-    };
-  }
-  if (config.openaiApiKey) {
-    const { OpenAIAdapter } = await import("../adapters/openai/index.js");
-    const model = config.model === DEFAULT_AGENT_MODEL ? DEFAULT_OPENAI_MODEL : config.model;
-    const dollars = dollarBudget(config, model);
-    return {
-      adapter: new OpenAIAdapter({
-        model,
-        maxTurns: config.maxTurns,
-        clientOptions: { apiKey: config.openaiApiKey.reveal() },
-        prices: dollars.prices,
-      }),
-      description: `OpenAI, ${model}; ${dollars.note}`,
-      maxUsd: dollars.maxUsd,
-    };
-  }
+  if (config.anthropicApiKey) return anthropicApi(config, config.anthropicApiKey);
+  if (config.openaiApiKey) return openAI(config, config.openaiApiKey);
   throw new ConfigError([
     {
       variable: "ANTHROPIC_API_KEY",
@@ -196,6 +150,70 @@ export async function adapterFromConfig(
   ]);
 }
 
+/** The Anthropic adapter on Bedrock in `region`, priced from `AGENT_PRICES_FILE` or the built-in table. */
+async function claudeOnBedrock(config: ModelConfig, region: string): Promise<ChosenAdapter> {
+  const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
+  // AGENT_MODEL defaults to the Anthropic API name; Bedrock wants the inference-profile id.
+  const model = toBedrockModelId(config.model);
+  const dollars = dollarBudget(config, model);
+  return {
+    adapter: new AnthropicAdapter({
+      model,
+      maxTurns: config.maxTurns,
+      bedrock: { region },
+      env: {},
+      prices: dollars.prices,
+    }),
+    description: `Claude on Bedrock (${region}), ${model}; ${dollars.note}`,
+    maxUsd: dollars.maxUsd,
+  };
+}
+
+/** The Anthropic adapter on the Anthropic API with `apiKey` (and `ANTHROPIC_BASE_URL`, when set). */
+async function anthropicApi(
+  config: ModelConfig,
+  apiKey: NonNullable<ModelConfig["anthropicApiKey"]>,
+): Promise<ChosenAdapter> {
+  const { AnthropicAdapter } = await import("../adapters/anthropic/index.js");
+  const dollars = dollarBudget(config, config.model);
+  return {
+    maxUsd: dollars.maxUsd,
+    adapter: new AnthropicAdapter({
+      model: config.model,
+      maxTurns: config.maxTurns,
+      bedrock: false,
+      env: {},
+      prices: dollars.prices,
+      clientOptions: {
+        apiKey: apiKey.reveal(),
+        ...(config.anthropicBaseUrl ? { baseURL: config.anthropicBaseUrl } : {}),
+      },
+    }),
+    description: `Anthropic API, ${config.model}; ${dollars.note}`,
+  };
+}
+
+/** The OpenAI adapter with `apiKey`, on {@link DEFAULT_OPENAI_MODEL} when `AGENT_MODEL` is left at its (Claude) default. */
+async function openAI(
+  config: ModelConfig,
+  apiKey: NonNullable<ModelConfig["openaiApiKey"]>,
+): Promise<ChosenAdapter> {
+  const { OpenAIAdapter } = await import("../adapters/openai/index.js");
+  const model = config.model === DEFAULT_AGENT_MODEL ? DEFAULT_OPENAI_MODEL : config.model;
+  const dollars = dollarBudget(config, model);
+  return {
+    adapter: new OpenAIAdapter({
+      model,
+      maxTurns: config.maxTurns,
+      clientOptions: { apiKey: apiKey.reveal() },
+      prices: dollars.prices,
+    }),
+    description: `OpenAI, ${model}; ${dollars.note}`,
+    maxUsd: dollars.maxUsd,
+  };
+}
+
+/** Claude Code (`AGENT_ADAPTER=claude-agent-sdk`) with the skills of `AGENT_SKILLS_DIR`, once its sandbox is known to run here. */
 async function claudeCode(
   config: ModelConfig,
   region: string | undefined,
