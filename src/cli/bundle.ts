@@ -20,6 +20,15 @@ const stdout: Output = { out: (line) => process.stdout.write(`${line}\n`) };
 /** Add the `bundle` command and its subcommands to `program`. */
 export function addBundleCommand(program: Command, output: Output = stdout): void {
   const bundle = program.command("bundle").description("List, inspect, verify and prune debug bundles.");
+  addListCommand(bundle, output);
+  addInfoCommand(bundle, output);
+  addVerifyCommand(bundle, output);
+  addZipCommand(bundle, output);
+  addPruneCommand(bundle, output);
+}
+
+/** `wink bundle list <dir>`: one line (or JSON object) per bundle, newest first. */
+function addListCommand(bundle: Command, output: Output): void {
   bundle
     .command("list")
     .description("List the bundles in a directory, newest first.")
@@ -35,6 +44,10 @@ export function addBundleCommand(program: Command, output: Output = stdout): voi
         }
       }
     });
+}
+
+/** `wink bundle info <bundle>`: ids, status, error and files of one bundle. */
+function addInfoCommand(bundle: Command, output: Output): void {
   bundle
     .command("info")
     .description("Summarize one bundle: ids, status, error, files.")
@@ -52,6 +65,10 @@ export function addBundleCommand(program: Command, output: Output = stdout): voi
       );
       for (const file of manifest.files) output.out(`  ${String(file.bytes).padStart(9)} B  ${file.path}`);
     });
+}
+
+/** `wink bundle verify <bundles...>`: check each bundle's files; exit code 1 when one changed. */
+function addVerifyCommand(bundle: Command, output: Output): void {
   bundle
     .command("verify")
     .description("Check every file of one or more bundles against its recorded size and sha256.")
@@ -65,6 +82,10 @@ export function addBundleCommand(program: Command, output: Output = stdout): voi
       }
       process.exitCode = failed > 0 ? 1 : 0;
     });
+}
+
+/** `wink bundle zip <bundle>`: write the bundle's single-file form and print its path. */
+function addZipCommand(bundle: Command, output: Output): void {
   bundle
     .command("zip")
     .description(
@@ -75,6 +96,10 @@ export function addBundleCommand(program: Command, output: Output = stdout): voi
     .action(async (dir: string, options: { out?: string }) => {
       output.out(await archiveBundle(dir, ...(options.out ? [options.out] : [])));
     });
+}
+
+/** `wink bundle prune <dir>`: apply the retention policy the flags describe (or show it, `--dry-run`). */
+function addPruneCommand(bundle: Command, output: Output): void {
   bundle
     .command("prune")
     .description("Delete the oldest bundles beyond a count, an age or a total size.")

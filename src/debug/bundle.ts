@@ -172,79 +172,16 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
   const resolved = resolveBundleConfig(config);
   const clock = contents.clock ?? SYSTEM_CLOCK;
   const bundleId = contents.bundleId ?? contents.runId;
-  if (!/^[A-Za-z0-9._-]+$/.test(bundleId) || bundleId.startsWith(".")) {
-    throw new WinkError(
-      "invalid_argument",
-      `Bundle id "${bundleId}" must be letters, digits, ".", "_" or "-" and not start with ".".`,
-    );
-  }
+  checkBundleId(bundleId);
   const target = resolve(resolved.target);
   await mkdir(target, { recursive: true });
   const final = join(target, bundleId);
   const temp = join(target, `.tmp-${bundleId}-${randomUUID()}`);
   await mkdir(temp);
-  const files: BundleFile[] = [];
-  const skipped: SkippedFile[] = [];
-  let total = 0;
-  // `counted: false` for the fixed files (README, environment): the size limits are about content.
-  const put = async (path: string, text: string, counted = true): Promise<void> => {
-    const data = Buffer.from(text, "utf8");
-    const full = inside(temp, path);
-    await mkdir(dirname(full), { recursive: true });
-    await writeFile(full, data);
-    files.push({ path, bytes: data.length, sha256: sha256(data) });
-    if (counted) total += data.length;
-  };
+  const writer = new BundleWriter(temp);
   try {
-    await put("README.md", BUNDLE_README, false);
-    await put("environment.json", json(environmentFacts()), false);
-    await put("request/input.json", json(contents.input));
-    if (contents.error !== undefined) await put("request/error.json", json(contents.error));
-    if (contents.error === undefined || contents.output !== undefined) {
-      await put("request/output.json", json(contents.output));
-    }
-    if (contents.run !== undefined) await put("run.json", json(contents.run));
-    if (contents.sessionBefore !== undefined) {
-      await put("session/before.jsonl", snapshotLine(contents.sessionBefore));
-    }
-    if (contents.session) {
-      await put(
-        "session/after.jsonl",
-        snapshotLine(contents.session.snapshot({ includeLogs: true }).serialize()),
-      );
-    }
-    if (contents.logs) {
-      await put(
-        "metrics.json",
-        json({ ...bundleMetrics(contents.logs, contents.session), ...contents.measures }),
-      );
-      await put("logs/records.jsonl", jsonLines(contents.logs));
-      await put("transcript.jsonl", jsonLines(contents.logs.filter((r) => TRANSCRIPT_EVENTS.has(r.event))));
-    }
-    if (resolved.captureFilesystem && contents.filesystem) {
-      for (const path of await contents.filesystem.list()) {
-        const normalized = normalizeWorkspacePath(path);
-        const text = redactText(await contents.filesystem.read(path));
-        const bytes = Buffer.byteLength(text, "utf8");
-        const name = `filesystem/${normalized}`;
-        if (bytes > resolved.maxFileSize) skipped.push({ path: name, bytes, reason: "max_file_size" });
-        else if (total + bytes > resolved.maxTotalSize)
-          skipped.push({ path: name, bytes, reason: "max_total_size" });
-        else await put(name, text);
-      }
-    }
-    const manifest: BundleManifest = {
-      formatVersion: "1",
-      bundleId,
-      requestId: contents.requestId,
-      runId: contents.runId,
-      attempt: contents.attempt,
-      status: contents.error === undefined ? "success" : "error",
-      createdAt: clock.now().toISOString(),
-      ...(contents.session ? { sessionId: contents.session.sessionId } : {}),
-      files,
-      skipped,
-    };
+    await writeFiles(writer, resolved, contents);
+    const manifest = bundleManifest(bundleId, contents, clock, writer);
     await writeFile(join(temp, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(temp, final);
     await afterWrite(resolved, final, manifest, clock);
@@ -253,6 +190,137 @@ export async function writeBundle(config: BundleConfig, contents: BundleContents
     throw error;
   }
   return final;
+}
+
+/** Throw unless `bundleId` is a safe directory name: no separators, not hidden. */
+function checkBundleId(bundleId: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(bundleId) || bundleId.startsWith(".")) {
+    throw new WinkError(
+      "invalid_argument",
+      `Bundle id "${bundleId}" must be letters, digits, ".", "_" or "-" and not start with ".".`,
+    );
+  }
+}
+
+/** Writes the files of one bundle into its temporary directory and keeps the manifest's lists. */
+class BundleWriter {
+  readonly files: BundleFile[] = [];
+  readonly skipped: SkippedFile[] = [];
+  /** Bytes of content written so far, what `maxTotalSize` limits. */
+  private total = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Write `text` at `path` and list it. `counted: false` for the fixed files (README,
+   * environment): the size limits are about content.
+   */
+  async put(path: string, text: string, counted = true): Promise<void> {
+    const data = Buffer.from(text, "utf8");
+    const full = inside(this.dir, path);
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(full, data);
+    this.files.push({ path, bytes: data.length, sha256: sha256(data) });
+    if (counted) this.total += data.length;
+  }
+
+  /** Write `text` at `path` unless it breaks a size limit; then list it under `skipped` instead. */
+  async putWithinLimits(
+    path: string,
+    text: string,
+    limits: Pick<ResolvedBundleConfig, "maxFileSize" | "maxTotalSize">,
+  ): Promise<void> {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > limits.maxFileSize) this.skipped.push({ path, bytes, reason: "max_file_size" });
+    else if (this.total + bytes > limits.maxTotalSize)
+      this.skipped.push({ path, bytes, reason: "max_total_size" });
+    else await this.put(path, text);
+  }
+}
+
+/** Every file of the bundle, in manifest order: fixed files, request, session, logs, workspace. */
+async function writeFiles(
+  writer: BundleWriter,
+  config: ResolvedBundleConfig,
+  contents: BundleContents,
+): Promise<void> {
+  await writer.put("README.md", BUNDLE_README, false);
+  await writer.put("environment.json", json(environmentFacts()), false);
+  await writeRequest(writer, contents);
+  await writeSession(writer, contents);
+  if (contents.logs) await writeLogs(writer, contents.logs, contents);
+  if (config.captureFilesystem && contents.filesystem) {
+    await writeWorkspace(writer, contents.filesystem, config);
+  }
+}
+
+/** `request/` (input, then error and/or output) and `run.json`, each redacted. */
+async function writeRequest(writer: BundleWriter, contents: BundleContents): Promise<void> {
+  await writer.put("request/input.json", json(contents.input));
+  if (contents.error !== undefined) await writer.put("request/error.json", json(contents.error));
+  // A failed request still has an output when it answered with one (a scored eval trial).
+  if (contents.error === undefined || contents.output !== undefined) {
+    await writer.put("request/output.json", json(contents.output));
+  }
+  if (contents.run !== undefined) await writer.put("run.json", json(contents.run));
+}
+
+/** `session/before.jsonl` and `session/after.jsonl` (logs included), each redacted. */
+async function writeSession(writer: BundleWriter, contents: BundleContents): Promise<void> {
+  if (contents.sessionBefore !== undefined) {
+    await writer.put("session/before.jsonl", snapshotLine(contents.sessionBefore));
+  }
+  if (contents.session) {
+    await writer.put(
+      "session/after.jsonl",
+      snapshotLine(contents.session.snapshot({ includeLogs: true }).serialize()),
+    );
+  }
+}
+
+/** `metrics.json`, `logs/records.jsonl` and `transcript.jsonl`; captured records are already redacted. */
+async function writeLogs(
+  writer: BundleWriter,
+  logs: readonly CapturedRecord[],
+  contents: BundleContents,
+): Promise<void> {
+  await writer.put("metrics.json", json({ ...bundleMetrics(logs, contents.session), ...contents.measures }));
+  await writer.put("logs/records.jsonl", jsonLines(logs));
+  await writer.put("transcript.jsonl", jsonLines(logs.filter((r) => TRANSCRIPT_EVENTS.has(r.event))));
+}
+
+/** Each workspace file under `filesystem/`, redacted, within the size limits. */
+async function writeWorkspace(
+  writer: BundleWriter,
+  filesystem: Filesystem,
+  config: ResolvedBundleConfig,
+): Promise<void> {
+  for (const path of await filesystem.list()) {
+    const normalized = normalizeWorkspacePath(path);
+    const text = redactText(await filesystem.read(path));
+    await writer.putWithinLimits(`filesystem/${normalized}`, text, config);
+  }
+}
+
+/** The manifest of the files written (stamped now, after the last of them). */
+function bundleManifest(
+  bundleId: string,
+  contents: BundleContents,
+  clock: Clock,
+  writer: BundleWriter,
+): BundleManifest {
+  return {
+    formatVersion: "1",
+    bundleId,
+    requestId: contents.requestId,
+    runId: contents.runId,
+    attempt: contents.attempt,
+    status: contents.error === undefined ? "success" : "error",
+    createdAt: clock.now().toISOString(),
+    ...(contents.session ? { sessionId: contents.session.sessionId } : {}),
+    files: writer.files,
+    skipped: writer.skipped,
+  };
 }
 
 /** Retention, then the storage hook; a failure of either is logged, never thrown. */

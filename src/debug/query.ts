@@ -25,7 +25,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "sql.js";
 import { WinkError } from "../errors.js";
-import { DebugBundle } from "./load.js";
+import { type BundleLogRecord, DebugBundle } from "./load.js";
 import { listBundles } from "./retention.js";
 
 /** The tables, as `CREATE TABLE` statements (what `wink query --schema` prints). */
@@ -135,6 +135,7 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
 const num = (value: unknown): number | null => (typeof value === "number" ? value : null);
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
+/** Load the bundle at `dir` and shape what each table needs as rows. */
 async function readBundle(dir: string): Promise<BundleRows> {
   const loaded = await DebugBundle.load(dir);
   const { manifest } = loaded;
@@ -142,7 +143,43 @@ async function readBundle(dir: string): Promise<BundleRows> {
   const bytes = manifest.files.reduce((sum, file) => sum + file.bytes, 0);
   const logLines = await loaded.logRecords();
   const answers = logLines.filter((line) => line.event === "provider.response");
-  const modelCalls = answers.map((line, seq): Row => {
+  const modelCalls = modelCallRows(id, answers);
+  const slices = loaded.sessionSlices();
+  const toolCalls = toolCallRows(id, loaded.sliceItems("ToolInvoked"));
+  const error = loaded.error as Record<string, unknown> | undefined;
+  return {
+    bundle: bundleRow(loaded, bytes),
+    modelCalls,
+    toolCalls,
+    logs: logRows(id, logLines),
+    errors: error ? [errorRow(id, error)] : [],
+    slices: slices.map(
+      (slice): Row => [id, slice.type, json(slice.policy), slice.items.length, JSON.stringify(slice.items)],
+    ),
+    files: manifest.files.map((file): Row => [id, file.path, file.bytes, file.sha256]),
+    metrics: metricRows(id, { modelCalls, toolCalls, answers, bytes }),
+  };
+}
+
+/** The `bundles` row: the manifest's ids and status, where the bundle is and its size. */
+function bundleRow(loaded: DebugBundle, bytes: number): Row {
+  const { manifest } = loaded;
+  return [
+    manifest.bundleId,
+    manifest.requestId,
+    manifest.runId,
+    manifest.attempt,
+    manifest.status,
+    manifest.createdAt,
+    manifest.sessionId ?? null,
+    loaded.path,
+    bytes,
+  ];
+}
+
+/** `model_calls` rows, one per `provider.response` record (the model's answers). */
+function modelCallRows(id: string, answers: readonly BundleLogRecord[]): Row[] {
+  return answers.map((line, seq): Row => {
     const context = line.context;
     const calls = Array.isArray(context.toolCalls) ? context.toolCalls.length : num(context.toolCalls);
     return [
@@ -156,8 +193,11 @@ async function readBundle(dir: string): Promise<BundleRows> {
       str(context.text),
     ];
   });
-  const slices = loaded.sessionSlices();
-  const toolCalls = loaded.sliceItems("ToolInvoked").map((call, seq): Row => {
+}
+
+/** `tool_calls` rows, one per `ToolInvoked` item of the session. */
+function toolCallRows(id: string, calls: readonly Readonly<Record<string, unknown>>[]): Row[] {
+  return calls.map((call, seq): Row => {
     return [
       id,
       seq,
@@ -171,52 +211,54 @@ async function readBundle(dir: string): Promise<BundleRows> {
       num(call.durationMs),
     ];
   });
-  const error = loaded.error as Record<string, unknown> | undefined;
-  const tokens = (key: string): number =>
-    answers.reduce((sum, line) => sum + (num(line.context[key]) ?? 0), 0);
-  return {
-    bundle: [
+}
+
+/** `logs` rows, one per log record, its context as JSON. */
+function logRows(id: string, logLines: readonly BundleLogRecord[]): Row[] {
+  return logLines.map(
+    (line, seq): Row => [
       id,
-      manifest.requestId,
-      manifest.runId,
-      manifest.attempt,
-      manifest.status,
-      manifest.createdAt,
-      manifest.sessionId ?? null,
-      loaded.path,
-      bytes,
+      seq,
+      str(line.time),
+      str(line.level),
+      str(line.logger),
+      str(line.event),
+      str(line.message),
+      json(line.context),
     ],
-    modelCalls,
-    toolCalls,
-    logs: logLines.map(
-      (line, seq): Row => [
-        id,
-        seq,
-        str(line.time),
-        str(line.level),
-        str(line.logger),
-        str(line.event),
-        str(line.message),
-        json(line.context),
-      ],
-    ),
-    errors: error
-      ? [[id, str(error.type), str(error.code), str(error.message), str(error.stack), json(error.details)]]
-      : [],
-    slices: slices.map(
-      (slice): Row => [id, slice.type, json(slice.policy), slice.items.length, JSON.stringify(slice.items)],
-    ),
-    files: manifest.files.map((file): Row => [id, file.path, file.bytes, file.sha256]),
-    metrics: [
-      [id, "model_calls", modelCalls.length],
-      [id, "tool_calls", toolCalls.length],
-      [id, "tool_failures", toolCalls.filter((row) => row[3] === 0).length],
-      [id, "tool_ms", toolCalls.reduce((sum, row) => sum + (typeof row[9] === "number" ? row[9] : 0), 0)],
-      [id, "input_tokens", tokens("inputTokens")],
-      [id, "output_tokens", tokens("outputTokens")],
-      [id, "bytes", bytes],
-    ],
-  };
+  );
+}
+
+/** The `errors` row of a failed request's `request/error.json`. */
+function errorRow(id: string, error: Record<string, unknown>): Row {
+  return [id, str(error.type), str(error.code), str(error.message), str(error.stack), json(error.details)];
+}
+
+/** What the `metrics` rows are counted from. */
+interface MetricSources {
+  readonly modelCalls: readonly Row[];
+  readonly toolCalls: readonly Row[];
+  readonly answers: readonly BundleLogRecord[];
+  readonly bytes: number;
+}
+
+/** `metrics` rows: counts, tool time and tokens summed over the bundle. */
+function metricRows(id: string, { modelCalls, toolCalls, answers, bytes }: MetricSources): Row[] {
+  return [
+    [id, "model_calls", modelCalls.length],
+    [id, "tool_calls", toolCalls.length],
+    // Columns 3 and 9 of a tool_calls row: success and duration_ms.
+    [id, "tool_failures", toolCalls.filter((row) => row[3] === 0).length],
+    [id, "tool_ms", toolCalls.reduce((sum, row) => sum + (typeof row[9] === "number" ? row[9] : 0), 0)],
+    [id, "input_tokens", contextSum(answers, "inputTokens")],
+    [id, "output_tokens", contextSum(answers, "outputTokens")],
+    [id, "bytes", bytes],
+  ];
+}
+
+/** The sum of a numeric context field over `records` (missing or non-numbers count 0). */
+function contextSum(records: readonly BundleLogRecord[], key: string): number {
+  return records.reduce((sum, line) => sum + (num(line.context[key]) ?? 0), 0);
 }
 
 function insertBundle(db: Database, rows: BundleRows): void {
