@@ -24,7 +24,13 @@
  * ```
  */
 
-import { query, type SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
+import {
+  type Options,
+  query,
+  type SDKMessage,
+  type SDKResultMessage,
+  type SDKResultSuccess,
+} from "@anthropic-ai/claude-agent-sdk";
 import { addUsage, type BudgetTracker, type TokenUsage } from "../../budget.js";
 import { describeThrown, WinkError } from "../../errors.js";
 import {
@@ -39,7 +45,7 @@ import { defaultModelFor, resolveAnthropicBackend } from "../anthropic/backend.j
 import { PromptEvaluationError } from "../errors.js";
 import { type EvaluationFrame, openEvaluation } from "../frame.js";
 import type { EvaluateOptions, PromptResponse, ProviderAdapter } from "../types.js";
-import { hookGuidance } from "./guidance.js";
+import { type HookGuidance, hookGuidance } from "./guidance.js";
 import { nativeToolRecorder, toolHooks } from "./hooks.js";
 import { buildChildEnv, IsolationConfig, SECRET_ENV } from "./isolation.js";
 import { winkMcpServer } from "./mcp.js";
@@ -123,110 +129,30 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     }
   }
 
+  /** One evaluation inside its ephemeral directories: configure, run Claude Code, answer. */
   private async run<Output>(
     frame: EvaluationFrame<Output>,
     evaluateOptions: EvaluateOptions,
     dirs: EvaluationDirs,
   ): Promise<PromptResponse<Output>> {
-    const { log, beat, tracker, rendered, evaluationId } = frame;
-    const state: RunState = { fatal: undefined, usageByMessage: new Map() };
-    const usageSoFar = (): TokenUsage => {
-      let total: TokenUsage = {};
-      for (const usage of state.usageByMessage.values()) total = addUsage(total, usage);
-      return total;
-    };
-    const fail = (error: unknown): void => {
-      state.fatal ??= error;
-      frame.abort(error);
-    };
+    const control = runControl(frame);
+    const { tracker, evaluationId } = frame;
     const guidance = hookGuidance(
       frame as EvaluationFrame<unknown>,
-      fail,
-      () => denialReason(frame.deadline, tracker, evaluationId, usageSoFar()) !== undefined,
+      control.fail,
+      () => denialReason(frame.deadline, tracker, evaluationId, control.usageSoFar()) !== undefined,
     );
-    const options = sdkOptions({
-      options: this.options,
-      model: this.model,
-      isolation: this.isolation,
-      dirs,
-      env: this.childEnv(dirs.home, dirs.tmp),
-      hostEnv: process.env,
-      controller: frame.controller ?? new AbortController(),
-      budgetUsdLeft: usdLeft(frame.tracker),
-      rendered: rendered as RenderedPrompt<unknown>,
-      mcp: winkMcpServer(rendered, frame.toolContext, fail),
-      hooks: toolHooks({
-        log,
-        beat,
-        deadline: frame.deadline,
-        tracker,
-        evaluationId,
-        usageSoFar,
-        recordNative: nativeToolRecorder({
-          adapter: this.name,
-          promptName: rendered.name,
-          options: evaluateOptions,
-          clock: frame.clock,
-        }),
-        guidance,
-      }),
-    });
-
-    let result: SDKResultMessage | undefined;
-    let lastText = "";
-    const stopOnStructured = this.options.stopOnStructuredOutput ?? true;
+    const options = this.queryOptions(frame, evaluateOptions, dirs, control, guidance);
+    const messages = new MessageFollower(frame, control, this.options.stopOnStructuredOutput ?? true);
     try {
-      let since = frame.clock.monotonic();
-      for await (const message of query({ prompt: rendered.text, options })) {
-        beat();
-        lastText = recordMessage(message, state, lastText);
-        if (message.type === "assistant" && log.isEnabled("debug")) {
-          logModelTurn(log, message, frame.clock.monotonic() - since);
-          since = frame.clock.monotonic();
-        }
-        if (message.type === "assistant" && tracker) {
-          // Like the HTTP loop: record usage and check the budget after every model response.
-          tracker.recordCumulative(evaluationId, usageSoFar());
-          try {
-            tracker.check();
-          } catch (error) {
-            fail(error);
-            break;
-          }
-        }
-        if (message.type === "result") {
-          result = message;
-          if (stopOnStructured && message.subtype === "success" && message.structured_output !== undefined)
-            break;
-        }
+      for await (const message of query({ prompt: frame.rendered.text, options })) {
+        if (messages.follow(message)) break;
       }
     } catch (error) {
-      throw this.failure(error, state, frame, evaluateOptions.signal, result);
+      throw this.failure(error, control.state, frame, evaluateOptions.signal, messages.result);
     }
-    if (state.fatal !== undefined) throw state.fatal;
-    if (!result) {
-      throw new PromptEvaluationError(`Claude Code ended without a result for prompt "${rendered.name}".`, {
-        phase: "response",
-        promptName: rendered.name,
-      });
-    }
-    const usage = resultUsage(result) ?? usageSoFar();
-    // Claude Code prices its own run (it knows its models' rates and its cache writes).
-    const costUsd = typeof result.total_cost_usd === "number" ? result.total_cost_usd : undefined;
-    tracker?.recordCumulative(evaluationId, usage, costUsd);
-    if (result.subtype !== "success" || result.is_error)
-      throw resultError(result, rendered.name, this.maxTurns);
-    tracker?.check();
-
-    const text = result.result === "" ? (lastText === "" ? undefined : lastText) : result.result;
-    const output = rendered.output;
-    let value: unknown;
-    if (output) {
-      value =
-        result.structured_output !== undefined
-          ? validateOutput(result.structured_output, output)
-          : parseStructuredOutput(text ?? "", output);
-    }
+    const { result, usage, costUsd } = this.settle(frame, control, messages.result);
+    const { text, value } = answer(frame.rendered, result, messages.lastText);
     // The hooks let an incomplete run end once its continuations are used up: fail it here.
     const completion = guidance?.completion;
     if (completion) await completion.verify(value, text);
@@ -236,6 +162,71 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         ? { turns: result.num_turns, continuations: completion.continuations }
         : { turns: result.num_turns },
     );
+  }
+
+  /** The SDK options of one evaluation: Claude Code's settings, the `wink` MCP server, the hooks. */
+  private queryOptions<Output>(
+    frame: EvaluationFrame<Output>,
+    evaluateOptions: EvaluateOptions,
+    dirs: EvaluationDirs,
+    control: RunControl,
+    guidance: HookGuidance | undefined,
+  ): Options {
+    const { log, beat, tracker, rendered, evaluationId } = frame;
+    return sdkOptions({
+      options: this.options,
+      model: this.model,
+      isolation: this.isolation,
+      dirs,
+      env: this.childEnv(dirs.home, dirs.tmp),
+      hostEnv: process.env,
+      controller: frame.controller ?? new AbortController(),
+      budgetUsdLeft: usdLeft(frame.tracker),
+      rendered: rendered as RenderedPrompt<unknown>,
+      mcp: winkMcpServer(rendered, frame.toolContext, control.fail),
+      hooks: toolHooks({
+        log,
+        beat,
+        deadline: frame.deadline,
+        tracker,
+        evaluationId,
+        usageSoFar: control.usageSoFar,
+        recordNative: nativeToolRecorder({
+          adapter: this.name,
+          promptName: rendered.name,
+          options: evaluateOptions,
+          clock: frame.clock,
+        }),
+        guidance,
+      }),
+    });
+  }
+
+  /**
+   * The successful result of a finished run, with its usage and cost recorded in the budget; throws
+   * the run's fatal error, a missing or failed result, or an exhausted budget.
+   */
+  private settle<Output>(
+    frame: EvaluationFrame<Output>,
+    control: RunControl,
+    result: SDKResultMessage | undefined,
+  ): Settled {
+    const { tracker, rendered, evaluationId } = frame;
+    if (control.state.fatal !== undefined) throw control.state.fatal;
+    if (!result) {
+      throw new PromptEvaluationError(`Claude Code ended without a result for prompt "${rendered.name}".`, {
+        phase: "response",
+        promptName: rendered.name,
+      });
+    }
+    const usage = resultUsage(result) ?? control.usageSoFar();
+    // Claude Code prices its own run (it knows its models' rates and its cache writes).
+    const costUsd = typeof result.total_cost_usd === "number" ? result.total_cost_usd : undefined;
+    tracker?.recordCumulative(evaluationId, usage, costUsd);
+    if (result.subtype !== "success" || result.is_error)
+      throw resultError(result, rendered.name, this.maxTurns);
+    tracker?.check();
+    return { result, usage, costUsd };
   }
 
   private get maxTurns(): number {
@@ -270,4 +261,108 @@ function usdLeft(tracker: BudgetTracker | undefined): number | undefined {
   const limit = tracker?.budget.maxUsd;
   if (limit === undefined || tracker === undefined) return undefined;
   return Math.max(0, limit - (tracker.consumedUsd ?? 0));
+}
+
+/**
+ * What one run learns and how it ends early: the state Claude Code's messages fill in, and the
+ * callbacks the hooks, the MCP server and the message loop share.
+ */
+interface RunControl {
+  readonly state: RunState;
+  /** The usage of every API message so far. */
+  readonly usageSoFar: () => TokenUsage;
+  /** Ends the run with `error` (the first error wins) and aborts the query. */
+  readonly fail: (error: unknown) => void;
+}
+
+/** The {@link RunControl} of one evaluation, aborting `frame` on failure. */
+function runControl<Output>(frame: EvaluationFrame<Output>): RunControl {
+  const state: RunState = { fatal: undefined, usageByMessage: new Map() };
+  const usageSoFar = (): TokenUsage => {
+    let total: TokenUsage = {};
+    for (const usage of state.usageByMessage.values()) total = addUsage(total, usage);
+    return total;
+  };
+  const fail = (error: unknown): void => {
+    state.fatal ??= error;
+    frame.abort(error);
+  };
+  return { state, usageSoFar, fail };
+}
+
+/**
+ * Follows Claude Code's messages for one run: the heartbeat, usage, DEBUG model turns, the budget
+ * after every model response, the last assistant text and the result message.
+ */
+class MessageFollower<Output> {
+  /** The result message, once one came. */
+  result: SDKResultMessage | undefined = undefined;
+  /** The last non-empty assistant text, or "". */
+  lastText = "";
+  /** When the run started or the previous model turn came (the latency of DEBUG model turns). */
+  private since: number;
+
+  constructor(
+    private readonly frame: EvaluationFrame<Output>,
+    private readonly control: RunControl,
+    private readonly stopOnStructured: boolean,
+  ) {
+    this.since = frame.clock.monotonic();
+  }
+
+  /** Takes in one message; true when the run should stop (budget spent, or structured output in). */
+  follow(message: SDKMessage): boolean {
+    const { log, beat, tracker, evaluationId, clock } = this.frame;
+    beat();
+    this.lastText = recordMessage(message, this.control.state, this.lastText);
+    if (message.type === "assistant" && log.isEnabled("debug")) {
+      logModelTurn(log, message, clock.monotonic() - this.since);
+      this.since = clock.monotonic();
+    }
+    if (message.type === "assistant" && tracker) {
+      // Like the HTTP loop: record usage and check the budget after every model response.
+      tracker.recordCumulative(evaluationId, this.control.usageSoFar());
+      try {
+        tracker.check();
+      } catch (error) {
+        this.control.fail(error);
+        return true;
+      }
+    }
+    if (message.type === "result") {
+      this.result = message;
+      return (
+        this.stopOnStructured && message.subtype === "success" && message.structured_output !== undefined
+      );
+    }
+    return false;
+  }
+}
+
+/** A successful result with the usage and cost recorded for it. */
+interface Settled {
+  readonly result: SDKResultSuccess;
+  readonly usage: TokenUsage;
+  readonly costUsd: number | undefined;
+}
+
+/**
+ * The answer of a successful run: its text (the result's, or else the last assistant text) and,
+ * with an output schema, the validated structured output (or the text parsed by the schema).
+ */
+function answer(
+  rendered: RenderedPrompt<unknown>,
+  result: SDKResultSuccess,
+  lastText: string,
+): { readonly text: string | undefined; readonly value: unknown } {
+  const text = result.result === "" ? (lastText === "" ? undefined : lastText) : result.result;
+  const output = rendered.output;
+  let value: unknown;
+  if (output) {
+    value =
+      result.structured_output !== undefined
+        ? validateOutput(result.structured_output, output)
+        : parseStructuredOutput(text ?? "", output);
+  }
+  return { text, value };
 }
