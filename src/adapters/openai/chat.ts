@@ -19,7 +19,14 @@ import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, requestOptions, savedHistory, wireOutputFormat, wireSchema } from "./shared.js";
+import {
+  decodeStructured,
+  requestOptions,
+  savedHistory,
+  type WireOutputFormat,
+  wireOutputFormat,
+  wireSchema,
+} from "./shared.js";
 
 /**
  * Start a Chat Completions conversation for one rendered prompt, or go on with the messages a
@@ -31,11 +38,84 @@ export function startChatConversation(
   rendered: RenderedPrompt<unknown>,
   saved?: unknown,
 ): ProviderConversation {
-  const messages: ChatCompletionMessageParam[] =
-    saved === undefined
-      ? [{ role: "system", content: rendered.text }]
-      : savedHistory<ChatCompletionMessageParam>(saved, "chat");
-  const format = wireOutputFormat(rendered, options.nativeStructuredOutput);
+  return new ChatConversation(client, options, rendered, saved);
+}
+
+/** One evaluation's Chat Completions conversation: its request, resent with a growing `messages`. */
+class ChatConversation implements ProviderConversation {
+  private readonly messages: ChatCompletionMessageParam[];
+  private readonly format: WireOutputFormat | undefined;
+  private readonly request: ChatCompletionCreateParamsNonStreaming;
+
+  constructor(
+    private readonly client: OpenAI,
+    private readonly options: ResolvedOpenAIOptions,
+    private readonly rendered: RenderedPrompt<unknown>,
+    saved: unknown,
+  ) {
+    this.messages =
+      saved === undefined
+        ? [{ role: "system", content: rendered.text }]
+        : savedHistory<ChatCompletionMessageParam>(saved, "chat");
+    this.format = wireOutputFormat(rendered, options.nativeStructuredOutput);
+    this.request = chatRequest(options, rendered, this.messages, this.format);
+  }
+
+  async next(signal: AbortSignal): Promise<ModelTurn> {
+    return this.accept(await send(this.client, this.options, this.request, signal));
+  }
+
+  /** The model's answer as a turn; its message joins the history. */
+  private accept(completion: ChatCompletion): ModelTurn {
+    const message = completion.choices[0]?.message;
+    if (message === undefined) {
+      throw new PromptEvaluationError(
+        `openai chat completion for prompt "${this.rendered.name}" had no choices; the server returned an empty answer.`,
+        { phase: "response", promptName: this.rendered.name },
+      );
+    }
+    const text = message.content ?? message.refusal ?? "";
+    const calls: ChatCompletionMessageFunctionToolCall[] = [];
+    const toolCalls: ToolCall[] = [];
+    for (const call of message.tool_calls ?? []) {
+      if (call.type !== "function") continue;
+      calls.push(call);
+      toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
+    }
+    this.messages.push(assistantMessage(message.content ?? (calls.length > 0 ? null : text), calls));
+    return {
+      text,
+      toolCalls,
+      usage: chatUsage(completion.usage),
+      structured: toolCalls.length === 0 ? decodeStructured(text, this.format) : undefined,
+    };
+  }
+
+  addToolResults(results: readonly ToolOutcome[]): void {
+    for (const result of results) {
+      this.messages.push({ role: "tool", tool_call_id: result.call.id ?? "", content: result.output });
+    }
+  }
+
+  addUserMessage(text: string): void {
+    this.messages.push({ role: "user", content: text });
+  }
+
+  save(): unknown {
+    return this.messages;
+  }
+}
+
+/**
+ * The request every turn resends, built once: the model, `messages` (which the conversation
+ * grows), the tools, the output format and the options that are set.
+ */
+function chatRequest(
+  options: ResolvedOpenAIOptions,
+  rendered: RenderedPrompt<unknown>,
+  messages: ChatCompletionMessageParam[],
+  format: WireOutputFormat | undefined,
+): ChatCompletionCreateParamsNonStreaming {
   const tools: ChatCompletionFunctionTool[] = rendered.tools.map((tool) => ({
     type: "function",
     // Non-strict: strict mode demands every property be required, which optional params are not.
@@ -58,50 +138,11 @@ export function startChatConversation(
   if (options.temperature !== undefined) request.temperature = options.temperature;
   if (options.reasoningEffort !== undefined) request.reasoning_effort = options.reasoningEffort;
   if (options.maxOutputTokens !== undefined) request.max_completion_tokens = options.maxOutputTokens;
-
-  return {
-    async next(signal) {
-      const completion = await send(client, options, request, signal);
-      const message = completion.choices[0]?.message;
-      if (message === undefined) {
-        throw new PromptEvaluationError(
-          `openai chat completion for prompt "${rendered.name}" had no choices; the server returned an empty answer.`,
-          { phase: "response", promptName: rendered.name },
-        );
-      }
-      const text = message.content ?? message.refusal ?? "";
-      const calls: ChatCompletionMessageFunctionToolCall[] = [];
-      const toolCalls: ToolCall[] = [];
-      for (const call of message.tool_calls ?? []) {
-        if (call.type !== "function") continue;
-        calls.push(call);
-        toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
-      }
-      messages.push(assistantMessage(message.content ?? (calls.length > 0 ? null : text), calls));
-      return {
-        text,
-        toolCalls,
-        usage: chatUsage(completion.usage),
-        structured: toolCalls.length === 0 ? decodeStructured(text, format) : undefined,
-      } satisfies ModelTurn;
-    },
-    addToolResults(results: readonly ToolOutcome[]) {
-      for (const result of results) {
-        messages.push({ role: "tool", tool_call_id: result.call.id ?? "", content: result.output });
-      }
-    },
-    addUserMessage(text: string) {
-      messages.push({ role: "user", content: text });
-    },
-    save() {
-      return messages;
-    },
-  };
+  return request;
 }
 
 /**
- * One request, streamed when the options say so. A module function rather than a closure per
- * conversation: the build keeps function names, and each named closure costs a `defineProperty`.
+ * One request, streamed when the options say so.
  */
 function send(
   client: OpenAI,

@@ -20,7 +20,14 @@ import { redactText } from "../../secrets/index.js";
 import { PromptEvaluationError } from "../errors.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
-import { decodeStructured, requestOptions, savedHistory, wireOutputFormat, wireSchema } from "./shared.js";
+import {
+  decodeStructured,
+  requestOptions,
+  savedHistory,
+  type WireOutputFormat,
+  wireOutputFormat,
+  wireSchema,
+} from "./shared.js";
 
 /**
  * Start a Responses API conversation for one rendered prompt, or go on with the input items a
@@ -32,11 +39,97 @@ export function startResponsesConversation(
   rendered: RenderedPrompt<unknown>,
   saved?: unknown,
 ): ProviderConversation {
-  const input: ResponseInputItem[] =
-    saved === undefined
-      ? [{ type: "message", role: "system", content: rendered.text }]
-      : savedHistory<ResponseInputItem>(saved, "responses");
-  const format = wireOutputFormat(rendered, options.nativeStructuredOutput);
+  return new ResponsesConversation(client, options, rendered, saved);
+}
+
+/** One evaluation's Responses conversation: its request, resent with a growing `input`. */
+class ResponsesConversation implements ProviderConversation {
+  private readonly input: ResponseInputItem[];
+  private readonly format: WireOutputFormat | undefined;
+  private readonly request: ResponseCreateParamsNonStreaming;
+
+  constructor(
+    private readonly client: OpenAI,
+    private readonly options: ResolvedOpenAIOptions,
+    private readonly rendered: RenderedPrompt<unknown>,
+    saved: unknown,
+  ) {
+    this.input =
+      saved === undefined
+        ? [{ type: "message", role: "system", content: rendered.text }]
+        : savedHistory<ResponseInputItem>(saved, "responses");
+    this.format = wireOutputFormat(rendered, options.nativeStructuredOutput);
+    this.request = responsesRequest(options, rendered, this.input, this.format);
+  }
+
+  async next(signal: AbortSignal): Promise<ModelTurn> {
+    return this.accept(await send(this.client, this.options, this.request, signal));
+  }
+
+  /** The model's answer as a turn; its output items join the input (reasoning as received). */
+  private accept(response: Response): ModelTurn {
+    if (response.status === "failed" || response.error) {
+      const detail = response.error ? `${response.error.code}: ${response.error.message}` : "no error detail";
+      throw new PromptEvaluationError(
+        `openai response for prompt "${this.rendered.name}" failed (${redactText(detail)}).`,
+        { phase: "response", promptName: this.rendered.name },
+      );
+    }
+    const input = this.input;
+    let text = "";
+    const toolCalls: ToolCall[] = [];
+    for (const item of response.output) {
+      if (item.type === "message") {
+        let said = "";
+        for (const part of item.content) said += part.type === "output_text" ? part.text : part.refusal;
+        if (said !== "") input.push({ type: "message", role: "assistant", content: said });
+        text += said;
+      } else if (item.type === "reasoning") {
+        // Resent as received: with tool calls, the API needs the reasoning that led to them.
+        input.push(item as ResponseInputItem);
+      } else if (item.type === "function_call") {
+        input.push({
+          type: "function_call",
+          call_id: item.call_id,
+          name: item.name,
+          arguments: item.arguments,
+        });
+        toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
+      }
+    }
+    return {
+      text,
+      toolCalls,
+      usage: responsesUsage(response.usage),
+      structured: toolCalls.length === 0 ? decodeStructured(text, this.format) : undefined,
+    };
+  }
+
+  addToolResults(results: readonly ToolOutcome[]): void {
+    for (const result of results) {
+      this.input.push({ type: "function_call_output", call_id: result.call.id ?? "", output: result.output });
+    }
+  }
+
+  addUserMessage(text: string): void {
+    this.input.push({ type: "message", role: "user", content: text });
+  }
+
+  save(): unknown {
+    return this.input;
+  }
+}
+
+/**
+ * The request every turn resends, built once: the model, `input` (which the conversation grows)
+ * with `store: false`, the tools, the output format and the options that are set.
+ */
+function responsesRequest(
+  options: ResolvedOpenAIOptions,
+  rendered: RenderedPrompt<unknown>,
+  input: ResponseInputItem[],
+  format: WireOutputFormat | undefined,
+): ResponseCreateParamsNonStreaming {
   const tools: FunctionTool[] = rendered.tools.map((tool) => ({
     type: "function",
     name: tool.name,
@@ -64,62 +157,10 @@ export function startResponsesConversation(
     request.include = ["reasoning.encrypted_content"];
   }
   if (options.maxOutputTokens !== undefined) request.max_output_tokens = options.maxOutputTokens;
-
-  return {
-    async next(signal) {
-      const response = await send(client, options, request, signal);
-      if (response.status === "failed" || response.error) {
-        const detail = response.error
-          ? `${response.error.code}: ${response.error.message}`
-          : "no error detail";
-        throw new PromptEvaluationError(
-          `openai response for prompt "${rendered.name}" failed (${redactText(detail)}).`,
-          { phase: "response", promptName: rendered.name },
-        );
-      }
-      let text = "";
-      const toolCalls: ToolCall[] = [];
-      for (const item of response.output) {
-        if (item.type === "message") {
-          let said = "";
-          for (const part of item.content) said += part.type === "output_text" ? part.text : part.refusal;
-          if (said !== "") input.push({ type: "message", role: "assistant", content: said });
-          text += said;
-        } else if (item.type === "reasoning") {
-          // Resent as received: with tool calls, the API needs the reasoning that led to them.
-          input.push(item as ResponseInputItem);
-        } else if (item.type === "function_call") {
-          input.push({
-            type: "function_call",
-            call_id: item.call_id,
-            name: item.name,
-            arguments: item.arguments,
-          });
-          toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
-        }
-      }
-      return {
-        text,
-        toolCalls,
-        usage: responsesUsage(response.usage),
-        structured: toolCalls.length === 0 ? decodeStructured(text, format) : undefined,
-      } satisfies ModelTurn;
-    },
-    addToolResults(results: readonly ToolOutcome[]) {
-      for (const result of results) {
-        input.push({ type: "function_call_output", call_id: result.call.id ?? "", output: result.output });
-      }
-    },
-    addUserMessage(text: string) {
-      input.push({ type: "message", role: "user", content: text });
-    },
-    save() {
-      return input;
-    },
-  };
+  return request;
 }
 
-/** One request, streamed when the options say so (module-level: see chat.ts's `send`). */
+/** One request, streamed when the options say so. */
 function send(
   client: OpenAI,
   options: ResolvedOpenAIOptions,
