@@ -12,7 +12,7 @@ import type { BundleConfig } from "../../debug/bundle.js";
 import { BudgetExceededError, DeadlineExceededError } from "../../errors.js";
 import { getLogger } from "../../logging/index.js";
 import type { ResourceRegistry } from "../../resources/index.js";
-import { createRunContext } from "../../run-context.js";
+import { createRunContext, type RunContext } from "../../run-context.js";
 import { formatIssues, schemaIssues } from "../../schema.js";
 import type { Session } from "../../session/index.js";
 import { ATTR, startSpan, type WinkSpan } from "../../telemetry/index.js";
@@ -21,10 +21,13 @@ import type { Message } from "../mailbox/types.js";
 import { BundleRecorder } from "./bundle-recorder.js";
 import type { MessageLease } from "./lease-extender.js";
 import type { BudgetState, ExecuteOptions } from "./options.js";
-import { replyAndAcknowledge, type SettleTarget, settleFailure } from "./settle.js";
+import { type Attempt, replyAndAcknowledge, type SettleTarget, settleFailure } from "./settle.js";
 import type { MainLoopRequest, MainLoopResult } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
+
+/** An attempt whose envelope was read: it has its request id and run context. */
+type StartedAttempt = Attempt & Required<Pick<Attempt, "requestId" | "runContext">>;
 
 /** What {@link handleMessage} needs from the loop. */
 export interface MessageHandling<Req, Out> extends SettleTarget {
@@ -59,40 +62,25 @@ export async function handleMessage<Req, Out>(
 ): Promise<void> {
   const startedMs = loop.clock.monotonic();
   const parsed = loop.envelopeSchema.safeParse(message.body);
-  // A body the mailbox could not read (not JSON) can never succeed: dead-letter it with that reason.
   if (message.bodyError !== undefined || !parsed.success) {
-    const error = message.bodyError ?? invalidEnvelope(message.id, loop.mailbox, parsed.error);
-    onSettling();
-    await settleFailure(loop, { message, startedMs }, error, true);
-    lease.release();
+    await rejectUnreadable(loop, message, startedMs, parsed.error, lease, onSettling);
     return;
   }
   const envelope: MainLoopRequest<Req> = parsed.data;
   const requestId = envelope.requestId ?? message.id;
   // The request's span continues the sender's trace; below it, the run context names the span.
   const span = requestSpan(loop.loop, requestId, message.deliveryCount, envelope.runContext);
-  const trace = span ?? envelope.runContext;
-  const runContext = createRunContext({
+  const runContext = requestRunContext(
+    loop.workerId,
     requestId,
-    attempt: message.deliveryCount,
-    workerId: loop.workerId,
-    ...(trace?.traceId ? { traceId: trace.traceId } : {}),
-    ...(trace?.spanId ? { spanId: trace.spanId } : {}),
-  });
+    message.deliveryCount,
+    span ?? envelope.runContext,
+  );
   const attempt = { message, startedMs, requestId, runContext };
   const recorder = loop.debugBundle
     ? new BundleRecorder(loop, loop.debugBundle, attempt, envelope)
     : undefined;
-  // DEBUG: at INFO a worker logs one line per request already (adapter.evaluate.complete), plus
-  // every retry, dead letter and failure.
-  if (log.isEnabled("debug")) {
-    log.debug("main_loop.message_received", "Processing a request.", {
-      loop: loop.loop,
-      messageId: message.id,
-      requestId,
-      attempt: message.deliveryCount,
-    });
-  }
+  logReceived(loop.loop, message, requestId);
   // This request's progress extends its own lease and also counts as the loop's heartbeat.
   const progress = (): void => {
     lease.beat();
@@ -107,47 +95,134 @@ export async function handleMessage<Req, Out>(
   };
   try {
     const deadline = deadlineOf(envelope, requestId, loop.clock);
-    const { response, session } = await loop.execute(envelope.request, {
-      requestId,
-      runContext,
-      ...(deadline ? { deadline } : {}),
-      ...(envelope.budget ? { budget: envelope.budget } : {}),
-      ...(envelope.experiment ? { experiment: envelope.experiment } : {}),
-      heartbeat: progress,
-      attempt: message.deliveryCount,
-      ...hooks,
-      onBudget,
-    });
+    const { response, session } = await loop.execute(
+      envelope.request,
+      executeOptions(envelope, attempt, deadline, progress, hooks, onBudget),
+    );
     const bundlePath = await recorder?.write({ output: response.output, session });
     onSettling();
-    await replyAndAcknowledge(loop, attempt, {
-      requestId,
-      success: true,
-      output: response.output,
-      sessionId: session.sessionId,
-      runId: runContext.runId,
-      attempt: message.deliveryCount,
-      completedAt: loop.clock.now().toISOString(),
-      ...(bundlePath ? { bundlePath } : {}),
-      ...spending(spent, response),
-    });
+    await replyAndAcknowledge(
+      loop,
+      attempt,
+      successResult(loop.clock, attempt, response, session, bundlePath, spent),
+    );
     span?.setAttributes({ [ATTR.WINK_COST_USD]: spending(spent, response).costUsd });
     span?.end();
   } catch (error) {
     span?.end(error);
     const bundlePath = await recorder?.write({ error });
-    // A request whose own deadline passed before it started can never succeed, and one that
-    // overspent its budget would spend it again on every retry: neither is retried (unless the
-    // DLQ policy excludes budget errors, which asks for retries).
-    const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
-    const overspent = error instanceof BudgetExceededError && loop.dlq?.excludes(error) !== true;
-    const final = expired || overspent;
+    const final = neverSucceeds(loop.dlq, error);
     onSettling();
     await settleFailure(loop, { ...attempt, bundlePath, ...spending(spent, undefined) }, error, final);
   } finally {
     recorder?.stop();
     lease.release();
   }
+}
+
+/**
+ * Settle a message whose body is no request of this loop: the mailbox could not read it (not
+ * JSON), or it fails the envelope schema. It can never succeed, so it fails as final (with a DLQ
+ * policy, dead-lettered with that reason) and skips retries.
+ */
+async function rejectUnreadable(
+  loop: SettleTarget,
+  message: Message<unknown, MainLoopResult<unknown>>,
+  startedMs: number,
+  schemaError: z.ZodError | undefined,
+  lease: MessageLease,
+  onSettling: () => void,
+): Promise<void> {
+  const error = message.bodyError ?? invalidEnvelope(message.id, loop.mailbox, schemaError);
+  onSettling();
+  await settleFailure(loop, { message, startedMs }, error, true);
+  lease.release();
+}
+
+/** The run context of one delivery, carrying the trace (the request's span, else the sender's). */
+function requestRunContext(
+  workerId: string,
+  requestId: string,
+  attempt: number,
+  trace: { readonly traceId?: string | undefined; readonly spanId?: string | undefined } | undefined,
+): RunContext {
+  return createRunContext({
+    requestId,
+    attempt,
+    workerId,
+    ...(trace?.traceId ? { traceId: trace.traceId } : {}),
+    ...(trace?.spanId ? { spanId: trace.spanId } : {}),
+  });
+}
+
+/** Logs the start of a request, at DEBUG only. */
+function logReceived(loop: string, message: Message<unknown, unknown>, requestId: string): void {
+  // DEBUG: at INFO a worker logs one line per request already (adapter.evaluate.complete), plus
+  // every retry, dead letter and failure.
+  if (log.isEnabled("debug")) {
+    log.debug("main_loop.message_received", "Processing a request.", {
+      loop,
+      messageId: message.id,
+      requestId,
+      attempt: message.deliveryCount,
+    });
+  }
+}
+
+/** The `execute` options of one delivery: the envelope's limits, this attempt's hooks. */
+function executeOptions<Req>(
+  envelope: MainLoopRequest<Req>,
+  attempt: StartedAttempt,
+  deadline: Deadline | undefined,
+  heartbeat: () => void,
+  hooks: Partial<ExecuteOptions> | undefined,
+  onBudget: (state: BudgetState) => void,
+): ExecuteOptions {
+  return {
+    requestId: attempt.requestId,
+    runContext: attempt.runContext,
+    ...(deadline ? { deadline } : {}),
+    ...(envelope.budget ? { budget: envelope.budget } : {}),
+    ...(envelope.experiment ? { experiment: envelope.experiment } : {}),
+    heartbeat,
+    attempt: attempt.message.deliveryCount,
+    ...hooks,
+    // After the hooks: it feeds the recorder's own `onBudget` itself.
+    onBudget,
+  };
+}
+
+/** The reply to a request that succeeded. */
+function successResult<Out>(
+  clock: SettleTarget["clock"],
+  attempt: StartedAttempt,
+  response: PromptResponse<Out>,
+  session: Session,
+  bundlePath: string | undefined,
+  spent: BudgetState | undefined,
+): MainLoopResult<Out> {
+  return {
+    requestId: attempt.requestId,
+    success: true,
+    output: response.output,
+    sessionId: session.sessionId,
+    runId: attempt.runContext.runId,
+    attempt: attempt.message.deliveryCount,
+    completedAt: clock.now().toISOString(),
+    ...(bundlePath ? { bundlePath } : {}),
+    ...spending(spent, response),
+  };
+}
+
+/**
+ * True when a failed request must not be retried. A request whose own deadline passed before it
+ * started can never succeed, and one that overspent its budget would spend it again on every
+ * retry: neither is retried (unless the DLQ policy excludes budget errors, which asks for retries).
+ */
+function neverSucceeds(dlq: SettleTarget["dlq"], error: unknown): boolean {
+  const expired = error instanceof DeadlineExceededError && error.details.expiredOnArrival === true;
+  const overspent = error instanceof BudgetExceededError && dlq?.excludes(error) !== true;
+  return expired || overspent;
 }
 
 /** The `wink.request` span of one delivery (tracing on only), under the envelope's trace context. */
@@ -179,6 +254,7 @@ function spending(
     : { usage: response.usage, costUsd: response.costUsd };
 }
 
+/** The request's own deadline, if it names one; throws when it has already passed. */
 function deadlineOf<Req>(
   envelope: MainLoopRequest<Req>,
   requestId: string,

@@ -36,15 +36,13 @@ import { createRunContext } from "../../run-context.js";
 import { Session } from "../../session/index.js";
 import { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { Runnable, RunOptions } from "../lifecycle/runnable.js";
-import type { Mailbox, Message } from "../mailbox/types.js";
+import type { Mailbox } from "../mailbox/types.js";
 import { attemptCheckpoints, forgetSettled } from "./checkpointing.js";
+import { Consumer, runSettings } from "./consumer.js";
 import { budgetState, loopSettings } from "./describe.js";
-import { handleMessage, type MessageHandling } from "./handle-message.js";
-import { MAX_RECEIVE, Receives, receiveOrPause } from "./internal/receives.js";
-import { Slots } from "./internal/slots.js";
-import { Wakeup } from "./internal/wakeup.js";
+import type { MessageHandling } from "./handle-message.js";
 import { holdProcessOpen } from "./keep-alive.js";
-import { LeaseExtender, type MessageLease } from "./lease-extender.js";
+import { LeaseExtender } from "./lease-extender.js";
 import type {
   ExecuteOptions,
   FinalizeFn,
@@ -54,7 +52,6 @@ import type {
   Prepared,
   PrepareFn,
 } from "./options.js";
-import { returnUnstarted } from "./settle.js";
 import { type MainLoopRequest, type MainLoopResult, mainLoopRequestSchema } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
@@ -178,27 +175,10 @@ export class MainLoop<Req, Out> implements Runnable {
       (this.config.deadlineSeconds
         ? Deadline.after(this.config.deadlineSeconds * 1_000, this.clock)
         : undefined);
-    const limits = { ...(this.config.budget ?? {}), ...(options.budget ?? {}) };
-    const hasLimits = Object.values(limits).some((v) => v !== undefined);
-    const budget =
-      deadline || hasLimits ? new Budget({ ...limits, ...(deadline ? { deadline } : {}) }) : undefined;
+    const budget = requestBudget(this.config.budget, options.budget, deadline);
     const tracker = budget ? new BudgetTracker(budget) : undefined;
-    let session = new Session({
-      ...(this.config.dispatcher ? { dispatcher: this.config.dispatcher } : {}),
-      clock: this.clock,
-      tags: options.experiment
-        ? { requestId, loop: this.name, experiment: options.experiment.name }
-        : { requestId, loop: this.name },
-    });
-    // Phase timings for whoever asked (a debug bundle's metrics): each call reports the time
-    // since the previous one.
-    let mark = this.clock.monotonic();
-    const phase = (name: "prepare" | "evaluate" | "finalize"): void => {
-      if (!options.onPhase) return;
-      const now = this.clock.monotonic();
-      options.onPhase(name, now - mark);
-      mark = now;
-    };
+    let session = this.newSession(requestId, options);
+    const phase = phaseTimer(this.clock, options);
     const prepared = await this.prepare(request, {
       session,
       requestId,
@@ -209,6 +189,9 @@ export class MainLoop<Req, Out> implements Runnable {
     const prompt = "prompt" in prepared ? prepared.prompt : prepared;
     if ("prompt" in prepared && prepared.session) session = prepared.session;
     options.onSession?.(session);
+    const checkpoints = this.config.checkpoints
+      ? await attemptCheckpoints(this.config.checkpoints, requestId, options.attempt ?? 1)
+      : undefined;
     const evaluateOptions: EvaluateOptions = {
       session,
       heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
@@ -219,9 +202,7 @@ export class MainLoop<Req, Out> implements Runnable {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(this.config.resources ? { resources: this.config.resources } : {}),
       ...(options.beforeRelease ? { beforeRelease: options.beforeRelease } : {}),
-      ...(this.config.checkpoints
-        ? { checkpoints: await attemptCheckpoints(this.config.checkpoints, requestId, options.attempt ?? 1) }
-        : {}),
+      ...(checkpoints ? { checkpoints } : {}),
     };
     let response: PromptResponse<Out>;
     try {
@@ -233,6 +214,17 @@ export class MainLoop<Req, Out> implements Runnable {
     await this.finalize(prompt, session, response);
     phase("finalize");
     return { response, session };
+  }
+
+  /** A fresh session for one request, on the loop's dispatcher, tagged with the request (and variant). */
+  private newSession(requestId: string, options: ExecuteOptions): Session {
+    return new Session({
+      ...(this.config.dispatcher ? { dispatcher: this.config.dispatcher } : {}),
+      clock: this.clock,
+      tags: options.experiment
+        ? { requestId, loop: this.name, experiment: options.experiment.name }
+        : { requestId, loop: this.name },
+    });
   }
 
   /** Evaluate, again with the opened sections each time the model opens some (up to the limit). */
@@ -277,128 +269,52 @@ export class MainLoop<Req, Out> implements Runnable {
     this.active = true;
     // Until it is told to stop, a running loop is the reason the process exists.
     const release = holdProcessOpen();
-    const signal = options.signal;
-    // The loop's own settings win over the group-wide defaults LoopGroup passes in.
-    const visibilityTimeout = this.config.visibilityTimeout ?? options.visibilityTimeout ?? 300;
-    const waitTimeSeconds = this.config.waitTimeSeconds ?? options.waitTimeSeconds ?? 20;
-    const concurrency = this.config.concurrency ?? 1;
-    const batchSize = this.config.batchSize ?? concurrency;
-    const buffer: Buffered<Out>[] = [];
-    const wakeup = new Wakeup(signal);
-    const slots = new Slots(concurrency, () => {
-      this.heartbeat.beat();
-      wakeup.wake();
-    });
-    const start = (item: Buffered<Out>): void => {
-      item.detachFromLoop();
-      slots.start((onSettling) => handleMessage(this.handling, item.message, item.lease, onSettling));
-    };
-    // Without a long poll an empty receive returns at once: one at a time, paced below.
-    const receives = new Receives(waitTimeSeconds > 0, () => wakeup.wake());
-    let received = 0;
-    let idle = false;
-    const fetch = (want: number): void => {
-      received++;
-      this.heartbeat.beat();
-      receives.start(want, async () => {
-        const messages = await receiveOrPause(this.requests, this.clock, {
-          maxMessages: want,
-          visibilityTimeout,
-          waitTimeSeconds,
-          ...(signal ? { signal } : {}),
-        });
-        this.heartbeat.beat();
-        idle = messages.length === 0;
-        for (const message of messages) buffer.push(this.buffered(message, visibilityTimeout));
-        return messages.length;
-      });
-    };
+    const settings = runSettings(this.config, options);
+    const consumer = new Consumer(this, this.handling, this.lease, settings);
     log.info("main_loop.start", "Main loop started.", {
       loop: this.name,
       mailbox: this.requests.name,
-      concurrency,
-      batchSize,
+      concurrency: settings.concurrency,
+      batchSize: settings.batchSize,
     });
     try {
-      while (!signal?.aborted) {
-        while (!slots.full && buffer.length > 0) {
-          const item = buffer.shift() as Buffered<Out>;
-          // Its lease ran out while it waited: another worker may already have it. Don't run it.
-          if (item.lease.expired()) this.dropExpired(item);
-          else start(item);
-        }
-        const mayReceive =
-          (options.maxIterations === undefined || received < options.maxIterations) && !this.requests.closed;
-        // Room for what can start now (a settling request's slot counts, see Slots), less what is
-        // buffered or already asked for: messages waiting here are messages other workers cannot take.
-        const room = slots.receivable - buffer.length - receives.asked;
-        // Without a long poll an empty queue would make this a busy loop that starves timers,
-        // probes and signal handlers: pause between empty receives — but never while a message
-        // waits in the buffer for a settling slot, which the pause would hold back.
-        const pause = idle && waitTimeSeconds === 0;
-        if (room > 0 && !receives.full && mayReceive && !(pause && buffer.length > 0)) {
-          if (pause) await this.clock.sleep(IDLE_POLL_MS, signal).catch(() => {});
-          if (signal?.aborted) break;
-          fetch(Math.min(this.config.batchSize ?? room, MAX_RECEIVE));
-          continue;
-        }
-        if (slots.size === 0 && buffer.length === 0 && receives.size === 0) break;
-        await wakeup.next();
-      }
-      // An abort ends the receives in flight at once; what they brought goes back below.
-      await receives.settled();
-      for (const item of buffer.splice(0)) {
-        item.detachFromLoop();
-        item.lease.release();
-        await returnUnstarted(this.handling, item.message);
-      }
-      await slots.drain();
+      await consumer.consume();
     } finally {
-      wakeup.dispose();
+      consumer.dispose();
       release();
       this.active = false;
       log.info("main_loop.stop", "Main loop stopped.", { loop: this.name });
     }
   }
-
-  private dropExpired(item: Buffered<Out>): void {
-    item.detachFromLoop();
-    item.lease.release();
-    log.warning(
-      "main_loop.lease_expired_in_buffer",
-      "A buffered message's lease ran out before it started; leaving it to its next delivery.",
-      {
-        loop: this.name,
-        messageId: item.message.id,
-      },
-    );
-  }
-
-  /** A received message waiting for a free slot: its lease follows the loop's heartbeat meanwhile. */
-  private buffered(message: Message<unknown, MainLoopResult<Out>>, visibilityTimeout: number): Buffered<Out> {
-    const receivedAtMs = this.clock.monotonic();
-    const lease =
-      this.lease?.track(message, { visibilityTimeout, receivedAtMs }) ??
-      unextendedLease(this.clock, receivedAtMs + visibilityTimeout * 1000);
-    const detachFromLoop = this.heartbeat.onBeat(() => lease.beat());
-    return { message, lease, detachFromLoop };
-  }
 }
-
-/** How long an idle loop without a long poll waits between receives. */
-const IDLE_POLL_MS = 1_000;
 
 /**
- * The lease of a message when leases are not extended (`leaseExtender: false`): it ends with the
- * visibility timeout, so a message that waited that long in the buffer is not started, since
- * another worker may have it by then.
+ * The budget of one request: the loop's limits under the request's own, with the deadline. None
+ * when there is neither a limit nor a deadline.
  */
-function unextendedLease(clock: Clock, expiresAtMs: number): MessageLease {
-  return { beat: () => {}, release: () => {}, expired: () => clock.monotonic() >= expiresAtMs };
+function requestBudget(
+  loopLimits: MainLoopConfig["budget"],
+  requestLimits: ExecuteOptions["budget"],
+  deadline: Deadline | undefined,
+): Budget | undefined {
+  const limits = { ...(loopLimits ?? {}), ...(requestLimits ?? {}) };
+  const hasLimits = Object.values(limits).some((v) => v !== undefined);
+  return deadline || hasLimits ? new Budget({ ...limits, ...(deadline ? { deadline } : {}) }) : undefined;
 }
 
-interface Buffered<Out> {
-  readonly message: Message<unknown, MainLoopResult<Out>>;
-  readonly lease: MessageLease;
-  readonly detachFromLoop: () => void;
+/**
+ * Phase timings for whoever asked (a debug bundle's metrics): each call of the returned function
+ * reports to `options.onPhase` the time since the previous one (or since this call).
+ */
+function phaseTimer(
+  clock: Clock,
+  options: ExecuteOptions,
+): (name: "prepare" | "evaluate" | "finalize") => void {
+  let mark = clock.monotonic();
+  return (name) => {
+    if (!options.onPhase) return;
+    const now = clock.monotonic();
+    options.onPhase(name, now - mark);
+    mark = now;
+  };
 }
