@@ -42,7 +42,7 @@ export interface RunSettings {
   readonly visibilityTimeout: number;
   readonly waitTimeSeconds: number;
   readonly concurrency: number;
-  /** Messages per receive as logged: the configured `batchSize`, else `concurrency`. */
+  /** Messages per receive as logged: the configured `batchSize`, else at most `min(concurrency, 10)`. */
   readonly batchSize: number;
 }
 
@@ -56,7 +56,7 @@ export function runSettings(config: MainLoopConfig, options: RunOptions): RunSet
     visibilityTimeout: config.visibilityTimeout ?? options.visibilityTimeout ?? 300,
     waitTimeSeconds: config.waitTimeSeconds ?? options.waitTimeSeconds ?? 20,
     concurrency,
-    batchSize: config.batchSize ?? concurrency,
+    batchSize: config.batchSize ?? Math.min(concurrency, MAX_RECEIVE),
   };
 }
 
