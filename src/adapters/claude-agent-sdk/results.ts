@@ -40,7 +40,8 @@ export function recordMessage(message: SDKMessage, state: RunState, lastText: st
 
 /**
  * The DEBUG `provider.response` record of one of Claude Code's model turns, as the HTTP loop
- * writes it (a bundle's transcript): text, tool uses, usage, time since the previous message.
+ * writes it (a bundle's transcript): text, tool uses, usage, and the time since the previous model
+ * turn (or the start of the run).
  */
 export function logModelTurn(log: Logger, message: SDKAssistantMessage, latencyMs: number): void {
   const content = message.message.content;
