@@ -77,26 +77,8 @@ async function evaluateInFrame<Output>(
   options: EvaluateOptions,
   loop: LoopOptions,
 ): Promise<PromptResponse<Output>> {
-  const { signal, tracker, beat, rendered } = frame;
-  const price = evaluationPrice(driver, loop, tracker, prompt.name);
-  const resumed = resumePoint(options, driver, rendered as RenderedPrompt<unknown>);
-  const state: LoopState = {
-    driver,
-    rendered: rendered as RenderedPrompt<unknown>,
-    conversation: resumed?.conversation ?? driver.start(rendered as RenderedPrompt<unknown>),
-    evaluationId: frame.evaluationId,
-    usage: resumed?.usage ?? {},
-    costUsd: price ? (resumed?.costUsd ?? 0) : undefined,
-    price,
-    repairs: 0,
-    log: frame.log,
-    clock: frame.clock,
-    completion: completionGate(frame),
-    feedback: feedbackScope(frame),
-    measured: wants(options.session.dispatcher, ModelCalled) ? options.session.dispatcher : undefined,
-    checkpoints: Checkpointer.of(options, driver, prompt.name),
-    span: frame.span,
-  };
+  const { signal, tracker, beat } = frame;
+  const { state, resumed } = loopState(frame, driver, prompt, options, loop);
   const throttle = throttleOptions(driver, loop, frame, state.measured);
   const maxTurns = loop.maxTurns ?? 32;
   const maxRepairs = loop.maxRepairs ?? 1;
@@ -123,7 +105,7 @@ async function evaluateInFrame<Output>(
       requests.reclaim();
     }
     state.usage = addUsage(state.usage, turn.usage);
-    if (price && state.costUsd !== undefined) state.costUsd += costOf(turn.usage, price);
+    if (state.price && state.costUsd !== undefined) state.costUsd += costOf(turn.usage, state.price);
     tracker?.recordCumulative(state.evaluationId, state.usage, state.costUsd);
     tracker?.check();
 
@@ -148,6 +130,40 @@ async function evaluateInFrame<Output>(
     `Prompt "${prompt.name}" did not finish within ${maxTurns} model turns. Raise maxTurns or give the model clearer stopping criteria.`,
     { phase: "response", promptName: prompt.name },
   );
+}
+
+/**
+ * The state of one evaluation's turns: a new conversation, or the one a checkpoint resumes (then
+ * also where it resumes). Throws before anything else when a dollar budget cannot be priced.
+ */
+function loopState<Output>(
+  frame: EvaluationFrame<Output>,
+  driver: ProviderDriver,
+  prompt: EvaluablePrompt<Output>,
+  options: EvaluateOptions,
+  loop: LoopOptions,
+): { state: LoopState; resumed: ResumePoint | undefined } {
+  const rendered = frame.rendered as RenderedPrompt<unknown>;
+  const price = evaluationPrice(driver, loop, frame.tracker, prompt.name);
+  const resumed = resumePoint(options, driver, rendered);
+  const state: LoopState = {
+    driver,
+    rendered,
+    conversation: resumed?.conversation ?? driver.start(rendered),
+    evaluationId: frame.evaluationId,
+    usage: resumed?.usage ?? {},
+    costUsd: price ? (resumed?.costUsd ?? 0) : undefined,
+    price,
+    repairs: 0,
+    log: frame.log,
+    clock: frame.clock,
+    completion: completionGate(frame),
+    feedback: feedbackScope(frame),
+    measured: wants(options.session.dispatcher, ModelCalled) ? options.session.dispatcher : undefined,
+    checkpoints: Checkpointer.of(options, driver, prompt.name),
+    span: frame.span,
+  };
+  return { state, resumed };
 }
 
 /** The retry settings of every request of one evaluation, built once rather than per turn. */
