@@ -21,7 +21,14 @@ import type { AnyTool } from "../tool.js";
 import { PromptOverridesError } from "./errors.js";
 import { freezeOverride } from "./file-format.js";
 import { checkIdentifier, normalizeTag } from "./paths.js";
-import type { PromptDescriptor, PromptOverride, SectionOverride, ToolOverride } from "./types.js";
+import type {
+  PromptDescriptor,
+  PromptOverride,
+  SectionDescriptor,
+  SectionOverride,
+  ToolDescriptor,
+  ToolOverride,
+} from "./types.js";
 
 /** What the write side needs from a template: a {@link PromptTemplate} satisfies it. */
 export interface OverridableTemplate {
@@ -111,6 +118,13 @@ export function checkOverrideForPrompt(target: OverridesTarget, override: Prompt
   return freezeOverride({ ns: template.ns, promptKey: template.key, tag, sections, tools });
 }
 
+/** What a section entry's errors name: the prompt and the section path. */
+type SectionDetails = {
+  readonly prompt: string;
+  readonly section: string;
+};
+
+/** `entry` checked against the section it names, as a frozen copy; throws on the first problem. */
 function checkSection(
   template: OverridableTemplate,
   descriptor: PromptDescriptor,
@@ -119,35 +133,81 @@ function checkSection(
   entry: SectionOverride,
 ): SectionOverride {
   const path = entry.path.join("/");
-  const details = { prompt: template.name, section: path };
-  if (path !== key) {
-    throw new PromptOverridesError(
-      "invalid_section_override",
-      `Section override stored under "${key}" has path "${path}". Store each section override under its "/"-joined path.`,
-      { details: { ...details, key } },
-    );
-  }
+  const details: SectionDetails = { prompt: template.name, section: path };
+  checkSectionKey(key, path, details);
+  const [described, section] = overridableSection(template, descriptor, index, path, details);
+  checkSectionHash(template, path, entry, described, details);
+  checkSectionText(section, path, entry, details);
+  checkSectionVisibility(section, path, entry, details);
+  return Object.freeze({
+    path: Object.freeze([...entry.path]),
+    expectedHash: entry.expectedHash,
+    body: entry.body,
+    ...(entry.summary === undefined ? {} : { summary: entry.summary }),
+    ...(entry.visibility === undefined ? {} : { visibility: entry.visibility }),
+  });
+}
+
+/** Throws unless the entry is stored under its own "/"-joined path. */
+function checkSectionKey(key: string, path: string, details: SectionDetails): void {
+  if (path === key) return;
+  throw new PromptOverridesError(
+    "invalid_section_override",
+    `Section override stored under "${key}" has path "${path}". Store each section override under its "/"-joined path.`,
+    { details: { ...details, key } },
+  );
+}
+
+/**
+ * The descriptor entry and the section at `path`; throws `unknown_section` when the prompt has
+ * no such section or the section does not accept overrides (it is then missing from the descriptor).
+ */
+function overridableSection(
+  template: OverridableTemplate,
+  descriptor: PromptDescriptor,
+  index: TemplateIndex,
+  path: string,
+  details: SectionDetails,
+): readonly [SectionDescriptor, AnySection] {
   const described = descriptor.sections.find((s) => s.path.join("/") === path);
   const section = index.sections.get(path);
-  if (described === undefined || section === undefined) {
-    const overridable = descriptor.sections.map((s) => s.path.join("/"));
-    throw new PromptOverridesError(
-      "unknown_section",
-      section === undefined
-        ? `Prompt "${template.name}" has no section "${path}". Overridable sections: ${list(overridable)}.`
-        : `Section "${path}" of prompt "${template.name}" does not accept overrides (acceptsOverrides is false or its body is not template text). Overridable sections: ${list(overridable)}.`,
-      { details },
-    );
-  }
-  if (entry.expectedHash !== described.contentHash) {
-    throw new PromptOverridesError(
-      "hash_mismatch",
-      `Hash mismatch for section "${path}" of prompt "${template.name}": the override expects ${entry.expectedHash}, ` +
-        `but the section's template now hashes to ${described.contentHash}. Re-seed the override, or review the body ` +
-        "against the new text and set expectedHash to the current hash.",
-      { details: { ...details, expectedHash: entry.expectedHash, currentHash: described.contentHash } },
-    );
-  }
+  if (described !== undefined && section !== undefined) return [described, section];
+  const overridable = descriptor.sections.map((s) => s.path.join("/"));
+  throw new PromptOverridesError(
+    "unknown_section",
+    section === undefined
+      ? `Prompt "${template.name}" has no section "${path}". Overridable sections: ${list(overridable)}.`
+      : `Section "${path}" of prompt "${template.name}" does not accept overrides (acceptsOverrides is false or its body is not template text). Overridable sections: ${list(overridable)}.`,
+    { details },
+  );
+}
+
+/** Throws `hash_mismatch` unless the entry was written against the section's current template. */
+function checkSectionHash(
+  template: OverridableTemplate,
+  path: string,
+  entry: SectionOverride,
+  described: SectionDescriptor,
+  details: SectionDetails,
+): void {
+  if (entry.expectedHash === described.contentHash) return;
+  throw new PromptOverridesError(
+    "hash_mismatch",
+    `Hash mismatch for section "${path}" of prompt "${template.name}": the override expects ${entry.expectedHash}, ` +
+      `but the section's template now hashes to ${described.contentHash}. Re-seed the override, or review the body ` +
+      "against the new text and set expectedHash to the current hash.",
+    { details: { ...details, expectedHash: entry.expectedHash, currentHash: described.contentHash } },
+  );
+}
+
+/** Throws unless the body is a string and the body and summary use only placeholders the section fills. */
+function checkSectionText(
+  section: AnySection,
+  path: string,
+  entry: SectionOverride,
+  details: SectionDetails,
+): void {
+  // Hand-built entries (not parsed from a file) are only typed, not checked, so test the body at run time.
   if (typeof entry.body !== "string") {
     throw new PromptOverridesError(
       "invalid_section_override",
@@ -159,6 +219,18 @@ function checkSection(
   }
   checkPlaceholders(section, path, entry.body, "body");
   if (entry.summary !== undefined) checkPlaceholders(section, path, entry.summary, "summary");
+}
+
+/**
+ * Throws unless the visibility is absent, "full" or "summary", and "summary" only on a section
+ * that declares a summary.
+ */
+function checkSectionVisibility(
+  section: AnySection,
+  path: string,
+  entry: SectionOverride,
+  details: SectionDetails,
+): void {
   if (entry.visibility !== undefined && entry.visibility !== "full" && entry.visibility !== "summary") {
     throw new PromptOverridesError(
       "invalid_section_override",
@@ -174,13 +246,6 @@ function checkSection(
       { details },
     );
   }
-  return Object.freeze({
-    path: Object.freeze([...entry.path]),
-    expectedHash: entry.expectedHash,
-    body: entry.body,
-    ...(entry.summary === undefined ? {} : { summary: entry.summary }),
-    ...(entry.visibility === undefined ? {} : { visibility: entry.visibility }),
-  });
 }
 
 function checkPlaceholders(section: AnySection, path: string, text: string, what: "body" | "summary"): void {
@@ -206,6 +271,13 @@ function checkPlaceholders(section: AnySection, path: string, text: string, what
   }
 }
 
+/** What a tool entry's errors name: the prompt and the tool. */
+type ToolDetails = {
+  readonly prompt: string;
+  readonly tool: string;
+};
+
+/** `entry` checked against the tool it names, as a frozen copy; throws on the first problem. */
 function checkTool(
   template: OverridableTemplate,
   descriptor: PromptDescriptor,
@@ -214,52 +286,102 @@ function checkTool(
   entry: ToolOverride,
 ): ToolOverride {
   const name = entry.name;
-  const details = { prompt: template.name, tool: name };
-  if (name !== key) {
-    throw new PromptOverridesError(
-      "invalid_tool_override",
-      `Tool override stored under "${key}" is for tool "${name}". Store each tool override under its tool name.`,
-      { details: { ...details, key } },
-    );
-  }
+  const details: ToolDetails = { prompt: template.name, tool: name };
+  checkToolKey(key, name, details);
+  const [described, tool] = overridableTool(template, descriptor, index, name, details);
+  checkToolHash(template, name, entry, described, details);
+  checkToolDescription(name, entry, details);
+  checkParamDescriptions(tool, name, entry, details);
+  return Object.freeze({
+    name,
+    expectedContractHash: entry.expectedContractHash,
+    ...(entry.description === undefined ? {} : { description: entry.description }),
+    ...(entry.paramDescriptions === undefined
+      ? {}
+      : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
+  });
+}
+
+/** Throws unless the entry is stored under its own tool name. */
+function checkToolKey(key: string, name: string, details: ToolDetails): void {
+  if (name === key) return;
+  throw new PromptOverridesError(
+    "invalid_tool_override",
+    `Tool override stored under "${key}" is for tool "${name}". Store each tool override under its tool name.`,
+    { details: { ...details, key } },
+  );
+}
+
+/**
+ * The descriptor entry and the tool named `name`; throws `unknown_tool` when the prompt has no
+ * such tool or the tool does not accept overrides (it is then missing from the descriptor).
+ */
+function overridableTool(
+  template: OverridableTemplate,
+  descriptor: PromptDescriptor,
+  index: TemplateIndex,
+  name: string,
+  details: ToolDetails,
+): readonly [ToolDescriptor, AnyTool] {
   const described = descriptor.tools.find((t) => t.name === name);
   const tool = index.tools.get(name);
-  if (described === undefined || tool === undefined) {
-    const overridable = descriptor.tools.map((t) => t.name);
-    throw new PromptOverridesError(
-      "unknown_tool",
-      tool === undefined
-        ? `Prompt "${template.name}" has no tool "${name}". Overridable tools: ${list(overridable)}.`
-        : `Tool "${name}" of prompt "${template.name}" does not accept overrides (acceptsOverrides is false). Overridable tools: ${list(overridable)}.`,
-      { details },
-    );
-  }
-  if (entry.expectedContractHash !== described.contractHash) {
-    throw new PromptOverridesError(
-      "hash_mismatch",
-      `Hash mismatch for tool "${name}" of prompt "${template.name}": the override expects ${entry.expectedContractHash}, ` +
-        `but the tool's contract now hashes to ${described.contractHash}. Re-seed the override, or review it against ` +
-        "the new contract and set expectedContractHash to the current hash.",
-      {
-        details: {
-          ...details,
-          expectedContractHash: entry.expectedContractHash,
-          currentContractHash: described.contractHash,
-        },
+  if (described !== undefined && tool !== undefined) return [described, tool];
+  const overridable = descriptor.tools.map((t) => t.name);
+  throw new PromptOverridesError(
+    "unknown_tool",
+    tool === undefined
+      ? `Prompt "${template.name}" has no tool "${name}". Overridable tools: ${list(overridable)}.`
+      : `Tool "${name}" of prompt "${template.name}" does not accept overrides (acceptsOverrides is false). Overridable tools: ${list(overridable)}.`,
+    { details },
+  );
+}
+
+/** Throws `hash_mismatch` unless the entry was written against the tool's current contract. */
+function checkToolHash(
+  template: OverridableTemplate,
+  name: string,
+  entry: ToolOverride,
+  described: ToolDescriptor,
+  details: ToolDetails,
+): void {
+  if (entry.expectedContractHash === described.contractHash) return;
+  throw new PromptOverridesError(
+    "hash_mismatch",
+    `Hash mismatch for tool "${name}" of prompt "${template.name}": the override expects ${entry.expectedContractHash}, ` +
+      `but the tool's contract now hashes to ${described.contractHash}. Re-seed the override, or review it against ` +
+      "the new contract and set expectedContractHash to the current hash.",
+    {
+      details: {
+        ...details,
+        expectedContractHash: entry.expectedContractHash,
+        currentContractHash: described.contractHash,
       },
+    },
+  );
+}
+
+/** Throws unless the description, when given, is 1 to MAX_TOOL_DESCRIPTION characters once trimmed. */
+function checkToolDescription(name: string, entry: ToolOverride, details: ToolDetails): void {
+  if (entry.description === undefined) return;
+  // A non-string description (hand-built entry) counts as length 0, so it fails the same way.
+  const length = typeof entry.description === "string" ? entry.description.trim().length : 0;
+  if (length < 1 || length > MAX_TOOL_DESCRIPTION) {
+    throw new PromptOverridesError(
+      "invalid_tool_override",
+      `Tool "${name}" override description must be 1-${MAX_TOOL_DESCRIPTION} characters, got ${length}. ` +
+        "Say briefly what the tool does; put details in the section text.",
+      { details: { ...details, length } },
     );
   }
-  if (entry.description !== undefined) {
-    const length = typeof entry.description === "string" ? entry.description.trim().length : 0;
-    if (length < 1 || length > MAX_TOOL_DESCRIPTION) {
-      throw new PromptOverridesError(
-        "invalid_tool_override",
-        `Tool "${name}" override description must be 1-${MAX_TOOL_DESCRIPTION} characters, got ${length}. ` +
-          "Say briefly what the tool does; put details in the section text.",
-        { details: { ...details, length } },
-      );
-    }
-  }
+}
+
+/** Throws unless every described parameter is one of the tool's and its description is a string. */
+function checkParamDescriptions(
+  tool: AnyTool,
+  name: string,
+  entry: ToolOverride,
+  details: ToolDetails,
+): void {
   const params = Object.keys(paramProperties(tool));
   for (const [param, text] of Object.entries(entry.paramDescriptions ?? {})) {
     if (!params.includes(param) || typeof text !== "string") {
@@ -272,14 +394,6 @@ function checkTool(
       );
     }
   }
-  return Object.freeze({
-    name,
-    expectedContractHash: entry.expectedContractHash,
-    ...(entry.description === undefined ? {} : { description: entry.description }),
-    ...(entry.paramDescriptions === undefined
-      ? {}
-      : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
-  });
 }
 
 function paramProperties(tool: AnyTool): Readonly<Record<string, unknown>> {

@@ -70,6 +70,16 @@ function invalid(source: string, problem: string, fix: string, cause?: unknown):
  * Throws {@link PromptOverridesError} for invalid JSON, another version or a malformed entry.
  */
 export function parsePromptOverride(text: string, source: string): PromptOverride {
+  const data = parseJsonObject(text, source);
+  checkVersion(data, source);
+  const file = parseOverrideFile(data, source);
+  const sections = sectionsFromFile(file.sections, source);
+  const tools = toolsFromFile(file.tools);
+  return freezeOverride({ ns: file.ns, promptKey: file.promptKey, tag: file.tag, sections, tools });
+}
+
+/** The JSON value of `text`; throws `invalid_file` unless it is valid JSON holding an object. */
+function parseJsonObject(text: string, source: string): object {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -88,16 +98,27 @@ export function parsePromptOverride(text: string, source: string): PromptOverrid
       "Run store.seed(prompt, tag) to see the expected shape.",
     );
   }
+  return data;
+}
+
+/**
+ * Throws `unsupported_version` unless the file declares version 2. Checked before the shape so
+ * an old file gets advice on recreating it rather than a list of unknown fields.
+ */
+function checkVersion(data: object, source: string): void {
   const version = (data as { version?: unknown }).version;
-  if (version !== OVERRIDE_FILE_VERSION) {
-    throw new PromptOverridesError(
-      "unsupported_version",
-      `Override file ${source} has version ${JSON.stringify(version ?? null)}, but only version ${OVERRIDE_FILE_VERSION} is read. ` +
-        'Recreate it with store.seed(prompt, tag): version 2 keys sections by their "/"-joined path, stores each "path", ' +
-        'and uses camelCase fields ("promptKey", "expectedHash", "expectedContractHash", "paramDescriptions").',
-      { details: { file: source, version } },
-    );
-  }
+  if (version === OVERRIDE_FILE_VERSION) return;
+  throw new PromptOverridesError(
+    "unsupported_version",
+    `Override file ${source} has version ${JSON.stringify(version ?? null)}, but only version ${OVERRIDE_FILE_VERSION} is read. ` +
+      'Recreate it with store.seed(prompt, tag): version 2 keys sections by their "/"-joined path, stores each "path", ' +
+      'and uses camelCase fields ("promptKey", "expectedHash", "expectedContractHash", "paramDescriptions").',
+    { details: { file: source, version } },
+  );
+}
+
+/** `data` checked against the strict file schema; throws `invalid_file` listing every bad field. */
+function parseOverrideFile(data: object, source: string): z.output<typeof OverrideFile> {
   const parsed = OverrideFile.safeParse(data);
   if (!parsed.success) {
     throw invalid(
@@ -106,9 +127,19 @@ export function parsePromptOverride(text: string, source: string): PromptOverrid
       "Fix those fields (see store.seed(prompt, tag) for a valid file).",
     );
   }
-  const file = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The file's section entries as frozen overrides by key, each path defaulted to the "/"-split
+ * key; throws `invalid_file` when a stored path disagrees with its key.
+ */
+function sectionsFromFile(
+  entries: Readonly<Record<string, z.output<typeof SectionEntry>>>,
+  source: string,
+): Record<string, SectionOverride> {
   const sections: Record<string, SectionOverride> = {};
-  for (const [key, entry] of Object.entries(file.sections)) {
+  for (const [key, entry] of Object.entries(entries)) {
     const path = entry.path ?? key.split("/");
     if (path.join("/") !== key) {
       throw invalid(
@@ -125,8 +156,15 @@ export function parsePromptOverride(text: string, source: string): PromptOverrid
       ...(entry.visibility === undefined ? {} : { visibility: entry.visibility }),
     });
   }
+  return sections;
+}
+
+/** The file's tool entries as frozen overrides by name (the key is the tool name). */
+function toolsFromFile(
+  entries: Readonly<Record<string, z.output<typeof ToolEntry>>>,
+): Record<string, ToolOverride> {
   const tools: Record<string, ToolOverride> = {};
-  for (const [name, entry] of Object.entries(file.tools)) {
+  for (const [name, entry] of Object.entries(entries)) {
     tools[name] = Object.freeze({
       name,
       expectedContractHash: entry.expectedContractHash,
@@ -136,7 +174,7 @@ export function parsePromptOverride(text: string, source: string): PromptOverrid
         : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
     });
   }
-  return freezeOverride({ ns: file.ns, promptKey: file.promptKey, tag: file.tag, sections, tools });
+  return tools;
 }
 
 /** A frozen copy of `override` (its records and entries frozen too). */

@@ -22,6 +22,14 @@ import type { PromptDescriptor, PromptOverride, SectionOverride, ToolOverride } 
 
 const log = getLogger("weakincentives.prompt.overrides");
 
+/** The fields every log line of one filtering pass carries. */
+type FilterLogContext = {
+  readonly ns: string;
+  readonly promptKey: string;
+  readonly tag: string;
+  readonly file?: string;
+};
+
 /**
  * `override` restricted to the sections and tools of `descriptor` whose hashes match, or
  * undefined when nothing applies (or the override belongs to another prompt). `source` names
@@ -32,25 +40,45 @@ export function filterOverrideForDescriptor(
   descriptor: PromptDescriptor,
   source?: string,
 ): PromptOverride | undefined {
-  const where = {
+  const where: FilterLogContext = {
     ns: descriptor.ns,
     promptKey: descriptor.key,
     tag: override.tag,
     ...(source === undefined ? {} : { file: source }),
   };
-  if (override.ns !== descriptor.ns || override.promptKey !== descriptor.key) {
-    log.warning(
-      "prompt_override_mismatched_descriptor",
-      `Ignoring an override for "${override.ns}/${override.promptKey}" offered to prompt "${descriptor.ns}/${descriptor.key}".`,
-      { ...where, overrideNs: override.ns, overridePromptKey: override.promptKey },
-    );
-    return undefined;
-  }
-  const sectionHashes = new Map(descriptor.sections.map((s) => [s.path.join("/"), s.contentHash]));
-  const toolHashes = new Map(descriptor.tools.map((t) => [t.name, t.contractHash]));
+  if (!belongsToPrompt(override, descriptor, where)) return undefined;
+  const sections = applicableSections(override.sections, descriptor, where);
+  const tools = applicableTools(override.tools, descriptor, where);
+  return resolvedOverride(override, sections, tools, where);
+}
 
+/** Whether `override` was written for `descriptor`'s prompt; logs a WARNING when it was not. */
+function belongsToPrompt(
+  override: PromptOverride,
+  descriptor: PromptDescriptor,
+  where: FilterLogContext,
+): boolean {
+  if (override.ns === descriptor.ns && override.promptKey === descriptor.key) return true;
+  log.warning(
+    "prompt_override_mismatched_descriptor",
+    `Ignoring an override for "${override.ns}/${override.promptKey}" offered to prompt "${descriptor.ns}/${descriptor.key}".`,
+    { ...where, overrideNs: override.ns, overridePromptKey: override.promptKey },
+  );
+  return false;
+}
+
+/**
+ * The section entries whose path the descriptor lists with the same hash and whose text parses,
+ * by path. Every other entry is dropped with a WARNING saying why.
+ */
+function applicableSections(
+  entries: PromptOverride["sections"],
+  descriptor: PromptDescriptor,
+  where: FilterLogContext,
+): Record<string, SectionOverride> {
+  const sectionHashes = new Map(descriptor.sections.map((s) => [s.path.join("/"), s.contentHash]));
   const sections: Record<string, SectionOverride> = {};
-  for (const [path, entry] of Object.entries(override.sections)) {
+  for (const [path, entry] of Object.entries(entries)) {
     const currentHash = sectionHashes.get(path);
     if (currentHash === undefined) {
       log.warning(
@@ -75,9 +103,21 @@ export function filterOverrideForDescriptor(
       sections[path] = entry;
     }
   }
+  return sections;
+}
 
+/**
+ * The tool entries whose name the descriptor lists with the same contract hash, by name. Every
+ * other entry is dropped with a WARNING saying why.
+ */
+function applicableTools(
+  entries: PromptOverride["tools"],
+  descriptor: PromptDescriptor,
+  where: FilterLogContext,
+): Record<string, ToolOverride> {
+  const toolHashes = new Map(descriptor.tools.map((t) => [t.name, t.contractHash]));
   const tools: Record<string, ToolOverride> = {};
-  for (const [name, entry] of Object.entries(override.tools)) {
+  for (const [name, entry] of Object.entries(entries)) {
     const currentHash = toolHashes.get(name);
     if (currentHash === undefined) {
       log.warning(
@@ -101,7 +141,19 @@ export function filterOverrideForDescriptor(
       tools[name] = entry;
     }
   }
+  return tools;
+}
 
+/**
+ * The frozen override holding only the kept entries, or undefined when none were kept; logs
+ * which of the two at DEBUG.
+ */
+function resolvedOverride(
+  override: PromptOverride,
+  sections: Record<string, SectionOverride>,
+  tools: Record<string, ToolOverride>,
+  where: FilterLogContext,
+): PromptOverride | undefined {
   const sectionCount = Object.keys(sections).length;
   const toolCount = Object.keys(tools).length;
   if (sectionCount === 0 && toolCount === 0) {
