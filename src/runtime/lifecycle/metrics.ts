@@ -42,27 +42,25 @@
  * ```
  */
 
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Gauge, Registry } from "prom-client";
 import type { Dispatcher } from "../../events/dispatcher.js";
 import { BundleWritten, ModelCalled, ModelRetried } from "../../events/measures.js";
 import { MessageHandled, PromptExecuted, ToolInvoked } from "../../events/types.js";
 import { getLogger } from "../../logging/index.js";
 import type { Mailbox } from "../mailbox/types.js";
+import {
+  type MessageSeries,
+  messageSeries,
+  type PromptSeries,
+  promptSeries,
+  type Timings,
+  type ToolSeries,
+  timings,
+  toolSeries,
+} from "./metric-series.js";
 import type { Runnable } from "./runnable.js";
 
 const log = getLogger("weakincentives.runtime.lifecycle.metrics");
-
-/** Token counts span several orders of magnitude; the default (seconds) buckets would not fit. */
-const TOKEN_BUCKETS = [
-  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000,
-];
-
-/** Model calls take from a fraction of a second to minutes. */
-const MODEL_CALL_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
-/** Requests run whole agent loops: seconds to tens of minutes. */
-const REQUEST_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1_200, 1_800, 3_600];
-/** Tool calls and bundle writes: milliseconds to a minute. */
-const SHORT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Distinct tool names given their own label value; later ones share `other`. */
 export const MAX_TOOL_LABELS = 100;
@@ -90,14 +88,9 @@ export interface MetricsSource {
 export class WinkMetrics {
   /** The registry holding every series; give it to an existing exporter if you have one. */
   readonly registry: Registry;
-  private readonly tokensInput: Histogram;
-  private readonly tokensOutput: Histogram;
-  private readonly promptExecutions: Counter;
-  private readonly toolInvocations: Counter<"tool">;
-  private readonly toolErrors: Counter<"tool">;
-  private readonly messagesProcessed: Counter<"loop" | "outcome">;
-  private readonly messagesFailed: Counter<"loop">;
-  private readonly messagesDeadLettered: Counter<"loop">;
+  private readonly prompts: PromptSeries;
+  private readonly tools: ToolSeries;
+  private readonly messages: MessageSeries;
   private readonly timings: Timings;
   private readonly toolLabels = new Set<string>();
   private sources: MetricsSource[] = [];
@@ -106,91 +99,16 @@ export class WinkMetrics {
     const prefix = options.prefix ?? "wink_";
     this.registry = options.registry ?? new Registry();
     const registers = [this.registry];
-    const sources = (): readonly MetricsSource[] => this.sources;
-    this.tokensInput = new Histogram({
-      name: `${prefix}prompt_tokens_input`,
-      help: "Input tokens per prompt evaluation (guide: prompt.tokens.input).",
-      buckets: TOKEN_BUCKETS,
-      registers,
-    });
-    this.tokensOutput = new Histogram({
-      name: `${prefix}prompt_tokens_output`,
-      help: "Output tokens per prompt evaluation (guide: prompt.tokens.output).",
-      buckets: TOKEN_BUCKETS,
-      registers,
-    });
-    this.promptExecutions = new Counter({
-      name: `${prefix}prompt_executions_total`,
-      help: "Prompt evaluations completed (guide: prompt.executions.total).",
-      registers,
-    });
-    this.toolInvocations = new Counter({
-      name: `${prefix}tool_invocations_total`,
-      help: "Tool calls, by tool (guide: tool.invocations.total).",
-      labelNames: ["tool"],
-      registers,
-    });
-    this.toolErrors = new Counter({
-      name: `${prefix}tool_errors_total`,
-      help: "Tool calls that returned an error, by tool (guide: tool.errors.total).",
-      labelNames: ["tool"],
-      registers,
-    });
-    this.messagesProcessed = new Counter({
-      name: `${prefix}messages_processed_total`,
-      help: "Queue messages handled, by loop and outcome.",
-      labelNames: ["loop", "outcome"],
-      registers,
-    });
-    this.messagesFailed = new Counter({
-      name: `${prefix}messages_failed_total`,
-      help: "Queue messages whose handling ended in an error (failed, retried or dead-lettered).",
-      labelNames: ["loop"],
-      registers,
-    });
-    this.messagesDeadLettered = new Counter({
-      name: `${prefix}messages_dead_lettered_total`,
-      help: "Queue messages sent to a dead-letter queue.",
-      labelNames: ["loop"],
-      registers,
-    });
+    // Registration order is the order of the scrape output; keep it.
+    this.prompts = promptSeries(prefix, registers);
+    this.tools = toolSeries(prefix, registers);
+    this.messages = messageSeries(prefix, registers);
     this.timings = timings(prefix, registers);
-    new Gauge({
-      name: `${prefix}loop_heartbeat_age_seconds`,
-      help: "Seconds since each loop's last heartbeat.",
-      labelNames: ["loop"],
-      registers,
-      collect() {
-        this.reset();
-        for (const source of sources()) {
-          for (const loop of source.loops) this.set({ loop: loop.name }, loop.heartbeat.elapsedMs() / 1_000);
-        }
-      },
-    });
-    new Gauge({
-      name: `${prefix}worker_ready`,
-      help: "1 when every loop is running with a fresh heartbeat, else 0.",
-      registers,
-      collect() {
-        const checks = sources().flatMap((source) => (source.ready ? [source.ready] : []));
-        this.set(checks.length > 0 && checks.every(safeReady) ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: `${prefix}mailbox_depth`,
-      help: "Messages waiting or in flight in each loop's request mailbox.",
-      labelNames: ["mailbox"],
-      registers,
-      async collect() {
-        this.reset();
-        const mailboxes = new Set<Mailbox<unknown>>();
-        for (const source of sources()) {
-          for (const loop of source.loops) if (loop.requests) mailboxes.add(loop.requests);
-        }
-        const depths = await Promise.all([...mailboxes].map(countOrSkip));
-        for (const depth of depths) if (depth) this.set({ mailbox: depth.name }, depth.count);
-      },
-    });
+    // The gauges read `this.sources` at scrape time: `watch` replaces the array, so pass a getter.
+    const sources = (): readonly MetricsSource[] => this.sources;
+    heartbeatAgeGauge(prefix, registers, sources);
+    workerReadyGauge(prefix, registers, sources);
+    mailboxDepthGauge(prefix, registers, sources);
   }
 
   /** The content type of {@link WinkMetrics.metrics} (Prometheus text format). */
@@ -205,23 +123,24 @@ export class WinkMetrics {
   observe(dispatcher: Dispatcher): () => void {
     const subscriptions = [
       dispatcher.subscribe(PromptExecuted, (event) => {
-        this.promptExecutions.inc();
-        if (event.usage?.inputTokens !== undefined) this.tokensInput.observe(event.usage.inputTokens);
-        if (event.usage?.outputTokens !== undefined) this.tokensOutput.observe(event.usage.outputTokens);
+        this.prompts.executions.inc();
+        if (event.usage?.inputTokens !== undefined) this.prompts.tokensInput.observe(event.usage.inputTokens);
+        if (event.usage?.outputTokens !== undefined)
+          this.prompts.tokensOutput.observe(event.usage.outputTokens);
         if (event.costUsd !== undefined && event.costUsd > 0) {
           this.timings.cost.inc({ adapter: event.adapter, model: event.model ?? "unknown" }, event.costUsd);
         }
       }),
       dispatcher.subscribe(ToolInvoked, (event) => {
         const tool = this.toolLabel(event.name);
-        this.toolInvocations.inc({ tool });
-        if (event.isError) this.toolErrors.inc({ tool });
+        this.tools.invocations.inc({ tool });
+        if (event.isError) this.tools.errors.inc({ tool });
         if (event.durationMs !== undefined) this.timings.tool.observe({ tool }, event.durationMs / 1_000);
       }),
       dispatcher.subscribe(MessageHandled, (event) => {
-        this.messagesProcessed.inc({ loop: event.loop, outcome: event.outcome });
-        if (FAILED_OUTCOMES.has(event.outcome)) this.messagesFailed.inc({ loop: event.loop });
-        if (event.outcome === "dead_lettered") this.messagesDeadLettered.inc({ loop: event.loop });
+        this.messages.processed.inc({ loop: event.loop, outcome: event.outcome });
+        if (FAILED_OUTCOMES.has(event.outcome)) this.messages.failed.inc({ loop: event.loop });
+        if (event.outcome === "dead_lettered") this.messages.deadLettered.inc({ loop: event.loop });
         this.timings.request.observe({ loop: event.loop, outcome: event.outcome }, event.durationMs / 1_000);
       }),
       dispatcher.subscribe(ModelCalled, (event) => {
@@ -268,59 +187,65 @@ export class WinkMetrics {
   }
 }
 
-/** The latency and cost series. */
-interface Timings {
-  readonly modelCall: Histogram<"adapter" | "model" | "outcome">;
-  readonly retries: Counter<"adapter" | "kind">;
-  readonly request: Histogram<"loop" | "outcome">;
-  readonly tool: Histogram<"tool">;
-  readonly cost: Counter<"adapter" | "model">;
-  readonly bundleWrite: Histogram<"loop" | "outcome">;
+/** Register the gauge of each watched loop's heartbeat age, read at scrape time. */
+function heartbeatAgeGauge(
+  prefix: string,
+  registers: Registry[],
+  sources: () => readonly MetricsSource[],
+): void {
+  new Gauge({
+    name: `${prefix}loop_heartbeat_age_seconds`,
+    help: "Seconds since each loop's last heartbeat.",
+    labelNames: ["loop"],
+    registers,
+    collect() {
+      this.reset();
+      for (const source of sources()) {
+        for (const loop of source.loops) this.set({ loop: loop.name }, loop.heartbeat.elapsedMs() / 1_000);
+      }
+    },
+  });
 }
 
-function timings(prefix: string, registers: Registry[]): Timings {
-  return {
-    modelCall: new Histogram({
-      name: `${prefix}model_call_seconds`,
-      help: "Model API calls, by adapter, model and outcome (ok, error, aborted); retries included.",
-      labelNames: ["adapter", "model", "outcome"],
-      buckets: MODEL_CALL_BUCKETS,
-      registers,
-    }),
-    retries: new Counter({
-      name: `${prefix}model_retries_total`,
-      help: "Transient model API failures retried after a backoff, by adapter and kind (rate_limit, server_error, timeout, connection).",
-      labelNames: ["adapter", "kind"],
-      registers,
-    }),
-    request: new Histogram({
-      name: `${prefix}request_seconds`,
-      help: "Time to handle one queue message, by loop and outcome.",
-      labelNames: ["loop", "outcome"],
-      buckets: REQUEST_BUCKETS,
-      registers,
-    }),
-    tool: new Histogram({
-      name: `${prefix}tool_seconds`,
-      help: "Tool call durations (policies and handler), by tool.",
-      labelNames: ["tool"],
-      buckets: SHORT_BUCKETS,
-      registers,
-    }),
-    cost: new Counter({
-      name: `${prefix}cost_usd_total`,
-      help: "US dollars spent on model calls, by adapter and model (models with a known price).",
-      labelNames: ["adapter", "model"],
-      registers,
-    }),
-    bundleWrite: new Histogram({
-      name: `${prefix}bundle_write_seconds`,
-      help: "Time to write a request's debug bundle, by loop and outcome.",
-      labelNames: ["loop", "outcome"],
-      buckets: SHORT_BUCKETS,
-      registers,
-    }),
-  };
+/** Register the readiness gauge: 1 when every watched readiness check passes (and there is one). */
+function workerReadyGauge(
+  prefix: string,
+  registers: Registry[],
+  sources: () => readonly MetricsSource[],
+): void {
+  new Gauge({
+    name: `${prefix}worker_ready`,
+    help: "1 when every loop is running with a fresh heartbeat, else 0.",
+    registers,
+    collect() {
+      const checks = sources().flatMap((source) => (source.ready ? [source.ready] : []));
+      this.set(checks.length > 0 && checks.every(safeReady) ? 1 : 0);
+    },
+  });
+}
+
+/** Register the gauge of each watched loop's request-mailbox depth, counted at scrape time. */
+function mailboxDepthGauge(
+  prefix: string,
+  registers: Registry[],
+  sources: () => readonly MetricsSource[],
+): void {
+  new Gauge({
+    name: `${prefix}mailbox_depth`,
+    help: "Messages waiting or in flight in each loop's request mailbox.",
+    labelNames: ["mailbox"],
+    registers,
+    async collect() {
+      this.reset();
+      // Loops may share a mailbox; count each one once.
+      const mailboxes = new Set<Mailbox<unknown>>();
+      for (const source of sources()) {
+        for (const loop of source.loops) if (loop.requests) mailboxes.add(loop.requests);
+      }
+      const depths = await Promise.all([...mailboxes].map(countOrSkip));
+      for (const depth of depths) if (depth) this.set({ mailbox: depth.name }, depth.count);
+    },
+  });
 }
 
 function safeReady(check: () => boolean): boolean {

@@ -55,16 +55,73 @@ function invalid(name: string, option: string, value: unknown, rule: string): Wi
   );
 }
 
+/** The options of one mailbox with their defaults applied, before any check. */
+interface Defaulted {
+  readonly name: string;
+  readonly keyPrefix: string;
+  /** `undefined`: no limit. */
+  readonly maxSize: number | undefined;
+  readonly reaperIntervalMs: number;
+  readonly pollIntervalMs: number;
+  readonly blockingReceive: boolean;
+  readonly ttlSeconds: number;
+  readonly maxMessageBytes: number;
+  readonly responseTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+}
+
 /** Apply the defaults and check every option; throws `WinkError` (`invalid_argument`). */
 export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings {
+  const values = withDefaults(options);
+  // Checked in this order so the first bad option named is always the same one.
+  checkNaming(values);
+  checkQueueing(values);
+  checkLimits(values);
+  const { name, keyPrefix } = values;
+  return {
+    name,
+    keyPrefix,
+    keys: keysOf(keyPrefix, name),
+    address: describeClient(options.client),
+    maxSize: values.maxSize ?? 0,
+    reaperIntervalMs: values.reaperIntervalMs,
+    pollIntervalMs: values.pollIntervalMs,
+    blockingReceive: values.blockingReceive,
+    ttlSeconds: values.ttlSeconds,
+    clock: options.clock ?? SYSTEM_CLOCK,
+    maxMessageBytes: values.maxMessageBytes,
+    responseTimeoutMs: values.responseTimeoutMs,
+    closeTimeoutMs: values.closeTimeoutMs,
+  };
+}
+
+/** `options` with the default of every omitted option filled in; nothing is checked yet. */
+function withDefaults(options: RedisMailboxOptions<unknown>): Defaulted {
   const { name, keyPrefix = "wink", maxSize, reaperIntervalMs = 1000, pollIntervalMs = 200 } = options;
   const { blockingReceive = true } = options;
+  // `??`, not a destructuring default: an explicit `null` also gets the default.
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_TTL_SECONDS;
   const {
     maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
     responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS,
     closeTimeoutMs = DEFAULT_CLOSE_TIMEOUT_MS,
   } = options;
+  return {
+    name,
+    keyPrefix,
+    maxSize,
+    reaperIntervalMs,
+    pollIntervalMs,
+    blockingReceive,
+    ttlSeconds,
+    maxMessageBytes,
+    responseTimeoutMs,
+    closeTimeoutMs,
+  };
+}
+
+/** Check the mailbox name and key prefix, which make up every key. */
+function checkNaming({ name, keyPrefix }: Defaulted): void {
   if (typeof name !== "string" || name === "") {
     throw new WinkError(
       "invalid_argument",
@@ -72,9 +129,15 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
       { details: { name } },
     );
   }
+  // Braces would break the `{prefix:name}` hash tag that keeps every key on one cluster slot.
   if (typeof keyPrefix !== "string" || keyPrefix === "" || /[{}]/.test(keyPrefix)) {
     throw invalid(name, "keyPrefix", keyPrefix, "a non-empty string without braces");
   }
+}
+
+/** Check the queue's size limit, reaper and receive timing, and key lifetime. */
+function checkQueueing(values: Defaulted): void {
+  const { name, maxSize, reaperIntervalMs, pollIntervalMs, blockingReceive, ttlSeconds } = values;
   if (maxSize !== undefined && !(Number.isInteger(maxSize) && maxSize > 0)) {
     throw invalid(name, "maxSize", maxSize, "a positive integer (omit it for no limit)");
   }
@@ -95,6 +158,10 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
   if (!(Number.isInteger(ttlSeconds) && ttlSeconds >= 0)) {
     throw invalid(name, "ttlSeconds", ttlSeconds, "a whole number of seconds >= 0 (0 keeps keys forever)");
   }
+}
+
+/** Check the message size limit and the Redis command and close timeouts. */
+function checkLimits({ name, maxMessageBytes, responseTimeoutMs, closeTimeoutMs }: Defaulted): void {
   if (
     !(Number.isInteger(maxMessageBytes) && maxMessageBytes >= 1 && maxMessageBytes <= MAX_MESSAGE_BYTES_LIMIT)
   ) {
@@ -111,22 +178,12 @@ export function resolveSettings(options: RedisMailboxOptions<unknown>): Settings
   if (!(Number.isFinite(closeTimeoutMs) && closeTimeoutMs >= 0)) {
     throw invalid(name, "closeTimeoutMs", closeTimeoutMs, "a finite number of ms >= 0");
   }
+}
+
+/** The pending, invisible, data, meta and wake keys, under one hash tag. */
+function keysOf(keyPrefix: string, name: string): readonly string[] {
   const tag = `{${keyPrefix}:${name}}`;
-  return {
-    name,
-    keyPrefix,
-    keys: [`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`, `${tag}:wake`],
-    address: describeClient(options.client),
-    maxSize: maxSize ?? 0,
-    reaperIntervalMs,
-    pollIntervalMs,
-    blockingReceive,
-    ttlSeconds,
-    clock: options.clock ?? SYSTEM_CLOCK,
-    maxMessageBytes,
-    responseTimeoutMs,
-    closeTimeoutMs,
-  };
+  return [`${tag}:pending`, `${tag}:invisible`, `${tag}:data`, `${tag}:meta`, `${tag}:wake`];
 }
 
 /** `redis://host:port/db` of a standalone client; never includes credentials. */
