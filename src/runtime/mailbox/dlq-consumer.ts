@@ -34,8 +34,9 @@
  */
 
 import { WinkError } from "../../errors.js";
-import { redactText } from "../../secrets/index.js";
-import { type DeadLetter, DeadLetterSchema } from "./dlq.js";
+import type { DeadLetter } from "./dlq.js";
+import { chooser, describeError, type ListedLetter, listed } from "./dlq-letters.js";
+import { Redrive, type RedriveOptions, type RedriveReport, redriveTargets } from "./dlq-redrive.js";
 import { MailboxConnectionError } from "./errors.js";
 import {
   MAX_RECEIVE_MESSAGES,
@@ -45,17 +46,6 @@ import {
   type Message,
 } from "./types.js";
 
-/** A dead letter as listed: the `DeadLetter` record plus the letter's own id in the dead-letter mailbox. */
-export interface ListedLetter extends DeadLetter {
-  /** The dead-letter message's id (what `show`, `redrive` and `purge` take); `messageId` is the original's. */
-  readonly letterId: string;
-  /**
-   * False for a message that is not a `DeadLetter` record (moved by an SQS redrive policy, say):
-   * `body` is the message, `requestId` read from it; source, error fields and `deadLetteredAt` are "".
-   */
-  readonly recorded: boolean;
-}
-
 /** Options of {@link DLQConsumer}. */
 export interface DLQConsumerOptions {
   /** Seconds letters being read stay invisible to other consumers: 1–43,200; default 30. */
@@ -64,59 +54,6 @@ export interface DLQConsumerOptions {
   readonly waitSeconds?: number;
   /** Finds a letter's source mailbox by name when `redrive` is given no `to`. */
   readonly resolver?: MailboxResolver;
-}
-
-/** Where redriven letters go: one mailbox, or a function of the letter's source mailbox name. */
-export type RedriveTarget =
-  | Mailbox<unknown>
-  | ((sourceMailbox: string, letter: ListedLetter) => Mailbox<unknown> | Promise<Mailbox<unknown>>);
-
-/** Options of {@link DLQConsumer.redrive}: which letters (`ids` or `all`), and where they go. */
-export interface RedriveOptions {
-  /** Letter ids, or original message ids, to send back. */
-  readonly ids?: readonly string[];
-  /** Send back every letter (up to `limit`). */
-  readonly all?: boolean;
-  /**
-   * Where they go. Default: each letter's `sourceMailbox`, found by the consumer's `resolver`. A
-   * function is called once per source name (`""` for a letter that is not a record).
-   */
-  readonly to?: RedriveTarget;
-  /** Most letters to look at (default 1,000). */
-  readonly limit?: number;
-}
-
-/** Which letter a report line is about. */
-export interface LetterRef {
-  readonly letterId: string;
-  readonly messageId: string;
-  readonly requestId?: string;
-}
-
-/** A letter {@link DLQConsumer.redrive} sent back. */
-export interface RedrivenLetter extends LetterRef {
-  /** The name of the mailbox it went to. */
-  readonly to: string;
-  /** The id of the new message. */
-  readonly sentId: string;
-  /** Set when it was sent but not deleted: it is still in the DLQ, and a new redrive sends it twice. */
-  readonly deleteError?: string;
-}
-
-/** A letter {@link DLQConsumer.redrive} could not send: it stays in the dead-letter mailbox. */
-export interface KeptLetter extends LetterRef {
-  /** The mailbox it was meant for, when known. */
-  readonly to?: string;
-  /** Why it was not sent (redacted). */
-  readonly error: string;
-}
-
-/** What {@link DLQConsumer.redrive} did. */
-export interface RedriveReport {
-  readonly sent: readonly RedrivenLetter[];
-  readonly kept: readonly KeptLetter[];
-  /** Ids asked for that match no letter seen. */
-  readonly notFound: readonly string[];
 }
 
 /** What {@link DLQConsumer.purge} did. */
@@ -198,7 +135,7 @@ export class DLQConsumer {
           "or give the DLQConsumer a `resolver` that opens mailboxes by name.",
       );
     }
-    const run = new Redrive(this.mailbox, this.targets(options.to));
+    const run = new Redrive(this.mailbox, redriveTargets(options.to, this.resolver));
     await this.scan(
       checkLimit(options.limit, 1_000),
       async (message) => choice.wants(listed(message)) && (await run.one(message)),
@@ -221,37 +158,13 @@ export class DLQConsumer {
           deleted.push(message.id);
           return true;
         } catch (error) {
-          failed.push({ letterId: message.id, error: describe(error) });
+          failed.push({ letterId: message.id, error: describeError(error) });
           return false;
         }
       },
       choice.done,
     );
     return { deleted, failed, notFound: choice.notFound() };
-  }
-
-  /** Where each letter goes: one promise per source name, so each mailbox is resolved once. */
-  private targets(to: RedriveTarget | undefined): (letter: ListedLetter) => Promise<Mailbox<unknown>> {
-    const cache = new Map<string, Promise<Mailbox<unknown>>>();
-    return (letter) => {
-      if (to !== undefined && typeof to !== "function") return Promise.resolve(to);
-      const source = letter.sourceMailbox;
-      let target = cache.get(source);
-      if (target === undefined) {
-        target = (async () => {
-          if (typeof to === "function") return to(source, letter);
-          if (source === "") {
-            throw new WinkError(
-              "invalid_argument",
-              `Letter ${letter.letterId} is not a dead-letter record, so its source mailbox is unknown: redrive it with \`to\`.`,
-            );
-          }
-          return (this.resolver as MailboxResolver).resolve(source);
-        })();
-        cache.set(source, target);
-      }
-      return target;
-    };
   }
 
   /**
@@ -290,95 +203,7 @@ export class DLQConsumer {
   }
 }
 
-/** One redrive run: sends letters, remembering targets found unreachable. */
-class Redrive {
-  readonly sent: RedrivenLetter[] = [];
-  readonly kept: KeptLetter[] = [];
-  private readonly unreachable = new Map<Mailbox<unknown>, string>();
-
-  constructor(
-    private readonly deadLetters: Mailbox<unknown>,
-    private readonly target: (letter: ListedLetter) => Promise<Mailbox<unknown>>,
-  ) {}
-
-  /** Send one letter and delete it; true when it was deleted. */
-  async one(message: Message<unknown>): Promise<boolean> {
-    const letter = listed(message);
-    const base = {
-      letterId: letter.letterId,
-      messageId: letter.messageId,
-      ...(letter.requestId ? { requestId: letter.requestId } : {}),
-    };
-    const keep = (error: string, to?: string): false => {
-      this.kept.push({
-        ...base,
-        ...(to ? { to } : letter.sourceMailbox ? { to: letter.sourceMailbox } : {}),
-        error,
-      });
-      return false;
-    };
-    if (message.bodyError) return keep(`its body cannot be read: ${describe(message.bodyError)}`);
-    let mailbox: Mailbox<unknown>;
-    try {
-      mailbox = await this.target(letter);
-    } catch (error) {
-      return keep(describe(error));
-    }
-    if (mailbox === this.deadLetters || mailbox.name === this.deadLetters.name) {
-      return keep(
-        `"${mailbox.name}" is the dead-letter mailbox itself; send the letter to its source mailbox`,
-      );
-    }
-    const down = this.unreachable.get(mailbox);
-    if (down !== undefined)
-      return keep(`not tried: an earlier send to "${mailbox.name}" failed (${down})`, mailbox.name);
-    let sentId: string;
-    try {
-      sentId = await mailbox.send(letter.body, letter.replyTo ? { replyTo: letter.replyTo } : {});
-    } catch (error) {
-      if (error instanceof MailboxConnectionError) this.unreachable.set(mailbox, describe(error));
-      return keep(describe(error), mailbox.name);
-    }
-    try {
-      await message.acknowledge();
-    } catch (error) {
-      this.sent.push({ ...base, to: mailbox.name, sentId, deleteError: describe(error) });
-      return false;
-    }
-    this.sent.push({ ...base, to: mailbox.name, sentId });
-    return true;
-  }
-}
-
-/** Which letters `ids`/`all` choose, and which of the ids were found. */
-function chooser(options: { readonly ids?: readonly string[]; readonly all?: boolean }, verb: string) {
-  const ids = options.ids ?? [];
-  const all = options.all === true;
-  if (all === ids.length > 0) {
-    throw new WinkError(
-      "invalid_argument",
-      all
-        ? `${verb} takes \`ids\` or \`all: true\`, not both: drop one.`
-        : `${verb} needs \`ids\` (letter or message ids, as \`list\` shows them)${verb === "redrive" ? " or `all: true`" : ""} to know which letters.`,
-    );
-  }
-  const wanted = new Set(ids);
-  const found = new Set<string>();
-  const byLetterId = new Set<string>();
-  return {
-    wants(letter: ListedLetter): boolean {
-      if (all) return true;
-      if (wanted.has(letter.letterId)) byLetterId.add(letter.letterId);
-      const hits = [letter.letterId, letter.messageId].filter((id) => wanted.has(id));
-      for (const id of hits) found.add(id);
-      return hits.length > 0;
-    },
-    /** Every id named a letter by its letter id (unique), so no other letter can match. */
-    done: (): boolean => !all && byLetterId.size === wanted.size,
-    notFound: (): string[] => [...wanted].filter((id) => !found.has(id)),
-  };
-}
-
+/** `value` when it is a number from `min` to `max` (whole when `whole`); otherwise throws `invalid_argument`. */
 function inRange(name: string, value: number, min: number, max: number, whole: boolean): number {
   if (!Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
     throw new WinkError(
@@ -389,40 +214,13 @@ function inRange(name: string, value: number, min: number, max: number, whole: b
   return value;
 }
 
+/** `limit`, or `fallback` when absent, checked to be a whole number >= 1. */
 function checkLimit(limit: number | undefined, fallback: number): number {
   const value = limit ?? fallback;
   if (!Number.isInteger(value) || value < 1) {
     throw new WinkError("invalid_argument", `limit must be a whole number >= 1, got ${String(value)}.`);
   }
   return value;
-}
-
-function listed(message: Message<unknown>): ListedLetter {
-  const parsed = message.bodyError ? undefined : DeadLetterSchema.safeParse(message.body);
-  if (parsed?.success) return { ...parsed.data, letterId: message.id, recorded: true };
-  const body: unknown = message.body;
-  const requestId =
-    typeof body === "object" && body !== null && "requestId" in body && typeof body.requestId === "string"
-      ? body.requestId
-      : undefined;
-  return {
-    letterId: message.id,
-    recorded: false,
-    messageId: message.id,
-    body,
-    sourceMailbox: "",
-    deliveryCount: message.deliveryCount,
-    lastError: "",
-    lastErrorType: "",
-    deadLetteredAt: "",
-    firstReceivedAt: message.enqueuedAt.toISOString(),
-    ...(requestId ? { requestId } : {}),
-    ...(message.replyTo ? { replyTo: message.replyTo } : {}),
-  };
-}
-
-function describe(error: unknown): string {
-  return redactText(error instanceof Error ? error.message : String(error));
 }
 
 /**

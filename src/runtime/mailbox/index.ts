@@ -22,18 +22,16 @@ export {
   deadLetterFor,
   type ErrorMatcher,
 } from "./dlq.js";
-export {
-  DLQConsumer,
-  type DLQConsumerOptions,
-  type KeptLetter,
-  type LetterRef,
-  type ListedLetter,
-  type PurgeReport,
-  type RedrivenLetter,
-  type RedriveOptions,
-  type RedriveReport,
-  type RedriveTarget,
-} from "./dlq-consumer.js";
+export { DLQConsumer, type DLQConsumerOptions, type PurgeReport } from "./dlq-consumer.js";
+export type { ListedLetter } from "./dlq-letters.js";
+export type {
+  KeptLetter,
+  LetterRef,
+  RedrivenLetter,
+  RedriveOptions,
+  RedriveReport,
+  RedriveTarget,
+} from "./dlq-redrive.js";
 export * from "./errors.js";
 export { InMemoryMailbox, type InMemoryMailboxOptions } from "./in-memory.js";
 export { CompositeResolver, MailboxRegistry } from "./resolvers.js";
