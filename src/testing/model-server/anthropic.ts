@@ -77,6 +77,104 @@ function message(id: string, context: ReplyContext, content: unknown[], extra: J
   };
 }
 
+/** The tools a request offers (those with a name and an `input_schema`). */
+function offeredTools(body: JsonObject): ConversationFacts["tools"] {
+  return objects(body.tools).flatMap((tool) => {
+    const name = str(tool.name);
+    return name && isObject(tool.input_schema) ? [{ name, schema: schemaOf(tool.input_schema) }] : [];
+  });
+}
+
+/** Tools named in the `tool_use` blocks of the request's assistant messages. */
+function calledTools(body: JsonObject): Set<string> {
+  const called = new Set<string>();
+  for (const msg of objects(body.messages)) {
+    if (msg.role !== "assistant") continue;
+    for (const block of objects(msg.content)) {
+      const name = str(block.name);
+      if (block.type === "tool_use" && name) called.add(name);
+    }
+  }
+  return called;
+}
+
+/** The facts of a Messages request. */
+function conversationFacts(body: JsonObject): ConversationFacts {
+  const tools = offeredTools(body);
+  const called = calledTools(body);
+  const outputSchema = anthropicOutputSchema(body);
+  return outputSchema ? { tools, calledTools: called, outputSchema } : { tools, calledTools: called };
+}
+
+/** The complete `message` body of a non-streaming reply; the request goes through the cache. */
+function encodeReply(cache: PromptCache, content: ReplyContent, context: ReplyContext): JsonObject {
+  const { inputTokens, outputTokens } = content.usage;
+  const cached = cache.use(context.body);
+  return message(
+    context.newId("msg_"),
+    context,
+    blocks(content).map((b) => b.done),
+    {
+      stop_reason: stopReason(content),
+      usage: {
+        input_tokens: inputTokens,
+        output_tokens: outputTokens,
+        cache_creation_input_tokens: cached.written,
+        cache_read_input_tokens: cached.read,
+      },
+    },
+  );
+}
+
+/** The `message_start` event: an empty message with the input and cache figures. */
+function messageStartEvent(cache: PromptCache, content: ReplyContent, context: ReplyContext): SseEvent {
+  const cached = cache.use(context.body);
+  const start = message(context.newId("msg_"), context, [], {
+    stop_reason: null,
+    usage: {
+      input_tokens: content.usage.inputTokens,
+      output_tokens: 1,
+      cache_creation_input_tokens: cached.written,
+      cache_read_input_tokens: cached.read,
+    },
+  });
+  return sse({ type: "message_start", message: start }, "message_start");
+}
+
+/** Append the events of content block `index`: its start, its deltas, its stop. */
+function pushBlockEvents(out: SseEvent[], block: Block, index: number): void {
+  out.push(sse({ type: "content_block_start", index, content_block: block.start }, "content_block_start"));
+  for (const delta of block.deltas) {
+    out.push(sse({ type: "content_block_delta", index, delta }, "content_block_delta"));
+  }
+  out.push(sse({ type: "content_block_stop", index }, "content_block_stop"));
+}
+
+/** The SSE events of a streaming reply: start, ping, each block, then `message_delta` and stop. */
+function encodeEvents(cache: PromptCache, content: ReplyContent, context: ReplyContext): SseEvent[] {
+  const out: SseEvent[] = [messageStartEvent(cache, content, context), sse({ type: "ping" }, "ping")];
+  blocks(content).forEach((block, index) => {
+    pushBlockEvents(out, block, index);
+  });
+  out.push(
+    sse(
+      {
+        type: "message_delta",
+        delta: { stop_reason: stopReason(content), stop_sequence: null },
+        usage: { output_tokens: content.usage.outputTokens },
+      },
+      "message_delta",
+    ),
+    sse({ type: "message_stop" }, "message_stop"),
+  );
+  return out;
+}
+
+/** The Anthropic error envelope: `{ type: "error", error: { type, message } }`. */
+function anthropicErrorBody(status: number, message: string): unknown {
+  return { type: "error", error: { type: anthropicErrorType(status), message } };
+}
+
 /** Create the Anthropic Messages codec, with its own simulated prompt cache. */
 export function anthropicCodec(): ProtocolCodec {
   const cache = new PromptCache();
@@ -84,84 +182,9 @@ export function anthropicCodec(): ProtocolCodec {
     protocol: "anthropic-messages",
     callIdPrefix: "toolu_",
     requestIdHeader: "request-id",
-
-    conversation(body) {
-      const tools = objects(body.tools).flatMap((tool) => {
-        const name = str(tool.name);
-        return name && isObject(tool.input_schema) ? [{ name, schema: schemaOf(tool.input_schema) }] : [];
-      });
-      const calledTools = new Set<string>();
-      for (const msg of objects(body.messages)) {
-        if (msg.role !== "assistant") continue;
-        for (const block of objects(msg.content)) {
-          const name = str(block.name);
-          if (block.type === "tool_use" && name) calledTools.add(name);
-        }
-      }
-      const outputSchema = anthropicOutputSchema(body);
-      return outputSchema ? { tools, calledTools, outputSchema } : { tools, calledTools };
-    },
-
-    reply(content, context) {
-      const { inputTokens, outputTokens } = content.usage;
-      const cached = cache.use(context.body);
-      return message(
-        context.newId("msg_"),
-        context,
-        blocks(content).map((b) => b.done),
-        {
-          stop_reason: stopReason(content),
-          usage: {
-            input_tokens: inputTokens,
-            output_tokens: outputTokens,
-            cache_creation_input_tokens: cached.written,
-            cache_read_input_tokens: cached.read,
-          },
-        },
-      );
-    },
-
-    events(content, context) {
-      const { inputTokens, outputTokens } = content.usage;
-      const cached = cache.use(context.body);
-      const start = message(context.newId("msg_"), context, [], {
-        stop_reason: null,
-        usage: {
-          input_tokens: inputTokens,
-          output_tokens: 1,
-          cache_creation_input_tokens: cached.written,
-          cache_read_input_tokens: cached.read,
-        },
-      });
-      const out: SseEvent[] = [
-        sse({ type: "message_start", message: start }, "message_start"),
-        sse({ type: "ping" }, "ping"),
-      ];
-      blocks(content).forEach((block, index) => {
-        out.push(
-          sse({ type: "content_block_start", index, content_block: block.start }, "content_block_start"),
-        );
-        for (const delta of block.deltas) {
-          out.push(sse({ type: "content_block_delta", index, delta }, "content_block_delta"));
-        }
-        out.push(sse({ type: "content_block_stop", index }, "content_block_stop"));
-      });
-      out.push(
-        sse(
-          {
-            type: "message_delta",
-            delta: { stop_reason: stopReason(content), stop_sequence: null },
-            usage: { output_tokens: outputTokens },
-          },
-          "message_delta",
-        ),
-        sse({ type: "message_stop" }, "message_stop"),
-      );
-      return out;
-    },
-
-    errorBody(status, message) {
-      return { type: "error", error: { type: anthropicErrorType(status), message } };
-    },
+    conversation: conversationFacts,
+    reply: (content, context) => encodeReply(cache, content, context),
+    events: (content, context) => encodeEvents(cache, content, context),
+    errorBody: anthropicErrorBody,
   };
 }

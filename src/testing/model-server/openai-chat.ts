@@ -10,7 +10,9 @@ import {
   type JsonObject,
   objects,
   type ProtocolCodec,
+  type ReplyCall,
   type ReplyContent,
+  type ReplyContext,
   type SseEvent,
   schemaOf,
   sse,
@@ -65,95 +67,133 @@ function finishReason(content: ReplyContent): string {
   return content.calls.length > 0 ? "tool_calls" : "stop";
 }
 
+/** The `function` tools a request offers. */
+function offeredTools(body: JsonObject): ConversationFacts["tools"] {
+  return objects(body.tools).flatMap((tool) => {
+    const fn = tool.function;
+    const name = isObject(fn) ? str(fn.name) : undefined;
+    return isObject(fn) && name ? [{ name, schema: schemaOf(fn.parameters) }] : [];
+  });
+}
+
+/** Tools named in the `tool_calls` of the request's assistant messages. */
+function calledTools(body: JsonObject): Set<string> {
+  const called = new Set<string>();
+  for (const message of objects(body.messages)) {
+    if (message.role !== "assistant") continue;
+    for (const call of objects(message.tool_calls)) {
+      const name = isObject(call.function) ? str(call.function.name) : undefined;
+      if (name) called.add(name);
+    }
+  }
+  return called;
+}
+
+/** The facts of a Chat Completions request. */
+function conversationFacts(body: JsonObject): ConversationFacts {
+  const tools = offeredTools(body);
+  const called = calledTools(body);
+  const outputSchema = chatOutputSchema(body);
+  return outputSchema ? { tools, calledTools: called, outputSchema } : { tools, calledTools: called };
+}
+
+/** The assistant `message` of a non-streaming reply; `tool_calls` only when there are calls. */
+function assistantMessage(content: ReplyContent): JsonObject {
+  const message: JsonObject = { role: "assistant", content: content.text ?? null, refusal: null };
+  if (content.calls.length > 0) {
+    message.tool_calls = content.calls.map((call) => ({
+      id: call.id,
+      type: "function",
+      function: { name: call.name, arguments: call.argumentsText },
+    }));
+  }
+  return message;
+}
+
+/** The complete `chat.completion` body of a non-streaming reply. */
+function encodeReply(content: ReplyContent, context: ReplyContext): JsonObject {
+  const message = assistantMessage(content);
+  return {
+    id: context.newId("chatcmpl-"),
+    object: "chat.completion",
+    created: context.created,
+    model: context.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(content) }],
+    usage: usageOf(content),
+    system_fingerprint: null,
+  };
+}
+
+/** One `chat.completion.chunk` event of stream `id`; `extra` keys go after `choices`. */
+function chunkEvent(id: string, context: ReplyContext, choices: unknown[], extra: JsonObject = {}): SseEvent {
+  return sse({
+    id,
+    object: "chat.completion.chunk",
+    created: context.created,
+    model: context.model,
+    system_fingerprint: null,
+    choices,
+    ...extra,
+  });
+}
+
+/** The single choice of a chunk, carrying `delta`. */
+function deltaChoice(delta: JsonObject, finish: string | null = null): unknown {
+  return { index: 0, delta, logprobs: null, finish_reason: finish };
+}
+
+/** Append the chunks of tool call number `index`: its id and name, then its arguments in pieces. */
+function pushToolCallChunks(
+  out: SseEvent[],
+  id: string,
+  context: ReplyContext,
+  call: ReplyCall,
+  index: number,
+): void {
+  out.push(
+    chunkEvent(id, context, [
+      deltaChoice({
+        tool_calls: [{ index, id: call.id, type: "function", function: { name: call.name, arguments: "" } }],
+      }),
+    ]),
+  );
+  for (const piece of chunks(call.argumentsText)) {
+    out.push(
+      chunkEvent(id, context, [deltaChoice({ tool_calls: [{ index, function: { arguments: piece } }] })]),
+    );
+  }
+}
+
+/** The SSE events of a streaming reply: role, text, tool calls, finish, optional usage, `[DONE]`. */
+function encodeEvents(content: ReplyContent, context: ReplyContext): SseEvent[] {
+  const id = context.newId("chatcmpl-");
+  const out: SseEvent[] = [
+    chunkEvent(id, context, [deltaChoice({ role: "assistant", content: "", refusal: null })]),
+  ];
+  for (const piece of chunks(content.text ?? ""))
+    out.push(chunkEvent(id, context, [deltaChoice({ content: piece })]));
+  content.calls.forEach((call, index) => {
+    pushToolCallChunks(out, id, context, call, index);
+  });
+  out.push(chunkEvent(id, context, [deltaChoice({}, finishReason(content))]));
+  // Like the real API, usage arrives in a final choice-less chunk only when asked for.
+  const streamOptions = context.body.stream_options;
+  if (isObject(streamOptions) && streamOptions.include_usage === true) {
+    out.push(chunkEvent(id, context, [], { usage: usageOf(content) }));
+  }
+  out.push({ data: "[DONE]" });
+  return out;
+}
+
 /** Create the Chat Completions codec. */
 export function openAiChatCodec(): ProtocolCodec {
   return {
     protocol: "openai-chat",
     callIdPrefix: "call_",
     requestIdHeader: "x-request-id",
-
-    conversation(body) {
-      const tools = objects(body.tools).flatMap((tool) => {
-        const fn = tool.function;
-        const name = isObject(fn) ? str(fn.name) : undefined;
-        return isObject(fn) && name ? [{ name, schema: schemaOf(fn.parameters) }] : [];
-      });
-      const calledTools = new Set<string>();
-      for (const message of objects(body.messages)) {
-        if (message.role !== "assistant") continue;
-        for (const call of objects(message.tool_calls)) {
-          const name = isObject(call.function) ? str(call.function.name) : undefined;
-          if (name) calledTools.add(name);
-        }
-      }
-      const outputSchema = chatOutputSchema(body);
-      return outputSchema ? { tools, calledTools, outputSchema } : { tools, calledTools };
-    },
-
-    reply(content, context) {
-      const message: JsonObject = { role: "assistant", content: content.text ?? null, refusal: null };
-      if (content.calls.length > 0) {
-        message.tool_calls = content.calls.map((call) => ({
-          id: call.id,
-          type: "function",
-          function: { name: call.name, arguments: call.argumentsText },
-        }));
-      }
-      return {
-        id: context.newId("chatcmpl-"),
-        object: "chat.completion",
-        created: context.created,
-        model: context.model,
-        choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(content) }],
-        usage: usageOf(content),
-        system_fingerprint: null,
-      };
-    },
-
-    events(content, context) {
-      const id = context.newId("chatcmpl-");
-      const chunk = (choices: unknown[], extra: JsonObject = {}): SseEvent =>
-        sse({
-          id,
-          object: "chat.completion.chunk",
-          created: context.created,
-          model: context.model,
-          system_fingerprint: null,
-          choices,
-          ...extra,
-        });
-      const delta = (d: JsonObject, finish: string | null = null): unknown => ({
-        index: 0,
-        delta: d,
-        logprobs: null,
-        finish_reason: finish,
-      });
-      const out: SseEvent[] = [chunk([delta({ role: "assistant", content: "", refusal: null })])];
-      for (const piece of chunks(content.text ?? "")) out.push(chunk([delta({ content: piece })]));
-      content.calls.forEach((call, index) => {
-        out.push(
-          chunk([
-            delta({
-              tool_calls: [
-                { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } },
-              ],
-            }),
-          ]),
-        );
-        for (const piece of chunks(call.argumentsText)) {
-          out.push(chunk([delta({ tool_calls: [{ index, function: { arguments: piece } }] })]));
-        }
-      });
-      out.push(chunk([delta({}, finishReason(content))]));
-      // Like the real API, usage arrives in a final choice-less chunk only when asked for.
-      const streamOptions = context.body.stream_options;
-      if (isObject(streamOptions) && streamOptions.include_usage === true) {
-        out.push(chunk([], { usage: usageOf(content) }));
-      }
-      out.push({ data: "[DONE]" });
-      return out;
-    },
-
+    conversation: conversationFacts,
+    reply: encodeReply,
+    events: encodeEvents,
     errorBody: openAiErrorBody,
   };
 }
