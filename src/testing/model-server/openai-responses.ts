@@ -157,12 +157,21 @@ function responseObject(
   };
 }
 
+/**
+ * Responses a codec keeps for `previous_response_id` chains, newest first: a server answering
+ * for days must not keep every response it ever sent. A chain back to an older one loses the
+ * calls made before it (the policy may then call those tools again).
+ */
+export const REMEMBERED_RESPONSES = 10_000;
+
 /** Store the calls of response `id` so later requests chaining from it count them as made. */
 function remember(store: ResponseStore, id: string, content: ReplyContent, context: ReplyContext): void {
   store.set(id, {
     names: content.calls.map((c) => c.name),
     previous: str(context.body.previous_response_id),
   });
+  // A Map iterates in insertion order: the first key is the oldest response.
+  if (store.size > REMEMBERED_RESPONSES) store.delete(store.keys().next().value as string);
 }
 
 /** The `function` tools a request offers. */

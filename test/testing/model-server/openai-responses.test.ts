@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { turn } from "../../../src/testing/model-server/index.js";
+import {
+  openAiResponsesCodec,
+  REMEMBERED_RESPONSES,
+} from "../../../src/testing/model-server/openai-responses.js";
 import { openai, serve } from "./helpers.js";
 
 describe("ScriptedModelServer: OpenAI Responses", () => {
@@ -74,5 +78,35 @@ describe("ScriptedModelServer: OpenAI Responses", () => {
       arguments: '{"entityId":"a fairly long entity identifier"}',
     });
     expect(final.usage?.output_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe("openAiResponsesCodec", () => {
+  it("remembers the latest responses for previous_response_id chains, not every one it sent", () => {
+    const codec = openAiResponsesCodec();
+    let next = 0;
+    const ids: string[] = [];
+    const context = {
+      body: {},
+      model: "m",
+      created: 0,
+      newId: (prefix: string) => {
+        const id = `${prefix}${next++}`;
+        if (prefix === "resp_") ids.push(id);
+        return id;
+      },
+    };
+    const calling = (name: string) => ({
+      text: undefined,
+      calls: [{ id: `call_${name}`, name, argumentsText: "{}", input: {} }],
+      usage: { inputTokens: 1, outputTokens: 1 },
+    });
+    codec.reply(calling("first"), context);
+    for (let i = 0; i < REMEMBERED_RESPONSES; i++) codec.reply(calling("later"), context);
+    const chained = (id: string | undefined) =>
+      codec.conversation({ previous_response_id: id ?? "", input: [] }).calledTools;
+    // The oldest response was dropped once REMEMBERED_RESPONSES newer ones were stored.
+    expect(chained(ids[0]).has("first")).toBe(false);
+    expect(chained(ids.at(-1)).has("later")).toBe(true);
   });
 });
