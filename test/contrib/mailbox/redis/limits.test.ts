@@ -77,6 +77,8 @@ describeRedis("RedisMailbox message size", () => {
     expect(make({ maxMessageBytes: 1.5 })).toThrow(WinkError);
     expect(make({ maxMessageBytes: 2 ** 30 })).toThrow(/536870912/);
     expect(make({ responseTimeoutMs: 0 })).toThrow(/responseTimeoutMs/);
+    // As untyped JavaScript (or a config file) might pass it.
+    expect(make({ responseTimeoutMs: "5000" as unknown as number })).toThrow(/responseTimeoutMs/);
     expect(make({ closeTimeoutMs: -1 })).toThrow(/closeTimeoutMs/);
     expect(make({ responseTimeoutMs: Number.POSITIVE_INFINITY })).not.toThrow();
   });

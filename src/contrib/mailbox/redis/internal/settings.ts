@@ -172,7 +172,8 @@ function checkLimits({ name, maxMessageBytes, responseTimeoutMs, closeTimeoutMs 
       `a whole number of bytes from 1 to ${MAX_MESSAGE_BYTES_LIMIT} (Redis's largest string)`,
     );
   }
-  if (!(responseTimeoutMs > 0)) {
+  // Infinity is allowed (no limit); a numeric string from untyped code is not.
+  if (!(typeof responseTimeoutMs === "number" && responseTimeoutMs > 0)) {
     throw invalid(name, "responseTimeoutMs", responseTimeoutMs, "a number of ms > 0 (Infinity for no limit)");
   }
   if (!(Number.isFinite(closeTimeoutMs) && closeTimeoutMs >= 0)) {
