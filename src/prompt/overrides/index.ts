@@ -20,18 +20,14 @@
  * ```
  */
 
-export {
-  checkOverrideForPrompt,
-  type OverridableTemplate,
-  type OverridesTarget,
-  seedOverrideFromPrompt,
-} from "./authoring.js";
+export { checkOverrideForPrompt, seedOverrideFromPrompt } from "./authoring.js";
 export { canonicalJson, describeSections, hashJson, hashText, toolContractHash } from "./descriptor.js";
 export { PromptOverridesError, type PromptOverridesErrorReason } from "./errors.js";
 export { OVERRIDE_FILE_VERSION, parsePromptOverride, serializePromptOverride } from "./file-format.js";
 export { filterOverrideForDescriptor } from "./filter.js";
 export { LocalPromptOverridesStore, type LocalPromptOverridesStoreOptions } from "./local-store.js";
 export { DEFAULT_OVERRIDES_DIR } from "./paths.js";
+export type { OverridableTemplate, OverridesTarget } from "./target.js";
 export type {
   PromptDescriptor,
   PromptOverride,

@@ -24,17 +24,12 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { getLogger } from "../../logging/index.js";
-import {
-  checkOverrideForPrompt,
-  defaultTagOf,
-  type OverridesTarget,
-  seedOverrideFromPrompt,
-  templateOf,
-} from "./authoring.js";
+import { checkOverrideForPrompt, seedOverrideFromPrompt } from "./authoring.js";
 import { PromptOverridesError } from "./errors.js";
 import { parsePromptOverride, serializePromptOverride } from "./file-format.js";
 import { filterOverrideForDescriptor } from "./filter.js";
 import { normalizeTag, overrideFilePath, resolveOverridesRoot } from "./paths.js";
+import { defaultTagOf, type OverridesTarget, templateOf } from "./target.js";
 import type {
   PromptDescriptor,
   PromptOverride,
