@@ -109,8 +109,8 @@ function checkSectionText(
       },
     );
   }
-  checkPlaceholders(section, path, entry.body, "body");
-  if (entry.summary !== undefined) checkPlaceholders(section, path, entry.summary, "summary");
+  checkPlaceholders(section, path, entry.body, "body", details);
+  if (entry.summary !== undefined) checkPlaceholders(section, path, entry.summary, "summary", details);
 }
 
 /**
@@ -141,7 +141,13 @@ function checkSectionVisibility(
 }
 
 /** Throws unless `text` is valid template text using only placeholders the section can fill. */
-function checkPlaceholders(section: AnySection, path: string, text: string, what: "body" | "summary"): void {
+function checkPlaceholders(
+  section: AnySection,
+  path: string,
+  text: string,
+  what: "body" | "summary",
+  details: SectionDetails,
+): void {
   const allowed = section.allowedPlaceholders();
   let names: readonly string[];
   try {
@@ -150,7 +156,7 @@ function checkPlaceholders(section: AnySection, path: string, text: string, what
     throw new PromptOverridesError(
       "invalid_section_override",
       `Section "${path}" override ${what} is not valid template text: ${(err as Error).message}`,
-      { cause: err, details: { section: path } },
+      { cause: err, details },
     );
   }
   const unknown = names.filter((name) => !allowed.includes(name));
@@ -159,7 +165,7 @@ function checkPlaceholders(section: AnySection, path: string, text: string, what
       "invalid_section_override",
       `Section "${path}" override ${what} uses ${unknown.map((n) => `\${${n}}`).join(", ")}, which the section cannot fill. ` +
         `Allowed placeholders: ${quotedList(allowed.map((n) => `\${${n}}`))}. Remove them or write $\${ for a literal.`,
-      { details: { section: path, placeholders: unknown, allowed } },
+      { details: { ...details, placeholders: unknown, allowed } },
     );
   }
 }

@@ -100,6 +100,9 @@ describe("strict section writes", () => {
     expect(error.reason).toBe("invalid_section_override");
     expect(error.message).toContain("${topik}");
     expect(error.message).toContain("${topic}");
+    // Its details name the prompt as every other section error's do.
+    expect(error.details).toMatchObject({ section: "reference/api", placeholders: ["topik"] });
+    expect(error.details.prompt).toEqual(expect.any(String));
   });
 
   it("rejects a summary with malformed placeholder syntax", () => {
