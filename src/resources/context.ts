@@ -23,8 +23,6 @@
  * ```
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
-import { describeThrown } from "../errors.js";
 import { getLogger } from "../logging/index.js";
 import type { Binding, Scope } from "./binding.js";
 import {
@@ -35,7 +33,8 @@ import {
   ResourceScopeError,
   UnboundResourceError,
 } from "./errors.js";
-import { hasPostConstruct, isReleasable, isThenable, release } from "./internal/lifecycle.js";
+import { type Built, releaseAll, runPostConstruct } from "./internal/lifecycle.js";
+import { provideResolution, runInToolScope, ScopedResolver, ToolScope } from "./internal/tool-scope.js";
 import { type ResourceKey, resourceKeyName } from "./keys.js";
 import type { ResourceResolver } from "./protocols.js";
 import type { ResourceRegistry } from "./registry.js";
@@ -55,75 +54,6 @@ export interface ResourceLogger {
 export interface ResourceContextOptions {
   /** Where lifecycle events go. Default: the `weakincentives.resources` logger. */
   readonly logger?: ResourceLogger;
-}
-
-interface Built {
-  readonly key: ResourceKey<unknown>;
-  readonly scope: Scope;
-  readonly instance: unknown;
-}
-
-/** The cache and resolver of one `toolScope()` call. */
-/**
- * The tool scopes active in the current async context, by owning context. One storage for the
- * whole process: every AsyncLocalStorage instance adds work to every promise created anywhere,
- * so one per context would slow the process down as contexts accumulate.
- */
-const TOOL_SCOPES = new AsyncLocalStorage<ReadonlyMap<ResourceContext, ToolScope>>();
-
-class ToolScope {
-  readonly cache = new Map<ResourceKey<unknown>, unknown>();
-  readonly built: Built[] = [];
-  active = true;
-  readonly resolver: ResourceResolver;
-  constructor(
-    readonly id: number,
-    context: ResourceContext,
-  ) {
-    this.resolver = new ScopedResolver(context, this);
-  }
-}
-
-/** `context.#resolve`, for {@link ScopedResolver} (set by ResourceContext's static block). */
-let resolveIn: <T>(context: ResourceContext, key: ResourceKey<T>, scope: ToolScope | undefined) => T;
-/** Like {@link resolveIn}, but `undefined` when nothing is bound to `key` (still throws once closed). */
-let resolveOptionalIn: <T>(
-  context: ResourceContext,
-  key: ResourceKey<T>,
-  scope: ToolScope | undefined,
-) => T | undefined;
-
-/**
- * What providers and tool scopes resolve through: one context, seen from one tool scope, or from
- * whichever scope the current async context is in (`scope` undefined). A class rather than three
- * closures over the context: a context is opened for every evaluation, and each named closure
- * costs a `defineProperty` in the build, which keeps function names.
- */
-class ScopedResolver implements ResourceResolver {
-  readonly #context: ResourceContext;
-  readonly #scope: ToolScope | undefined;
-
-  constructor(context: ResourceContext, scope: ToolScope | undefined) {
-    this.#context = context;
-    this.#scope = scope;
-    Object.freeze(this);
-  }
-
-  get<T>(key: ResourceKey<T>): T {
-    return resolveIn(this.#context, key, this.#currentScope());
-  }
-
-  getOptional<T>(key: ResourceKey<T>): T | undefined {
-    return resolveOptionalIn(this.#context, key, this.#currentScope());
-  }
-
-  has(key: ResourceKey<unknown>): boolean {
-    return this.#context.registry.has(key);
-  }
-
-  #currentScope(): ToolScope | undefined {
-    return this.#scope ?? TOOL_SCOPES.getStore()?.get(this.#context);
-  }
 }
 
 /**
@@ -242,13 +172,11 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     const scope = new ToolScope(id, this);
     this.#log.debug("resource.tool_scope.enter", `Entered tool scope ${id}.`, { toolScope: id });
     try {
-      const scopes = new Map(TOOL_SCOPES.getStore());
-      scopes.set(this, scope);
-      return await TOOL_SCOPES.run(scopes, () => fn(scope.resolver));
+      return await runInToolScope(this, scope, fn);
     } finally {
       scope.active = false;
       scope.cache.clear();
-      await this.#releaseAll(scope.built.splice(0).reverse());
+      await releaseAll(this.#log, scope.built.splice(0).reverse());
       this.#log.debug("resource.tool_scope.exit", `Left tool scope ${id}.`, { toolScope: id });
     }
   }
@@ -291,11 +219,14 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
   }
 
   static {
-    resolveIn = (context, key, scope) => context.#resolve(key, scope);
-    resolveOptionalIn = (context, key, scope) => {
-      context.#assertOpenToResolve(key);
-      return context.registry.has(key) ? context.#resolve(key, scope) : undefined;
-    };
+    // Only code inside the class reaches private fields: hand ScopedResolver its two lookups once.
+    provideResolution(
+      (context, key, scope) => context.#resolve(key, scope),
+      (context, key, scope) => {
+        context.#assertOpenToResolve(key);
+        return context.registry.has(key) ? context.#resolve(key, scope) : undefined;
+      },
+    );
   }
 
   /** {@link ResourceContext.#assertOpen} for a lookup, naming the key only when it throws (every tool call resolves). */
@@ -376,7 +307,7 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     } finally {
       this.#stack.pop();
     }
-    this.#runPostConstruct(key, instance, path);
+    runPostConstruct(this.#log, key, instance, path);
     if (cache !== undefined) {
       cache.set(key, instance);
       const built = { key, scope: binding.scope, instance };
@@ -387,62 +318,14 @@ export class ResourceContext implements ResourceResolver, AsyncDisposable {
     return instance;
   }
 
-  #runPostConstruct(
-    key: ResourceKey<unknown>,
-    instance: unknown,
-    path: readonly ResourceKey<unknown>[],
-  ): void {
-    if (!hasPostConstruct(instance)) return;
-    let failure: { error: unknown } | undefined;
-    try {
-      const result: unknown = instance.postConstruct();
-      if (isThenable(result)) {
-        // Observe the promise so its rejection is not reported as unhandled.
-        Promise.resolve(result).catch(() => undefined);
-        failure = {
-          error: new TypeError("postConstruct() returned a promise; it must be synchronous"),
-        };
-      }
-    } catch (error) {
-      failure = { error };
-    }
-    if (failure === undefined) return;
-    const name = resourceKeyName(key);
-    release(instance).catch((error: unknown) => {
-      this.#log.warning(
-        "resource.post_construct_cleanup_error",
-        `Closing "${name}" after its postConstruct() failed threw: ${describeThrown(error)}`,
-        { key: name, error: describeThrown(error) },
-      );
-    });
-    throw new ProviderError(key, failure.error, path, "postConstruct");
-  }
-
   async #closeAll(): Promise<void> {
     this.#log.debug("resource.context.close.start", "Closing resource context.", {
       resources: this.#built.length,
     });
     const built = this.#built.splice(0).reverse();
     this.#singletons.clear();
-    await this.#releaseAll(built);
+    await releaseAll(this.#log, built);
     this.#log.debug("resource.context.close.complete", "Closed resource context.", {});
-  }
-
-  async #releaseAll(built: readonly Built[]): Promise<void> {
-    for (const { key, scope, instance } of built) {
-      if (!isReleasable(instance)) continue;
-      const context = { key: resourceKeyName(key), scope };
-      try {
-        await release(instance);
-        this.#log.debug("resource.close", `Closed "${context.key}".`, context);
-      } catch (error) {
-        this.#log.warning(
-          "resource.close_error",
-          `Closing "${context.key}" failed: ${describeThrown(error)}; continuing with the others.`,
-          { ...context, error: describeThrown(error) },
-        );
-      }
-    }
   }
 
   #sameNameHint(key: ResourceKey<unknown>): string {

@@ -29,21 +29,29 @@
 
 import { randomUUID } from "node:crypto";
 import { type Clock, isoNow, SYSTEM_CLOCK } from "../clock.js";
-import { type Data, type DataType, erase, typeOf } from "../data-type.js";
+import { type DataType, erase, typeOf } from "../data-type.js";
 import { WinkError } from "../errors.js";
 import { type Dispatcher, type HandlerFailure, InProcessDispatcher } from "../events/index.js";
-import { getLogger } from "../logging/index.js";
 import { SliceAccessor, type SliceHost } from "./accessor.js";
 import { ClearSlice, InitializeSlice, type SessionDispatchResult } from "./events.js";
 import {
-  applyOp,
-  defaultPolicy,
-  EMPTY_ITEMS,
-  normalizeItems,
-  type SliceRecord,
-  SliceStore,
-} from "./internal/store.js";
-import { carriedValues, describeUntyped, normalizeTags, planRestore } from "./internal/support.js";
+  restoreSlices,
+  rollbackTo,
+  type SessionCheckpoint,
+  snapshotPolicies,
+  snapshotSlices,
+  takeCheckpoint,
+} from "./internal/capture.js";
+import { log } from "./internal/log.js";
+import { applyOp, defaultPolicy, EMPTY_ITEMS, normalizeItems, SliceStore } from "./internal/store.js";
+import {
+  carriedValues,
+  checkCreatedAt,
+  checkSessionId,
+  describeUntyped,
+  normalizeTags,
+} from "./internal/support.js";
+import { clearSlice, initializeSlice } from "./internal/system-events.js";
 import type {
   CloneOptions,
   InstallOptions,
@@ -51,35 +59,15 @@ import type {
   SessionOptions,
   SnapshotOptions,
 } from "./options.js";
-import {
-  type Reducer,
-  type ReducerContext,
-  type SessionView,
-  type SliceOp,
-  type SlicePolicy,
-  sliceView,
-} from "./slice.js";
-import { Snapshot, type SnapshotSlice } from "./snapshot.js";
+import { type Reducer, type ReducerContext, type SessionView, type SliceOp, sliceView } from "./slice.js";
+import { Snapshot } from "./snapshot.js";
 import { withTransaction } from "./transaction.js";
-
-const log = getLogger("weakincentives.runtime.session");
 
 const NO_FAILURES: readonly HandlerFailure[] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
-const STATE_ONLY: readonly SlicePolicy[] = Object.freeze(["state"]);
-const STATE_AND_LOG: readonly SlicePolicy[] = Object.freeze(["state", "log"]);
-/** What a checkpoint of a session without STATE slices holds. */
-const NOTHING_SAVED: ReadonlyMap<SliceRecord, readonly object[]> = new Map();
 
-/**
- * A rollback point of a session's STATE slices (see {@link Session.checkpoint}). Opaque.
- * @internal
- */
-export interface SessionCheckpoint {
-  readonly session: Session;
-  /** Each STATE slice's record and its frozen values at the checkpoint. */
-  readonly saved: ReadonlyMap<SliceRecord, readonly object[]>;
-}
+/** The tool executor keeps one per tool call (src/prompt/tool-record.ts); see {@link Session.checkpoint}. */
+export type { SessionCheckpoint };
 
 /** A container of typed, immutable slices changed only through {@link Session.dispatch}. */
 export class Session implements SessionView {
@@ -103,24 +91,10 @@ export class Session implements SessionView {
   /** Create a session; see {@link SessionOptions} for the defaults. */
   constructor(options: SessionOptions = {}) {
     const sessionId = options.sessionId ?? randomUUID();
-    if (typeof sessionId !== "string" || sessionId.trim() === "") {
-      throw new WinkError(
-        "invalid_argument",
-        "sessionId must be a non-empty string; omit it for a random UUID.",
-      );
-    }
-    if (options.parent && options.parent.sessionId === sessionId) {
-      throw new WinkError(
-        "invalid_argument",
-        `Session ${sessionId} cannot be its own parent: the parent has the same sessionId. Give the child its own id (omit sessionId for a random UUID).`,
-        { details: { sessionId } },
-      );
-    }
+    checkSessionId(sessionId, options.parent);
     this.clock = options.clock ?? SYSTEM_CLOCK;
     const createdAt = options.createdAt ?? this.clock.now();
-    if (!(createdAt instanceof Date) || Number.isNaN(createdAt.getTime())) {
-      throw new WinkError("invalid_argument", `createdAt must be a valid Date, got ${String(createdAt)}.`);
-    }
+    checkCreatedAt(createdAt);
     this.sessionId = sessionId;
     this.createdAtMs = createdAt.getTime();
     this.dispatcher = options.dispatcher ?? new InProcessDispatcher();
@@ -236,26 +210,15 @@ export class Session implements SessionView {
 
   /** Capture the STATE slices (and LOG slices too with `includeLogs`). */
   snapshot(options: SnapshotOptions = {}): Snapshot {
-    // A plain loop and shared frozen lists: the tool executor takes one before every tool call.
     const includeLogs = options.includeLogs === true;
-    const slices: SnapshotSlice[] = [];
-    for (const record of this.store.all()) {
-      if (record.policy === "state" || (includeLogs && record.policy === "log")) {
-        slices.push({
-          type: record.type.name,
-          dataType: record.type,
-          policy: record.policy,
-          items: record.items,
-        });
-      }
-    }
+    const slices = snapshotSlices(this.store, includeLogs);
     return new Snapshot({
       createdAt: isoNow(this.clock),
       sessionId: this.sessionId,
       parentId: this.parent?.sessionId,
       childrenIds: this.childList.length === 0 ? NO_IDS : this.childList.map((child) => child.sessionId),
       tags: this.tags,
-      policies: includeLogs ? STATE_AND_LOG : STATE_ONLY,
+      policies: snapshotPolicies(includeLogs),
       slices,
     });
   }
@@ -267,13 +230,7 @@ export class Session implements SessionView {
    * @internal
    */
   checkpoint(): SessionCheckpoint {
-    let saved: Map<SliceRecord, readonly object[]> | undefined;
-    for (const record of this.store.all()) {
-      if (record.policy !== "state") continue;
-      saved ??= new Map();
-      saved.set(record, record.items);
-    }
-    return { session: this, saved: saved ?? NOTHING_SAVED };
+    return takeCheckpoint(this, this.store);
   }
 
   /**
@@ -282,15 +239,7 @@ export class Session implements SessionView {
    * @internal
    */
   rollback(checkpoint: SessionCheckpoint): void {
-    if (checkpoint.session !== this) {
-      throw new WinkError(
-        "invalid_argument",
-        `rollback() got a checkpoint of session ${checkpoint.session.sessionId}, not of ${this.sessionId}. Roll a session back only to its own checkpoints.`,
-      );
-    }
-    for (const record of this.store.all()) {
-      if (record.policy === "state") record.items = checkpoint.saved.get(record) ?? EMPTY_ITEMS;
-    }
+    rollbackTo(this, this.store, checkpoint);
   }
 
   /**
@@ -300,17 +249,7 @@ export class Session implements SessionView {
    * nothing: on {@link SnapshotRestoreError} (an unknown type, an invalid value) nothing changes.
    */
   restore(snapshot: Snapshot, options: RestoreOptions = {}): void {
-    const plan = planRestore(this.store, snapshot, {
-      preserveLogs: options.preserveLogs ?? true,
-      types: options.types ?? [],
-      sessionId: this.sessionId,
-    });
-    for (const step of plan) this.store.ensure(step.type, step.policy).items = step.items;
-    log.debug("session.restore", "Session restored from a snapshot.", {
-      ...this.logContext(),
-      snapshotSessionId: snapshot.sessionId,
-      slices: plan.map((step) => step.type.name),
-    });
+    restoreSlices(this.store, snapshot, options, this.sessionId);
   }
 
   /** Empty every slice (STATE and LOG); reducers and installed slices stay. */
@@ -361,23 +300,11 @@ export class Session implements SessionView {
   private route(event: object, type: DataType, failures: HandlerFailure[]): number {
     this.store.know(type);
     if (type === erase(InitializeSlice)) {
-      const { sliceType, items } = event as Data<{ sliceType: DataType; items: readonly object[] }>;
-      this.store.ensure(sliceType).items = normalizeItems(sliceType, items, "InitializeSlice");
-      log.debug("session.initialize_slice", "Slice initialized.", {
-        ...this.logContext(),
-        sliceType: sliceType.name,
-      });
+      initializeSlice(this.store, event, this.sessionId);
       return 0;
     }
     if (type === erase(ClearSlice)) {
-      const { sliceType, predicate } = event as Data<{
-        sliceType: DataType;
-        predicate?: (item: object) => boolean;
-      }>;
-      const record = this.store.get(sliceType);
-      if (record)
-        record.items = applyOp(record.type, record.items, { kind: "clear", predicate }, "ClearSlice");
-      log.debug("session.clear_slice", "Slice cleared.", { ...this.logContext(), sliceType: sliceType.name });
+      clearSlice(this.store, event, this.sessionId);
       return 0;
     }
     let invoked = this.reduce(event, type, failures);
