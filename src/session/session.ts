@@ -43,7 +43,14 @@ import {
   takeCheckpoint,
 } from "./internal/capture.js";
 import { log } from "./internal/log.js";
-import { applyOp, defaultPolicy, EMPTY_ITEMS, normalizeItems, SliceStore } from "./internal/store.js";
+import {
+  applyOpTo,
+  defaultPolicy,
+  EMPTY_ITEMS,
+  normalizeItems,
+  RecordView,
+  SliceStore,
+} from "./internal/store.js";
 import {
   carriedValues,
   checkCreatedAt,
@@ -335,13 +342,16 @@ export class Session implements SessionView {
       const origin = `Reducer ${name} (${type.name} -> ${sliceType.name})`;
       this.reducing = true;
       try {
-        const base =
-          record.items.length === 0 && record.initial
+        // An empty slice with an initial value starts from it; otherwise the reducer reads the
+        // record itself, which copies nothing unless it looks (appends stay O(1) per event).
+        const seeded =
+          record.size === 0 && record.initial
             ? normalizeItems(sliceType, [record.initial()], `The initial value of ${sliceType.name}`)
-            : record.items;
+            : undefined;
         const context: ReducerContext = { session: this, sliceType, eventType: type };
-        const operation: SliceOp<object> = reducer(sliceView(base), event, context);
-        record.items = applyOp(sliceType, base, operation, origin);
+        const view = seeded === undefined ? new RecordView(record) : sliceView(seeded);
+        const operation: SliceOp<object> = reducer(view, event, context);
+        applyOpTo(record, operation, seeded, origin);
         this.logApplied(name, type, sliceType, record.size);
       } catch (error) {
         log.error("session_reducer_failed", `${origin} failed; the slice was left unchanged.`, {

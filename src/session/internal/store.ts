@@ -6,7 +6,7 @@
 import { type Data, type DataType, erase, typeOf } from "../../data-type.js";
 import { WinkError } from "../../errors.js";
 import { PromptExecuted, PromptRendered, ToolInvoked } from "../../events/index.js";
-import type { Reducer, SliceOp, SlicePolicy } from "../slice.js";
+import type { Reducer, SliceOp, SlicePolicy, SliceView } from "../slice.js";
 
 /** The frozen empty slice. */
 export const EMPTY_ITEMS: readonly object[] = Object.freeze([]);
@@ -57,6 +57,11 @@ export class SliceRecord {
   /** How many values the slice holds. */
   get size(): number {
     return this.frozen.length + (this.appended?.length ?? 0);
+  }
+
+  /** The last value, without copying the slice. */
+  get last(): object | undefined {
+    return this.appended === undefined ? this.frozen.at(-1) : this.appended.at(-1);
   }
 
   /** A record with the same type, policy, initial value and values. */
@@ -183,6 +188,68 @@ function normalizeItem(type: DataType, item: unknown, where: string): object {
   }
   // Plain objects are adopted by the slice's type: tagged and deep-frozen, as create() does.
   return type.create(item);
+}
+
+/**
+ * Apply a reducer's `operation` to `record`, whose values the reducer saw, or `seeded` (the
+ * initial value an empty slice starts from) when given. Appends go on the record's list without
+ * copying the slice (it is copied once per read, not once per event); other operations rebuild it.
+ */
+export function applyOpTo(
+  record: SliceRecord,
+  operation: SliceOp<object>,
+  seeded: readonly object[] | undefined,
+  origin: string,
+): void {
+  const kind = operation?.kind;
+  if (kind === "append" || kind === "extend") {
+    // Checked before anything changes: an invalid item leaves the slice as it was.
+    const items = normalizeItems(record.type, kind === "append" ? [operation.item] : operation.items, origin);
+    if (seeded !== undefined) record.items = seeded;
+    for (const item of items) record.append(item);
+    return;
+  }
+  record.items = applyOp(record.type, seeded ?? record.items, operation, origin);
+}
+
+/**
+ * What a reducer sees of `record`: its size and latest value read at once, its values copied
+ * only when the reducer asks for them (`appendAll` never does). Valid for the reducer's call.
+ */
+export class RecordView implements SliceView<object> {
+  readonly length: number;
+  private readonly newest: object | undefined;
+  private values: readonly object[] | undefined = undefined;
+
+  constructor(private readonly record: SliceRecord) {
+    this.length = record.size;
+    this.newest = record.last;
+  }
+
+  get isEmpty(): boolean {
+    return this.length === 0;
+  }
+
+  latest(): object | undefined {
+    return this.newest;
+  }
+
+  all(): readonly object[] {
+    this.values ??= this.record.items;
+    return this.values;
+  }
+
+  where(predicate: (item: object) => boolean): readonly object[] {
+    return Object.freeze(this.all().filter((item) => predicate(item)));
+  }
+
+  exists(predicate?: (item: object) => boolean): boolean {
+    return predicate ? this.all().some((item) => predicate(item)) : this.length > 0;
+  }
+
+  [Symbol.iterator](): Iterator<object> {
+    return this.all()[Symbol.iterator]();
+  }
 }
 
 /** The values of `type`'s slice after applying `operation` to `base`. */
