@@ -232,8 +232,20 @@ export class AnthropicConversation implements ProviderConversation {
         },
       );
     }
-    const text = texts.join("\n");
-    const usage = usageOf(message.usage);
+    return this.turnOf(texts.join("\n"), toolCalls, finals, usageOf(message.usage));
+  }
+
+  /**
+   * The turn of an answer, given its `final_answer` calls: the first one is the structured
+   * output when no other tool was called (any other is answered as a duplicate); otherwise all
+   * are answered as deferred and the tool calls run first.
+   */
+  private turnOf(
+    text: string,
+    toolCalls: ToolCall[],
+    finals: readonly Anthropic.ToolUseBlock[],
+    usage: ModelTurn["usage"],
+  ): ModelTurn {
     const [submitted] = finals;
     if (submitted && toolCalls.length === 0) {
       this.unanswered = finals.map((call) => ({
