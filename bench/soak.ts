@@ -44,7 +44,6 @@ import {
   type AdapterName,
   adapterName,
   medians,
-  round2,
   runsOf,
   type Timing,
   timed,
@@ -52,7 +51,7 @@ import {
   type Variant,
 } from "./soak/runs.js";
 import { TURNS } from "./soak/scenario.js";
-import { recordWarnings, report } from "./stats.js";
+import { recordWarnings, report, round2, settledHeapMiB } from "./stats.js";
 
 /** During the long run: a block of baseline evaluations after every this many adapter evaluations. */
 const DRIFT_STRIDE = 100;
@@ -82,18 +81,6 @@ interface LongRun {
 
 /** One adapter's figures: the long run's and the comparison's. */
 type SoakFigures = LongRun & Comparison;
-
-async function settledHeapMiB(): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error("bench/soak: run the child with --expose-gc");
-  // Several rounds with turns of the event loop between them, so weak references and
-  // finalizers are processed before the heap is read.
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed / MIB;
-}
 
 function change(from: Timing, to: Timing, relative: boolean): Timing {
   const delta = (a: number, b: number): number => round2(relative ? ((b - a) / a) * 100 : b - a);

@@ -29,3 +29,21 @@ export function recordWarnings(): { count: () => number; kinds: () => string[] }
   });
   return { count: () => count, kinds: () => [...kinds] };
 }
+
+/** `value` rounded to two decimals. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Heap in use after full collections, in MiB. Needs `--expose-gc`. */
+export async function settledHeapMiB(): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error("bench: run with --expose-gc to read the settled heap");
+  // Several rounds with turns of the event loop between them, so weak references and
+  // finalizers are processed before the heap is read.
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage().heapUsed / (1024 * 1024);
+}

@@ -41,7 +41,7 @@ import { InProcessAdapter, InProcessModel } from "weakincentives/testing";
 import { z } from "zod";
 import { startRedis } from "./redis-server.js";
 import { FINAL_OUTPUT, inProcessScript, type Output, prompt } from "./soak/scenario.js";
-import { quantile, recordWarnings, report } from "./stats.js";
+import { quantile, recordWarnings, report, round2, settledHeapMiB } from "./stats.js";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const WARMUP = 5_000;
@@ -83,16 +83,12 @@ interface Checkpoint {
 }
 
 async function checkpoint(client: Redis): Promise<Checkpoint> {
-  const gc = (globalThis as unknown as { gc: () => void }).gc;
-  for (let i = 0; i < 3; i++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  const heapMiB = round2(await settledHeapMiB());
   const handles: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
   const memory = /used_memory:(\d+)/.exec(await client.info("memory"))?.[1] ?? "NaN";
   return {
-    heapMiB: round2(process.memoryUsage().heapUsed / MIB),
+    heapMiB,
     handles,
     redisKeys: await client.dbsize(),
     redisMemoryMiB: round2(Number(memory) / MIB),
@@ -108,10 +104,6 @@ function theilSenSlope(values: readonly number[]): number {
     }
   }
   return quantile(slopes, 0.5);
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 /** Sends requests and collects their replies, keeping `OUTSTANDING` in flight. */

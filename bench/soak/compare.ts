@@ -9,17 +9,8 @@
  */
 
 import { type ChildProcess, fork } from "node:child_process";
-import { quantile, recordWarnings } from "../stats.js";
-import {
-  type AdapterName,
-  medians,
-  round2,
-  runsOf,
-  type Timing,
-  timed,
-  VARIANTS,
-  type Variant,
-} from "./runs.js";
+import { quantile, recordWarnings, round2 } from "../stats.js";
+import { type AdapterName, medians, runsOf, type Timing, timed, VARIANTS, type Variant } from "./runs.js";
 
 /** Evaluations each process runs before it is measured. */
 export const WARMUP = 2_000;

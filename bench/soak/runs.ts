@@ -11,7 +11,7 @@ import type { ProviderAdapter } from "weakincentives/adapters";
 import { AnthropicAdapter } from "weakincentives/adapters/anthropic";
 import { OpenAIAdapter } from "weakincentives/adapters/openai";
 import { InProcessAdapter, InProcessModel } from "weakincentives/testing";
-import { quantile } from "../stats.js";
+import { quantile, round2 } from "../stats.js";
 import {
   anthropicBaseline,
   type Baseline,
@@ -151,10 +151,6 @@ export async function timed(run: () => Promise<void>): Promise<Timing> {
   const wall = Number(process.hrtime.bigint() - start) / 1_000;
   const used = process.cpuUsage(cpu);
   return { wall: wall / TURNS, cpu: (used.user + used.system) / TURNS };
-}
-
-export function round2(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 /** The median of each figure. */
