@@ -164,17 +164,20 @@ function toolsFromFile(
   entries: Readonly<Record<string, z.output<typeof ToolEntry>>>,
 ): Record<string, ToolOverride> {
   const tools: Record<string, ToolOverride> = {};
-  for (const [name, entry] of Object.entries(entries)) {
-    tools[name] = Object.freeze({
-      name,
-      expectedContractHash: entry.expectedContractHash,
-      ...(entry.description === undefined ? {} : { description: entry.description }),
-      ...(entry.paramDescriptions === undefined
-        ? {}
-        : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
-    });
-  }
+  for (const [name, entry] of Object.entries(entries)) tools[name] = frozenToolOverride(name, entry);
   return tools;
+}
+
+/** The tool override for `name` from an entry's fields, frozen (its parameter descriptions too). */
+export function frozenToolOverride(name: string, entry: Omit<ToolOverride, "name">): ToolOverride {
+  return Object.freeze({
+    name,
+    expectedContractHash: entry.expectedContractHash,
+    ...(entry.description === undefined ? {} : { description: entry.description }),
+    ...(entry.paramDescriptions === undefined
+      ? {}
+      : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
+  });
 }
 
 /** A frozen copy of `override` (its records and entries frozen too). */

@@ -6,6 +6,7 @@
 
 import type { AnyTool } from "../tool.js";
 import { PromptOverridesError } from "./errors.js";
+import { frozenToolOverride } from "./file-format.js";
 import { type OverridableTemplate, paramProperties, quotedList, type TemplateIndex } from "./target.js";
 import type { PromptDescriptor, ToolDescriptor, ToolOverride } from "./types.js";
 
@@ -33,14 +34,7 @@ export function checkTool(
   checkToolHash(template, name, entry, described, details);
   checkToolDescription(name, entry, details);
   checkParamDescriptions(tool, name, entry, details);
-  return Object.freeze({
-    name,
-    expectedContractHash: entry.expectedContractHash,
-    ...(entry.description === undefined ? {} : { description: entry.description }),
-    ...(entry.paramDescriptions === undefined
-      ? {}
-      : { paramDescriptions: Object.freeze({ ...entry.paramDescriptions }) }),
-  });
+  return frozenToolOverride(name, entry);
 }
 
 /** Throws unless the entry is stored under its own tool name. */
