@@ -224,8 +224,8 @@ describe("timeout calibration", () => {
       "or the watchdog kills healthy workers. Raise WATCHDOG_THRESHOLD.",
     "WATCHDOG_INTERVAL (300 s) must be less than WATCHDOG_THRESHOLD / 3 (600 / 3 = 200 s), " +
       "so a stall is acted on promptly. Lower WATCHDOG_INTERVAL or raise WATCHDOG_THRESHOLD.",
-    "SHUTDOWN_TIMEOUT (10 s) must be at least WAIT_TIME_SECONDS (20 s): a loop notices shutdown only " +
-      "when its long poll returns. Raise SHUTDOWN_TIMEOUT or shorten WAIT_TIME_SECONDS.",
+    "SHUTDOWN_TIMEOUT (10 s) must be at least WAIT_TIME_SECONDS (20 s): a worker's last long poll (kept open on SQS " +
+      "so no message is hidden in it) must end within the shutdown wait. Raise SHUTDOWN_TIMEOUT or shorten WAIT_TIME_SECONDS.",
   ];
 
   it("finds nothing wrong with the defaults", () => {

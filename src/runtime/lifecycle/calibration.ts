@@ -13,8 +13,9 @@
  * 2. `watchdogThreshold > waitTimeSeconds + maxProcessingSeconds` — the longest gap between
  *    beats (a long poll, then one processing stretch) must not look like a stall.
  * 3. `watchdogInterval < watchdogThreshold / 3` — the kill follows the stall promptly.
- * 4. `shutdownTimeout >= waitTimeSeconds` — a loop notices shutdown only when its long poll
- *    returns, so the shutdown wait must cover one poll.
+ * 4. `shutdownTimeout >= waitTimeSeconds` — the shutdown wait must cover one long poll: an SQS
+ *    mailbox keeps its last polls open until SQS answers them, so SQS cannot hide a message in a
+ *    poll nobody reads.
  *
  * @example
  * ```ts
@@ -177,7 +178,8 @@ export function formatCalibrationIssue(
     case "shutdown_timeout":
       return (
         `${S} (${seconds(input.shutdownTimeout ?? 0)}) must be at least ${W} (${seconds(input.waitTimeSeconds)}): ` +
-        `a loop notices shutdown only when its long poll returns. Raise ${S} or shorten ${W}.`
+        `a worker's last long poll (kept open on SQS so no message is hidden in it) must end within the shutdown wait. ` +
+        `Raise ${S} or shorten ${W}.`
       );
   }
 }

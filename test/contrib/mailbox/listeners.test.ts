@@ -37,8 +37,11 @@ async function warningsSoFar(): Promise<string[]> {
   return warnings.map((w) => `${w.name}: ${w.message}`);
 }
 
-/** {@link RECEIVES} long polls on one signal; abort it, then {@link RECEIVES} more ended by close(). */
-async function manyPolls(mailbox: Mailbox<unknown>): Promise<void> {
+/**
+ * {@link RECEIVES} long polls on one signal; abort it, then {@link RECEIVES} more ended by close().
+ * `answer` makes the backend answer polls the caller gave up on, where close() waits for them (SQS).
+ */
+async function manyPolls(mailbox: Mailbox<unknown>, answer?: () => Promise<void>): Promise<void> {
   const shutdown = new AbortController();
   const bySignal = Array.from({ length: RECEIVES }, () =>
     mailbox.receive({ waitTimeSeconds: 20, signal: shutdown.signal }),
@@ -48,8 +51,10 @@ async function manyPolls(mailbox: Mailbox<unknown>): Promise<void> {
   expect((await Promise.all(bySignal)).flat()).toEqual([]);
   const byClose = Array.from({ length: RECEIVES }, () => mailbox.receive({ waitTimeSeconds: 20 }));
   await new Promise((resolve) => setTimeout(resolve, 50));
-  await mailbox.close();
+  const closing = mailbox.close();
   expect((await Promise.all(byClose)).flat()).toEqual([]);
+  await answer?.();
+  await closing;
   expect(await warningsSoFar()).toEqual([]);
 }
 
@@ -59,7 +64,18 @@ it(`InMemoryMailbox: ${RECEIVES} concurrent long polls on one signal emit no pro
 
 it(`SQSMailbox: ${RECEIVES} concurrent long polls on one signal emit no process warning`, async () => {
   const queue = await sqs.queue("many-polls");
-  await manyPolls(new SQSMailbox({ queueUrl: queue.url, client: sqs.client }));
+  const mailbox = new SQSMailbox<number>({ queueUrl: queue.url, client: sqs.client });
+  const sender = new SQSMailbox<number>({ queueUrl: queue.url, client: sqs.client });
+  // Each abandoned poll puts back what it gets: every message ends up visible again.
+  await manyPolls(mailbox, async () => {
+    for (let i = 0; i < 2 * RECEIVES; i++) await sender.send(i);
+  });
+  const back = new Set<number>();
+  for (let batch = await sender.receive({ maxMessages: 10 }); batch.length > 0; ) {
+    for (const message of batch) back.add(message.body);
+    batch = await sender.receive({ maxMessages: 10 });
+  }
+  expect(back.size).toBe(2 * RECEIVES);
 });
 
 describeRedis("RedisMailbox listeners", () => {

@@ -95,8 +95,8 @@ describe("formatCalibrationIssue (the one wording)", () => {
     expect(issues.map((i) => formatCalibrationIssue(i, input, shout))).toEqual([
       "VISIBILITY_TIMEOUT (900 s) must be greater than WATCHDOG_THRESHOLD + MAX_PROCESSING_SECONDS (720 + 600 = 1320 s), " +
         "or a message is redelivered while a stalled worker still holds it. Raise VISIBILITY_TIMEOUT or lower WATCHDOG_THRESHOLD.",
-      "SHUTDOWN_TIMEOUT (10 s) must be at least WAIT_TIME_SECONDS (20 s): a loop notices shutdown only when its long poll " +
-        "returns. Raise SHUTDOWN_TIMEOUT or shorten WAIT_TIME_SECONDS.",
+      "SHUTDOWN_TIMEOUT (10 s) must be at least WAIT_TIME_SECONDS (20 s): a worker's last long poll (kept open on SQS " +
+        "so no message is hidden in it) must end within the shutdown wait. Raise SHUTDOWN_TIMEOUT or shorten WAIT_TIME_SECONDS.",
     ]);
     // By default, the settings' own names: checkCalibration's message.
     expect(issues[0]?.message).toBe(formatCalibrationIssue(issues[0] as (typeof issues)[0], input));

@@ -8,8 +8,9 @@
  * SQS differs from the in-memory mailbox in a few documented ways: durations are whole seconds
  * (fractions are rounded up), counts are approximate, a standard queue orders messages only
  * roughly (use a `.fifo` queue for strict order), PurgeQueue is allowed once a minute, and a
- * message SQS hands out at the instant a long poll is aborted comes back after its visibility
- * timeout.
+ * receive whose caller stops waiting (an aborted signal, `close()`) resolves at once, but its
+ * long poll stays open until SQS answers and the messages it brings are made visible again at once
+ * (SQS would otherwise hand them to the closed connection and hide them for the visibility timeout).
  *
  * @example
  * ```ts
@@ -31,7 +32,6 @@ import {
   GetQueueAttributesCommand,
   type MessageAttributeValue,
   PurgeQueueCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -52,6 +52,7 @@ import { normalizeReceiveOptions } from "../../../runtime/mailbox/validation.js"
 import { toMailboxError } from "./internal/aws-errors.js";
 import { checkOptions } from "./internal/check-options.js";
 import { checkSize, encodeBody, messageBytes, validateOutgoing } from "./internal/codec.js";
+import { Polls } from "./internal/polls.js";
 import { log, noAnswer, REPLY_TO_ATTRIBUTE, SqsQueue } from "./internal/queue.js";
 import type { SQSMessage } from "./message.js";
 import type { SQSMailboxOptions, SQSMailboxUrlOptions } from "./options.js";
@@ -74,6 +75,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   readonly #messageGroupId: string | ((body: Body) => string);
   readonly #responseTimeoutMs: number;
   readonly #receives = new Set<AbortController>();
+  readonly #polls: Polls;
   #closed = false;
   #waitClampLogged = false;
 
@@ -120,6 +122,12 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
       clock: this.#clock,
       resolver,
       verifyAcknowledge: options.verifyAcknowledge ?? true,
+      responseTimeoutMs,
+    });
+    this.#polls = new Polls({
+      client: this.client,
+      mailbox: this.name,
+      clock: this.#clock,
       responseTimeoutMs,
     });
   }
@@ -188,46 +196,41 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   /**
    * ReceiveMessage. `visibilityTimeout` and `waitTimeSeconds` are rounded up to whole seconds; a
    * wait over 20 s is clamped to 20 (logged once per mailbox as `mailbox.sqs.wait_clamped`). An
-   * aborted `signal` or `close()` ends a long poll at once and the receive resolves with `[]`,
-   * whatever the endpoint does; SQS must answer within the long poll plus `responseTimeoutMs`, or
-   * the receive throws `MailboxConnectionError`.
+   * aborted `signal` or `close()` resolves the receive with `[]` at once, whatever the endpoint
+   * does; its long poll stays open until SQS answers, and any messages in that answer are made
+   * visible again (see {@link SQSMailbox.close}). SQS must answer within the long poll plus
+   * `responseTimeoutMs`, or the receive throws `MailboxConnectionError`.
    */
   async receive(options?: ReceiveOptions): Promise<SQSMessage<Body, ReplyBody>[]> {
     const { maxMessages, visibilityTimeout, waitTimeSeconds } = normalizeReceiveOptions(options);
     const signal = options?.signal;
     if (this.#closed || signal?.aborted) return [];
-    // Aborted by close() or the caller's signal; one listener per signal however many receives wait.
-    const controller = new AbortController();
-    const unlink = signal === undefined ? undefined : onAbort(signal, () => controller.abort());
-    this.#receives.add(controller);
+    // Stopped by close() or the caller's signal; one listener per signal however many receives wait.
+    const stop = new AbortController();
+    const unlink = signal === undefined ? undefined : onAbort(signal, () => stop.abort());
+    this.#receives.add(stop);
     const started = this.#clock.monotonic();
     const waitSeconds = this.#waitSeconds(waitTimeSeconds);
     let queueUrl: string | undefined;
     try {
-      const work = this.#queue.url().then((url) => {
-        queueUrl = url;
-        return this.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: url,
-            MaxNumberOfMessages: maxMessages,
-            VisibilityTimeout: Math.ceil(visibilityTimeout),
-            WaitTimeSeconds: waitSeconds,
-            MessageSystemAttributeNames: ["ApproximateReceiveCount", "SentTimestamp"],
-            MessageAttributeNames: [REPLY_TO_ATTRIBUTE],
-          }),
-          { abortSignal: controller.signal },
-        );
-      });
-      const limitMs = waitSeconds * 1000 + this.#responseTimeoutMs;
-      const outcome = await interruptible(work, {
+      const url = await interruptible(this.#queue.url(), {
         clock: this.#clock,
-        timeoutMs: limitMs,
-        signal: controller.signal,
+        timeoutMs: Infinity,
+        signal: stop.signal,
       });
-      if (outcome.kind === "stopped") return [];
-      if (outcome.kind === "timed_out") {
-        controller.abort();
-        throw toMailboxError(noAnswer(limitMs), {
+      if (url.kind !== "done") return [];
+      queueUrl = url.value;
+      const request = { queueUrl, maxMessages, visibilityTimeout: Math.ceil(visibilityTimeout), waitSeconds };
+      const poll = this.#polls.start(request, stop.signal);
+      const waited = await interruptible(poll.outcome, {
+        clock: this.#clock,
+        timeoutMs: Infinity,
+        signal: stop.signal,
+      });
+      if (waited.kind === "stopped") return [];
+      const outcome = waited.kind === "done" ? waited.value : waited;
+      if (outcome.kind !== "done") {
+        throw toMailboxError(noAnswer(waitSeconds * 1000 + this.#responseTimeoutMs), {
           mailbox: this.name,
           queueUrl,
           operation: "ReceiveMessage",
@@ -245,11 +248,10 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
       return messages;
     } catch (error) {
       if (error instanceof WinkError) throw error;
-      if (controller.signal.aborted) return [];
       throw toMailboxError(error, { mailbox: this.name, queueUrl, operation: "ReceiveMessage" });
     } finally {
       unlink?.();
-      this.#receives.delete(controller);
+      this.#receives.delete(stop);
     }
   }
 
@@ -282,14 +284,19 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
   }
 
   /**
-   * Stop receiving: in-flight receives are aborted and resolve with `[]`, later receives return
-   * `[]` at once and `send` throws `MailboxClosedError`. Messages already received can still be
-   * settled. The client is left open (it may be shared); `client.destroy()` releases its sockets.
+   * Stop receiving: in-flight receives resolve with `[]` at once, later receives return `[]` at
+   * once and `send` throws `MailboxClosedError`. Messages already received can still be settled.
+   * Resolves once the long polls those receives started have ended: SQS keeps a poll open after
+   * its client hangs up and would hand it the next message, so each poll stays open until SQS
+   * answers (at most its wait, 20 s, plus `responseTimeoutMs`) and what it brings is made visible
+   * again (logged as `mailbox.receive_released`). The client is left open (it may be shared);
+   * `client.destroy()` releases its sockets.
    */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const controller of this.#receives) controller.abort();
+    for (const stop of this.#receives) stop.abort();
     this.#receives.clear();
+    await this.#polls.settled();
   }
 
   #waitSeconds(requested: number): number {

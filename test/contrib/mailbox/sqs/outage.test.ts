@@ -1,8 +1,8 @@
 /**
  * SQSMailbox against an endpoint that accepts connections and never answers (a network partition,
  * a wedged proxy): the AWS SDK sets no time limit of its own, so the mailbox does. A receive ends
- * at once on close() or abort and otherwise by its long poll plus `responseTimeoutMs`; other calls
- * by `responseTimeoutMs`. Timed on a FakeClock: the limits are the mailbox's own timers.
+ * at once on close() or abort and otherwise by its long poll plus `responseTimeoutMs`, which also
+ * bounds how long close() waits for the poll; other calls by `responseTimeoutMs`. Timed on a FakeClock: the limits are the mailbox's own timers.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -51,13 +51,18 @@ describe("SQSMailbox against an endpoint that never answers", () => {
     expect(DEFAULT_RESPONSE_TIMEOUT_MS).toBe(10_000);
   });
 
-  it("close() ends a receive at once, with []", async () => {
+  it("close() ends a receive at once, with [], and returns once its unanswered poll is aborted", async () => {
     const clock = new FakeClock();
     const box = mailbox(clock, { queueUrl: queueUrl() });
     const polling = box.receive({ waitTimeSeconds: 20 });
     expect(await settled(polling)).toBe(false);
-    await box.close();
+    const closing = box.close();
     expect(await polling).toEqual([]);
+    // The long poll stays open for what SQS may still hand it, up to its wait plus responseTimeoutMs.
+    await clock.tick(20_999);
+    expect(await settled(closing)).toBe(false);
+    await clock.tick(1);
+    await closing;
     expect(clock.pendingTimers).toBe(0);
   });
 

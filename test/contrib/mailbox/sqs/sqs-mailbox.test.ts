@@ -20,6 +20,7 @@ import {
   MessageFinalizedError,
   ReceiptHandleExpiredError,
 } from "../../../../src/runtime/mailbox/index.js";
+import { settled } from "../../../support/settled.js";
 import { sleep, startSqs, TEST_CREDENTIALS, type TestSqs } from "./fauxqs.js";
 
 let sqs: TestSqs;
@@ -78,14 +79,38 @@ describe.concurrent("SQSMailbox receive", () => {
     expect(performance.now() - started).toBeLessThan(1500);
   });
 
-  it("close() ends every waiting long poll at once", async () => {
-    const { box } = await mailbox();
+  it("close() ends every waiting receive at once, and returns once SQS has answered their long polls", async () => {
+    const { box, queue } = await mailbox<string>();
     const started = performance.now();
     const polls = [box.receive({ waitTimeSeconds: 20 }), box.receive({ waitTimeSeconds: 20 })];
     await sleep(150);
-    await box.close();
+    const closing = box.close();
     expect(await Promise.all(polls)).toEqual([[], []]);
     expect(performance.now() - started).toBeLessThan(1500);
+    expect(await settled(closing)).toBe(false);
+    // Answer both polls: what they get is put back, and close() returns.
+    const sender = new SQSMailbox<string>({ queueUrl: queue.url, client: sqs.client });
+    await sender.send("a");
+    await sender.send("b");
+    await closing;
+    const back = await sender.receive({ maxMessages: 10 });
+    expect(back.map((m) => m.body).sort()).toEqual(["a", "b"]);
+  });
+
+  it("a message SQS hands to a long poll whose caller gave up is made visible again at once", async () => {
+    // SQS keeps a long poll open after the client hangs up and hands it the next message; were
+    // the request aborted, the message would stay hidden for the whole visibility timeout.
+    const { box } = await mailbox<string>();
+    const controller = new AbortController();
+    const polling = box.receive({ waitTimeSeconds: 20, visibilityTimeout: 600, signal: controller.signal });
+    await sleep(150);
+    controller.abort();
+    expect(await polling).toEqual([]);
+    await box.send("after the abort");
+    const [message] = await box.receive({ waitTimeSeconds: 5, visibilityTimeout: 600 });
+    expect(message?.body).toBe("after the abort");
+    expect(message?.deliveryCount).toBe(2);
+    await message?.acknowledge();
   });
 
   it("reads deliveryCount from ApproximateReceiveCount across redeliveries, and enqueuedAt from SentTimestamp", async () => {
