@@ -19,8 +19,9 @@
  *   unserializable or oversized body fails `send` with `MailboxSerializationError`; a stored
  *   body that is not JSON or fails `bodySchema` is still delivered, with `message.bodyError` set.
  * - **Outages**: a command Redis does not answer within `responseTimeoutMs` (5 s) throws
- *   `MailboxConnectionError`; abort and `close()` end a long poll at once; `close()` drops an
- *   owned connection that does not take QUIT within `closeTimeoutMs` (2 s).
+ *   `MailboxConnectionError`; abort and `close()` end a long poll at once; `close()` lets a receive
+ *   Redis is answering put back what it took, QUITs an owned connection, and drops the connections
+ *   if that takes longer than `closeTimeoutMs` (2 s).
  *
  * @example
  * ```ts

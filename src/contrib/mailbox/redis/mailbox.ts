@@ -34,7 +34,7 @@ import {
   staleHandleError,
 } from "./internal/codec.js";
 import { type PollTarget, pause, pollOnce, receiveArgs } from "./internal/poll.js";
-import { Reaper } from "./internal/reaper.js";
+import { LateReleases, Reaper } from "./internal/reaper.js";
 import { type LuaScript, REAP_BATCH, type RedisClient, SCRIPTS } from "./internal/scripts.js";
 import { clientClosure, openClient, resolveSettings, type Settings } from "./internal/settings.js";
 import { Wakeups } from "./internal/wakeups.js";
@@ -125,7 +125,8 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
       extend: (id, handle, ms) => this.#settle(SCRIPTS.extend, "extend the visibility of", id, handle, [ms]),
       reply: (id, replyTo, body) => this.#reply(id, replyTo, body),
     };
-    this.#poll = { client: options.client, settings, closing: [this.#closing, this.#clientClosed] };
+    const closing = [this.#closing, this.#clientClosed];
+    this.#poll = { client: options.client, settings, closing, late: new LateReleases() };
     this.#reaper = new Reaper({
       name,
       clock,
@@ -283,10 +284,13 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
 
   /**
    * Stop: later receives return nothing and sends throw; waiting receivers wake at once with
-   * nothing; the reaper stops and the blocking connection is dropped. Closes the client only when {@link RedisMailbox.fromUrl} made it:
-   * QUIT when connected, and the connection is dropped when QUIT gets no answer within
-   * `closeTimeoutMs` or Redis is unreachable, so `close()` returns within `closeTimeoutMs` whatever
-   * the server does. Idempotent: later calls return the first call's promise.
+   * nothing; the reaper stops. A receive Redis is answering as the mailbox closes (a blocking wait
+   * blocks up to 2 s) is let finish and what it took goes back to the queue: otherwise a message
+   * sent during a shutdown could stay hidden for its visibility timeout. Then the blocking
+   * connection is dropped, and the client closed only when {@link RedisMailbox.fromUrl} made it:
+   * QUIT when connected, dropped when Redis is unreachable. All of it within `closeTimeoutMs`:
+   * past it the connections are dropped, whatever the server does. Idempotent: later calls return
+   * the first call's promise.
    */
   close(): Promise<void> {
     this.#closed ??= this.#close();
@@ -296,17 +300,25 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
   async #close(): Promise<void> {
     this.#closing.wakeAll();
     this.#reaper.stop();
-    this.#wakeups?.close();
-    if (!this.#ownsClient) return;
     const client = this.#client;
+    const { clock, closeTimeoutMs } = this.#settings;
+    const deadline = clock.monotonic() + closeTimeoutMs;
+    if (client.status === "ready") {
+      const late = (async () => {
+        await this.#wakeups?.stop();
+        await this.#poll.late.settled();
+      })();
+      await interruptible(late, { clock, timeoutMs: closeTimeoutMs });
+    }
+    this.#wakeups?.drop();
+    if (!this.#ownsClient) return;
     // While the connection is down, QUIT would wait in the client's offline queue: drop it instead.
     if (client.status === "ready") {
       const quit = client.quit().then(
         () => true,
         () => false,
       );
-      const { clock, closeTimeoutMs } = this.#settings;
-      const outcome = await interruptible(quit, { clock, timeoutMs: closeTimeoutMs });
+      const outcome = await interruptible(quit, { clock, timeoutMs: deadline - clock.monotonic() });
       if (outcome.kind !== "done" || !outcome.value) client.disconnect();
     } else {
       client.disconnect();

@@ -80,8 +80,9 @@ export interface RedisMailboxOptions<Body> {
    */
   readonly responseTimeoutMs?: number;
   /**
-   * How long `close()` waits for QUIT on a client the mailbox owns (see `fromUrl`) before it drops
-   * the connection, in ms; so `close()` returns within this even when Redis is unreachable.
+   * How long `close()` may take, in ms: it lets a receive Redis is answering finish (what it took
+   * goes back to the queue), then QUITs a client the mailbox owns (see `fromUrl`); past this the
+   * connections are dropped, so `close()` returns in time even when Redis is unreachable.
    * Default 2,000.
    */
   readonly closeTimeoutMs?: number;

@@ -12,7 +12,8 @@ import { RedisMailbox, type RedisMailboxOptions } from "../../../../src/contrib/
 import { BLOCK_SECONDS } from "../../../../src/contrib/mailbox/redis/internal/wakeups.js";
 import { settled } from "../../../support/settled.js";
 import { describeRequiring } from "../../../support/system-package.js";
-import { cleanup, describeRedis, newClient, uniqueName } from "./helpers.js";
+import { startProxy } from "../../../support/tcp-proxy.js";
+import { cleanup, describeRedis, newClient, REDIS_PORT, uniqueName } from "./helpers.js";
 import { REDIS_SERVER, type RedisServer, startRedisServer } from "./server.js";
 
 const opened: RedisMailbox<string>[] = [];
@@ -159,6 +160,33 @@ describeRedis("RedisMailbox blocking wake-ups", () => {
     await vi.waitFor(async () => expect(String(await admin.call("CLIENT", "LIST"))).not.toContain(name), {
       timeout: 5_000,
     });
+  });
+
+  it("close() puts back a message its blocked receive took after the caller gave up", async () => {
+    // A rollout: the worker stops waiting, a request arrives, the mailbox closes. The receive
+    // pipelined behind the BLPOP takes the request; were its answer dropped by the closing
+    // mailbox, the request would stay hidden for 600 s. The proxy makes the answer arrive after
+    // close() has started, every time.
+    const proxy = await startProxy(REDIS_PORT);
+    const name = uniqueName("late");
+    const admin = newClient();
+    const receiver = open(name, { client: newClient({ port: proxy.port }) });
+    const stop = new AbortController();
+    const receiving = receiver.receive({ waitTimeSeconds: 20, visibilityTimeout: 600, signal: stop.signal });
+    await blocked(admin, name);
+    stop.abort();
+    expect(await receiving).toEqual([]);
+    proxy.hold();
+    const sender = open(name);
+    await sender.send("during shutdown");
+    // Taken by the blocked receive: nothing pending, the answer held in the proxy.
+    await vi.waitFor(async () => expect(await admin.llen(receiver.keys[0] as string)).toBe(0));
+    const closing = receiver.close();
+    proxy.release();
+    await closing;
+    const [message] = await sender.receive({ visibilityTimeout: 600 });
+    expect(message?.body).toBe("during shutdown");
+    await proxy.stop();
   });
 
   it("keeps waking after its wake connection is killed (it reconnects)", async () => {

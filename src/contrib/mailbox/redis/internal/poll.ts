@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import type { WakeList } from "../../../../runtime/mailbox/internal/abort-fanout.js";
 import { interruptible, type WaitOutcome } from "../../../../runtime/mailbox/internal/interruptible.js";
 import { connectionError, noAnswerError } from "./codec.js";
-import { releaseLate } from "./reaper.js";
+import { type LateReleases, releaseLate } from "./reaper.js";
 import { type RedisClient, SCRIPTS } from "./scripts.js";
 import type { Settings } from "./settings.js";
 
@@ -20,6 +20,8 @@ export interface PollTarget {
   readonly settings: Settings;
   /** The mailbox's close and its client's. */
   readonly closing: readonly WakeList[];
+  /** Releases of receives answered after their caller gave up. */
+  readonly late: LateReleases;
 }
 
 /** The receive script's ARGV: visibility, TTL, then one fresh handle suffix per message wanted. */
@@ -31,9 +33,9 @@ export function receiveArgs(max: number, visibilityMs: number, ttlSeconds: numbe
 }
 
 /** Where a late receive's messages go back to. */
-export function releaseTarget({ client, settings }: PollTarget) {
+export function releaseTarget({ client, settings, late }: PollTarget) {
   const { name, keys, ttlSeconds } = settings;
-  return { name, client, keys, ttlSeconds };
+  return { name, client, keys, ttlSeconds, late };
 }
 
 /** Run the receive script once; the raw reply, or `undefined` when the signal or close() came first. */

@@ -79,6 +79,24 @@ export interface ReleaseTarget {
   readonly client: RedisClient;
   readonly keys: readonly string[];
   readonly ttlSeconds: number;
+  /** Where the release is tracked, so the mailbox's close can wait for it. */
+  readonly late: LateReleases;
+}
+
+/** The releases of late receives still under way: close() lets them finish before the connection goes. */
+export class LateReleases {
+  readonly #running = new Set<Promise<void>>();
+
+  /** Follow `release` until it ends. */
+  track(release: Promise<void>): void {
+    this.#running.add(release);
+    void release.finally(() => this.#running.delete(release));
+  }
+
+  /** Resolves once every release under way, and any started meanwhile, has ended. */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
 }
 
 /**
@@ -88,7 +106,7 @@ export interface ReleaseTarget {
  * A release that fails leaves the message to its visibility timeout, as before.
  */
 export function releaseLate(call: Promise<unknown>, target: ReleaseTarget): void {
-  void call.then(
+  const release = call.then(
     async (reply) => {
       const handles = deliveredHandles(reply);
       let released = 0;
@@ -106,4 +124,5 @@ export function releaseLate(call: Promise<unknown>, target: ReleaseTarget): void
     },
     () => {},
   );
+  target.late.track(release);
 }

@@ -82,7 +82,8 @@ export class Wakeups {
   readonly #host: WakeupsHost;
   readonly #waiters: Waiter[] = [];
   #connection: RedisClient | undefined = undefined;
-  #pumping = false;
+  /** The pump's run in flight, if any. */
+  #running: Promise<void> | undefined = undefined;
   #failing = false;
   #closed = false;
   readonly #stop = new AbortController();
@@ -141,21 +142,31 @@ export class Wakeups {
     return outcome.kind === "stopped" ? STOPPED : TIMED_OUT;
   }
 
-  /** Stop every wait and drop the blocking connection (nothing on it needs finishing). */
-  close(): void {
+  /**
+   * Stop every wait. Resolves once the round trip in flight (a `BLPOP` blocks at most
+   * {@link BLOCK_SECONDS}) has ended and anything its receive took is on its way back to the queue:
+   * dropping the connection first could lose that reply and hide the message for its visibility
+   * timeout. Call {@link Wakeups.drop} after, or instead when Redis is unreachable.
+   */
+  async stop(): Promise<void> {
     this.#closed = true;
     this.#stop.abort();
     for (const waiter of this.#waiters.splice(0)) waiter.gone = true;
+    await this.#running;
+  }
+
+  /** Stop every wait and drop the blocking connection at once. */
+  drop(): void {
+    void this.stop();
     this.#connection?.disconnect();
     this.#connection = undefined;
     this.#unlink();
   }
 
   #pump(): void {
-    if (this.#pumping || this.#closed) return;
-    this.#pumping = true;
-    void this.#run().finally(() => {
-      this.#pumping = false;
+    if (this.#running !== undefined || this.#closed) return;
+    this.#running = this.#run().finally(() => {
+      this.#running = undefined;
       // A waiter that arrived as the last round ended would otherwise wait for its own timer.
       if (this.#waiters.length > 0 && !this.#closed) this.#pump();
     });
@@ -175,8 +186,12 @@ export class Wakeups {
         await clock.sleep(this.#host.pollIntervalMs, this.#stop.signal).catch(() => {});
         continue;
       }
-      if (this.#closed) return;
       const [popped, received] = results ?? [];
+      if (this.#closed) {
+        // Stopped meanwhile: the waiter is gone, so what the receive took goes back.
+        if (received !== undefined && !received[0]) this.#finish(waiter, received[1]);
+        return;
+      }
       const error = popped?.[0] ?? received?.[0];
       if (popped === undefined || received === undefined || error) {
         // NOSCRIPT (a restarted server) or a dropped connection: the waiter asks on the command
@@ -247,7 +262,7 @@ export class Wakeups {
       });
     });
     this.#connection = connection;
-    this.#unlink = this.#host.clientClosed.add(() => this.close());
+    this.#unlink = this.#host.clientClosed.add(() => this.drop());
     return connection;
   }
 
