@@ -7,8 +7,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { vi } from "vitest";
+import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
+import { SQSMailbox } from "../../src/contrib/mailbox/sqs/index.js";
 import type { Mailbox } from "../../src/runtime/mailbox/index.js";
 import type { MainLoopResult } from "../../src/runtime/main-loop/index.js";
+import { newClient, uniqueName } from "../contrib/mailbox/redis/helpers.js";
+import type { TestSqs } from "../contrib/mailbox/sqs/fauxqs.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = fileURLToPath(new URL("./fixtures/echo-worker.ts", import.meta.url));
@@ -175,4 +179,39 @@ export class ReplyLedger {
   duplicates(): string[] {
     return [...this.counts].filter(([, n]) => n > 1).map(([id]) => id);
   }
+}
+
+/** A requests queue and a replies queue, as the workers and the test each open them. */
+export interface Queues {
+  /** The URL workers are given. */
+  readonly url: string;
+  /** Extra environment for the workers. */
+  readonly env?: Record<string, string>;
+  readonly requests: Mailbox<unknown>;
+  readonly replies: Mailbox<MainLoopResult<{ echo: string }>>;
+  readonly replyName: string;
+}
+
+/** New SQS queues named after `prefix` on the test's server (workers resolve its host names). */
+export async function sqsQueues(sqs: TestSqs, prefix: string): Promise<Queues> {
+  const [queue, replies] = [await sqs.queue(prefix), await sqs.queue(`${prefix}-replies`)];
+  return {
+    url: `${queue.url.replace(/^http:/, "sqs:")}?region=us-east-1`,
+    env: { FAUXQS_DNS: "1" },
+    requests: new SQSMailbox({ queueUrl: queue.url, client: sqs.client }),
+    replies: new SQSMailbox({ queueUrl: replies.url, client: sqs.client }),
+    replyName: replies.name,
+  };
+}
+
+/** New Redis queues named after `prefix` on the local Redis. */
+export function redisQueues(prefix: string): Queues {
+  const name = uniqueName(prefix);
+  const client = newClient();
+  return {
+    url: `redis://127.0.0.1:6379/0?queue=${name}`,
+    requests: new RedisMailbox({ name, client }),
+    replies: new RedisMailbox({ name: `${name}-replies`, client }),
+    replyName: `${name}-replies`,
+  };
 }

@@ -8,13 +8,19 @@
  * least once, as the runtime guide says.)
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { RedisMailbox } from "../../src/contrib/mailbox/redis/index.js";
-import { SQSMailbox } from "../../src/contrib/mailbox/sqs/index.js";
-import type { Mailbox } from "../../src/runtime/mailbox/index.js";
-import type { MainLoopResult } from "../../src/runtime/main-loop/index.js";
-import { cleanup, describeRedis, newClient, uniqueName } from "../contrib/mailbox/redis/helpers.js";
+import { cleanup, describeRedis } from "../contrib/mailbox/redis/helpers.js";
 import { startSqs, type TestSqs } from "../contrib/mailbox/sqs/fauxqs.js";
-import { FAULT_TEST_TIMEOUT_MS, ids, killWorkers, ReplyLedger, startWorker, submit } from "./harness.js";
+import {
+  FAULT_TEST_TIMEOUT_MS,
+  ids,
+  killWorkers,
+  type Queues,
+  ReplyLedger,
+  redisQueues,
+  sqsQueues,
+  startWorker,
+  submit,
+} from "./harness.js";
 
 const REQUESTS = 24;
 const WORKER_ENV = { WORK_MS: "150", VISIBILITY_TIMEOUT: "2", WAIT_TIME_SECONDS: "1", SHUTDOWN_TIMEOUT: "5" };
@@ -28,16 +34,6 @@ afterAll(async () => {
   await sqs.stop();
   await cleanup();
 });
-
-interface Queues {
-  /** The URL workers are given. */
-  readonly url: string;
-  /** Extra environment for the workers. */
-  readonly env?: Record<string, string>;
-  readonly requests: Mailbox<unknown>;
-  readonly replies: Mailbox<MainLoopResult<{ echo: string }>>;
-  readonly replyName: string;
-}
 
 async function crashMidRequest(queues: Queues): Promise<void> {
   const all = ids("job", REQUESTS);
@@ -74,16 +70,7 @@ async function crashMidRequest(queues: Queues): Promise<void> {
 describeRedis("kill -9 of a worker on Redis", () => {
   it(
     "loses nothing: every request is answered exactly once by request id",
-    async () => {
-      const name = uniqueName("kill9");
-      const client = newClient();
-      await crashMidRequest({
-        url: `redis://127.0.0.1:6379/0?queue=${name}`,
-        requests: new RedisMailbox({ name, client }),
-        replies: new RedisMailbox({ name: `${name}-replies`, client }),
-        replyName: `${name}-replies`,
-      });
-    },
+    async () => crashMidRequest(redisQueues("kill9")),
     FAULT_TEST_TIMEOUT_MS,
   );
 });
@@ -91,16 +78,7 @@ describeRedis("kill -9 of a worker on Redis", () => {
 describe("kill -9 of a worker on SQS", () => {
   it(
     "loses nothing: every request is answered exactly once by request id",
-    async () => {
-      const [queue, replies] = [await sqs.queue("kill9"), await sqs.queue("kill9-replies")];
-      await crashMidRequest({
-        url: `${queue.url.replace(/^http:/, "sqs:")}?region=us-east-1`,
-        env: { FAUXQS_DNS: "1" },
-        requests: new SQSMailbox({ queueUrl: queue.url, client: sqs.client }),
-        replies: new SQSMailbox({ queueUrl: replies.url, client: sqs.client }),
-        replyName: replies.name,
-      });
-    },
+    async () => crashMidRequest(await sqsQueues(sqs, "kill9")),
     FAULT_TEST_TIMEOUT_MS,
   );
 });
