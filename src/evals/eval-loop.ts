@@ -19,6 +19,7 @@ import { Session } from "../session/index.js";
 import type { Sample } from "./dataset.js";
 import { type AgentRun, type EvalResult, scoreTrial } from "./run.js";
 import type { Evaluator } from "./score.js";
+import { type TransientRetry, transientRetry } from "./transient.js";
 
 /** One trial of one sample, as it travels to an {@link EvalLoop} (the experiment rides in the envelope). */
 export interface EvalRequest<Input, Expected> {
@@ -64,6 +65,12 @@ export interface EvalLoopOptions<Input, Expected, Output>
    * provider): return `undefined` for the default. Called once per experiment name.
    */
   readonly adapterFor?: (experiment: Experiment) => ProviderAdapter | undefined;
+  /**
+   * Running a trial again when the provider failed transiently (a `ThrottleError` after the
+   * adapter's own retries), within the trial's deadline: default 3 runs, pauses of 30 s then
+   * 60 s. The message's lease is kept meanwhile. `{ attempts: 1 }` turns it off.
+   */
+  readonly transientRetry?: TransientRetry;
 }
 
 /**
@@ -88,6 +95,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
   readonly #adapters = new Map<string, ProviderAdapter>();
   readonly #agentOn: (adapter: ProviderAdapter) => MainLoop<Input, Output>;
   readonly #adapterFor: ((experiment: Experiment) => ProviderAdapter | undefined) | undefined;
+  readonly #retry: Required<TransientRetry>;
 
   constructor(options: EvalLoopOptions<Input, Expected, Output>) {
     const base = {
@@ -119,6 +127,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
         ...(agent.finalize ? { finalize: (...args) => agent.finalize?.(...args) } : {}),
       });
     this.#adapterFor = options.adapterFor;
+    this.#retry = transientRetry(options.transientRetry);
   }
 
   /** The agent's loop for `experiment`: on its own adapter when `adapterFor` gives one. */
@@ -161,11 +170,13 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     let session: Session | undefined;
     let spent: BudgetState | undefined;
     let response: PromptResponse<Output> | undefined;
+    let failure: unknown;
+    const trialDeadline = this.#trialDeadline(options.deadline);
     const run = async (): Promise<AgentRun<Output>> => {
       const done = await this.#agentFor(options.experiment)
         .execute(request.sample.input, {
           ...options,
-          ...this.#trialDeadline(options.deadline),
+          ...trialDeadline,
           onSession: (used) => {
             session = used;
             options.onSession?.(used);
@@ -176,8 +187,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
           },
         })
         .catch((error: unknown) => {
-          // Scored as a failing result below; the bundle keeps the error itself too.
-          options.onFailure?.(error);
+          failure = error;
           throw error;
         });
       response = done.response;
@@ -188,7 +198,13 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
         session: done.session,
       };
     };
-    const scored = await scoreTrial(request.sample, request.trial, run, this.evaluator, this.clock);
+    const scored = await scoreTrial(request.sample, request.trial, run, this.evaluator, this.clock, {
+      retry: this.#retry,
+      deadline: trialDeadline.deadline,
+      signal: options.signal,
+    });
+    // Scored as a failing result; the bundle keeps the (last) error itself too.
+    if (scored.agentError !== undefined) options.onFailure?.(failure);
     const result: EvalResult<Output> = {
       ...scored,
       ...(scored.usage === undefined && spent ? usedBy(spent) : {}),

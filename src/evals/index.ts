@@ -60,6 +60,7 @@ export {
   type EvalSummary,
   type EvaluateDatasetOptions,
   evaluateDataset,
+  type ScoreTrialOptions,
   scoreTrial,
   summarize,
   toolCallsOf,
@@ -77,3 +78,4 @@ export {
 } from "./score.js";
 export { meanInterval, quantile, wilsonInterval } from "./stats.js";
 export { type SubmitDatasetOptions, submitDataset } from "./submit.js";
+export { DEFAULT_TRANSIENT_RETRY, type TransientRetry } from "./transient.js";

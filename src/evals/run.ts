@@ -6,12 +6,14 @@
 
 import type { TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK } from "../clock.js";
+import type { Deadline } from "../deadline.js";
 import { describeThrown, WinkError } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
 import type { Session } from "../session/index.js";
 import type { Dataset, Sample } from "./dataset.js";
 import { type EvalContext, type Evaluator, runEvaluator, type Score, type ToolCallRecord } from "./score.js";
 import { meanInterval, quantile, wilsonInterval } from "./stats.js";
+import { runRetryingTransient, type TransientRetry, TrialFailure, transientRetry } from "./transient.js";
 
 /** What one agent run gives back for scoring. */
 export interface AgentRun<Output> {
@@ -39,6 +41,8 @@ export interface EvalResult<Output> {
   readonly experiment?: string;
   /** The debug bundle of this trial, when the worker wrote one. */
   readonly bundlePath?: string;
+  /** Runs of the agent, when the provider's transient failures made it more than one. */
+  readonly attempts?: number;
 }
 
 /** Figures over a set of results. Intervals are 95 %. */
@@ -76,6 +80,11 @@ export interface EvaluateDatasetOptions<Input, Expected, Output> {
   readonly onResult?: (result: EvalResult<Output>, done: number, total: number) => void;
   /** Times each run; default the system clock. */
   readonly clock?: Clock;
+  /**
+   * Running a trial again when the provider failed transiently (a `ThrottleError` after the
+   * adapter's own retries): default 3 runs, pauses of 30 s then 60 s. `{ attempts: 1 }` turns it off.
+   */
+  readonly transientRetry?: TransientRetry;
 }
 
 /** `value` when it is a whole number ≥ 1; else a `WinkError` naming `name`. */
@@ -115,6 +124,7 @@ export async function evaluateDataset<Input, Expected, Output>(
   const trials = positiveInteger("trials", options.trials ?? 1);
   const concurrency = positiveInteger("concurrency", options.concurrency ?? 1);
   const clock = options.clock ?? SYSTEM_CLOCK;
+  const retry = transientRetry(options.transientRetry);
   const jobs = dataset.samples.flatMap((sample) =>
     Array.from({ length: trials }, (_, trial) => ({ sample, trial })),
   );
@@ -131,6 +141,7 @@ export async function evaluateDataset<Input, Expected, Output>(
         () => options.run(sample.input, sample),
         options.evaluator,
         clock,
+        { retry },
       );
       results[index] = result;
       options.onResult?.(result, ++done, jobs.length);
@@ -152,16 +163,28 @@ export async function scoreTrial<Input, Expected, Output>(
   run: () => Promise<AgentRun<Output>>,
   evaluator: Evaluator<Output, Expected>,
   clock: Clock,
+  options: ScoreTrialOptions = {},
 ): Promise<EvalResult<Output>> {
   const started = clock.monotonic();
+  const retry = options.retry ?? transientRetry({ attempts: 1 });
+  const limits = { clock, deadline: options.deadline, signal: options.signal, sampleId: sample.id, trial };
   let outcome: AgentRun<Output>;
+  let attempts: number;
   try {
-    outcome = await run();
-  } catch (error) {
-    const text = describeThrown(error);
+    ({ value: outcome, attempts } = await runRetryingTransient(run, retry, limits));
+  } catch (thrown) {
+    const failure = thrown instanceof TrialFailure ? thrown : new TrialFailure(thrown, 1);
+    const text = describeThrown(failure.error);
     const latencyMs = clock.monotonic() - started;
     const score: Score = { value: 0, passed: false, reason: `The agent failed: ${text}`, error: text };
-    return { sampleId: sample.id, trial, score, latencyMs, agentError: text };
+    return {
+      sampleId: sample.id,
+      trial,
+      score,
+      latencyMs,
+      agentError: text,
+      ...attemptsOf(failure.attempts),
+    };
   }
   const latencyMs = clock.monotonic() - started;
   const { output, ...measured } = outcome;
@@ -181,7 +204,22 @@ export async function scoreTrial<Input, Expected, Output>(
     ...(outcome.usage === undefined ? {} : { usage: outcome.usage }),
     ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
     latencyMs,
+    ...attemptsOf(attempts),
   };
+}
+
+/** How {@link scoreTrial} runs the agent again after transient failures (default: once only). */
+export interface ScoreTrialOptions {
+  readonly retry?: Required<TransientRetry>;
+  /** No pause may end past it. */
+  readonly deadline?: Deadline | undefined;
+  /** Aborting ends the pauses: the trial fails with its last error. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** `attempts` for a result, when there was more than one run. */
+function attemptsOf(attempts: number): { attempts?: number } {
+  return attempts > 1 ? { attempts } : {};
 }
 
 /** The tool calls a session recorded (`ToolInvoked` events), in order. */

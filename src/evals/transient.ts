@@ -1,0 +1,119 @@
+/**
+ * Trials that fail for the provider's reasons rather than the agent's. A `ThrottleError` means the
+ * adapter kept meeting rate limits, server errors, timeouts or dropped connections through all of
+ * its own retries. Scoring such a trial as a failure would measure the outage, not the agent, and
+ * a ten-minute outage in a two-hour run would sink a variant's pass rate. So the trial is run
+ * again after a pause (longer each time, at least the provider's `Retry-After`), while the trial's
+ * deadline allows. Only when every attempt failed does it count, as a failing result with its
+ * error and the number of attempts. An exhausted quota is not transient: it fails at once.
+ */
+
+import { ThrottleError } from "../adapters/errors.js";
+import type { Clock } from "../clock.js";
+import type { Deadline } from "../deadline.js";
+import { WinkError } from "../errors.js";
+import { getLogger } from "../logging/index.js";
+
+const log = getLogger("weakincentives.evals");
+
+/** How often, and after what pauses, a trial that failed transiently runs again. */
+export interface TransientRetry {
+  /** Runs of the agent in all, the first included (default 3; 1 turns retries off). */
+  readonly attempts?: number;
+  /** The pause before the second run, in seconds; each later pause doubles it (default 30). */
+  readonly delaySeconds?: number;
+}
+
+/** The defaults: 3 runs, pauses of 30 s then 60 s. */
+export const DEFAULT_TRANSIENT_RETRY: Required<TransientRetry> = Object.freeze({
+  attempts: 3,
+  delaySeconds: 30,
+});
+
+/** `retry` with defaults filled in, each value checked; a `WinkError` names a wrong one. */
+export function transientRetry(retry: TransientRetry | undefined): Required<TransientRetry> {
+  const { attempts, delaySeconds } = { ...DEFAULT_TRANSIENT_RETRY, ...retry };
+  if (!(Number.isInteger(attempts) && attempts >= 1)) {
+    throw new WinkError(
+      "evaluation_invalid",
+      `transientRetry.attempts must be a whole number >= 1 (1 turns retries off), got ${String(attempts)}.`,
+      { details: { attempts } },
+    );
+  }
+  if (!(Number.isFinite(delaySeconds) && delaySeconds >= 0)) {
+    throw new WinkError(
+      "evaluation_invalid",
+      `transientRetry.delaySeconds must be a number of seconds >= 0, got ${String(delaySeconds)}.`,
+      { details: { delaySeconds } },
+    );
+  }
+  return { attempts, delaySeconds };
+}
+
+/** The provider's transient failure behind `error` (in it or its causes), if any. */
+export function transientCause(error: unknown): ThrottleError | undefined {
+  for (let at = error, depth = 0; at instanceof Error && depth < 8; at = at.cause, depth++) {
+    if (at instanceof ThrottleError) return at.kind === "quota_exhausted" ? undefined : at;
+  }
+  return undefined;
+}
+
+/** Where a trial's runs stop: its deadline, and a signal such as a worker's shutdown. */
+export interface RetryLimits {
+  readonly clock: Clock;
+  readonly deadline?: Deadline | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** For the log line of each retry. */
+  readonly sampleId: string;
+  readonly trial: number;
+}
+
+/**
+ * Run `run`, again after a pause each time it fails transiently, up to `retry.attempts` runs in
+ * all. Resolves with the value and the number of runs; rejects with the last error and that
+ * number when the error is not transient, the attempts are used up, the pause would end past
+ * the deadline, or the signal aborts.
+ */
+export async function runRetryingTransient<T>(
+  run: () => Promise<T>,
+  retry: Required<TransientRetry>,
+  limits: RetryLimits,
+): Promise<{ value: T; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await run(), attempts: attempt };
+    } catch (error) {
+      const cause = transientCause(error);
+      const delayMs = Math.max(retry.delaySeconds * 1000 * 2 ** (attempt - 1), cause?.retryAfterMs ?? 0);
+      const { clock, deadline, signal } = limits;
+      const pastDeadline = deadline !== undefined && delayMs >= deadline.remaining();
+      if (cause === undefined || attempt >= retry.attempts || pastDeadline || signal?.aborted) {
+        throw new TrialFailure(error, attempt);
+      }
+      log.warning(
+        "evals.trial_retry",
+        "A trial failed for the provider's reasons; it runs again after a pause.",
+        {
+          sampleId: limits.sampleId,
+          trial: limits.trial,
+          attempt,
+          delaySeconds: delayMs / 1000,
+          error,
+        },
+      );
+      const slept = await clock.sleep(delayMs, signal).then(
+        () => true,
+        () => false,
+      );
+      if (!slept) throw new TrialFailure(error, attempt);
+    }
+  }
+}
+
+/** The last error of a trial's runs, and how many runs there were. */
+export class TrialFailure {
+  constructor(
+    readonly error: unknown,
+    readonly attempts: number,
+  ) {}
+}
