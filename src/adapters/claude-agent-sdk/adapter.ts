@@ -149,7 +149,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         if (messages.follow(message)) break;
       }
     } catch (error) {
-      throw this.failure(error, control.state, frame, evaluateOptions.signal, messages.result);
+      throw this.failure(error, control, frame, evaluateOptions.signal, messages.result);
     }
     const { result, usage, costUsd } = this.settle(frame, control, messages.result);
     const { text, value } = answer(frame.rendered, result, messages.lastText);
@@ -211,7 +211,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
     control: RunControl,
     result: SDKResultMessage | undefined,
   ): Settled {
-    const { tracker, rendered, evaluationId } = frame;
+    const { tracker, rendered } = frame;
     if (control.state.fatal !== undefined) throw control.state.fatal;
     if (!result) {
       throw new PromptEvaluationError(`Claude Code ended without a result for prompt "${rendered.name}".`, {
@@ -219,12 +219,9 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
         promptName: rendered.name,
       });
     }
-    const usage = resultUsage(result) ?? control.usageSoFar();
-    // Claude Code prices its own run (it knows its models' rates and its cache writes).
-    const costUsd = typeof result.total_cost_usd === "number" ? result.total_cost_usd : undefined;
-    tracker?.recordCumulative(evaluationId, usage, costUsd);
+    const { usage, costUsd } = recordResult(frame, control, result);
     if (result.subtype !== "success" || result.is_error)
-      throw resultError(result, rendered.name, this.maxTurns);
+      throw resultError(result, rendered.name, this.maxTurns, tracker);
     tracker?.check();
     return { result, usage, costUsd };
   }
@@ -235,17 +232,18 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
 
   private failure(
     error: unknown,
-    state: RunState,
+    control: RunControl,
     frame: EvaluationFrame<unknown>,
     callerSignal: AbortSignal | undefined,
     result: SDKResultMessage | undefined,
   ): unknown {
-    if (state.fatal !== undefined) return state.fatal;
+    if (control.state.fatal !== undefined) return control.state.fatal;
     if (callerSignal?.aborted) return callerSignal.reason;
     if (frame.signal.aborted) return frame.signal.reason ?? frame.deadline?.error("the evaluation");
     const name = frame.rendered.name;
     if (result && (result.subtype !== "success" || result.is_error)) {
-      return resultError(result, name, this.maxTurns, error);
+      recordResult(frame, control, result);
+      return resultError(result, name, this.maxTurns, frame.tracker, error);
     }
     if (error instanceof WinkError) return error;
     return new PromptEvaluationError(
@@ -254,6 +252,19 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       { cause: error },
     );
   }
+}
+
+/** Record a result's usage and cost in the request's budget; returns them. */
+function recordResult(
+  frame: EvaluationFrame<unknown>,
+  control: RunControl,
+  result: SDKResultMessage,
+): { usage: TokenUsage; costUsd: number | undefined } {
+  const usage = resultUsage(result) ?? control.usageSoFar();
+  // Claude Code prices its own run (it knows its models' rates and its cache writes).
+  const costUsd = typeof result.total_cost_usd === "number" ? result.total_cost_usd : undefined;
+  frame.tracker?.recordCumulative(frame.evaluationId, usage, costUsd);
+  return { usage, costUsd };
 }
 
 /** What a request's dollar budget has left for this evaluation, when it has one. */

@@ -6,9 +6,9 @@
 import type { SDKAssistantMessage, SDKMessage, SDKResultMessage } from "@anthropic-ai/claude-agent-sdk";
 import type { BudgetTracker, TokenUsage } from "../../budget.js";
 import type { Deadline } from "../../deadline.js";
-import { describeThrown } from "../../errors.js";
+import { BudgetExceededError, describeThrown } from "../../errors.js";
 import type { Logger } from "../../logging/index.js";
-import { PromptEvaluationError } from "../errors.js";
+import { PromptEvaluationError, ThrottleError, type ThrottleKind } from "../errors.js";
 
 const NATIVE_OUTPUT_LIMIT = 4000;
 
@@ -86,13 +86,19 @@ export function denialReason(
   return undefined;
 }
 
-/** The WINK error for a result message that is not a success. */
+/**
+ * The WINK error for a result message that is not a success, its cost already in `tracker`: the
+ * request's `BudgetExceededError` when its dollar budget is what Claude Code ran out of (as every
+ * adapter raises it), a `ThrottleError` when the API kept refusing through Claude Code's own
+ * retries (429, 529, 5xx), else a `PromptEvaluationError`.
+ */
 export function resultError(
   result: SDKResultMessage,
   promptName: string,
   maxTurns: number | undefined,
+  tracker: BudgetTracker | undefined,
   cause?: unknown,
-): PromptEvaluationError {
+): PromptEvaluationError | BudgetExceededError | ThrottleError {
   const options = cause === undefined ? {} : { cause };
   switch (result.subtype) {
     case "error_max_turns":
@@ -102,10 +108,14 @@ export function resultError(
         options,
       );
     case "error_max_budget_usd":
-      return new PromptEvaluationError(
-        `Prompt "${promptName}" exceeded maxBudgetUsd (spent about $${result.total_cost_usd.toFixed(4)}).`,
-        { phase: "budget", promptName },
-        options,
+      return (
+        requestBudgetError(tracker) ??
+        new PromptEvaluationError(
+          `Prompt "${promptName}" exceeded the adapter's maxBudgetUsd (spent about $${result.total_cost_usd.toFixed(4)}). ` +
+            "Raise maxBudgetUsd (AGENT_MAX_BUDGET_USD), use a cheaper model, or give the agent less to do.",
+          { phase: "budget", promptName },
+          options,
+        )
       );
     case "error_max_structured_output_retries":
       return new PromptEvaluationError(
@@ -119,15 +129,46 @@ export function resultError(
         { phase: "request", promptName },
         options,
       );
-    case "success": {
-      const status = result.api_error_status ?? undefined;
-      return new PromptEvaluationError(
-        `Claude Code request for prompt "${promptName}" failed${status ? ` with status ${status}` : ""}: ${result.result}`,
-        { phase: "request", promptName, status },
-        options,
-      );
-    }
+    case "success":
+      return apiError(result, promptName, options);
   }
+}
+
+/** The request budget's own error, when its dollar limit is spent. */
+function requestBudgetError(tracker: BudgetTracker | undefined): BudgetExceededError | undefined {
+  try {
+    tracker?.check();
+  } catch (error) {
+    if (error instanceof BudgetExceededError) return error;
+  }
+  return undefined;
+}
+
+/** How a status the API kept answering is transient, if it is. */
+function throttleKind(status: number | undefined): ThrottleKind | undefined {
+  if (status === 429) return "rate_limit";
+  if (status !== undefined && (status === 529 || status >= 500)) return "server_error";
+  return undefined;
+}
+
+/** A run that ended on an API error (Claude Code reports it as a "success" with `is_error`). */
+function apiError(
+  result: SDKResultMessage & { subtype: "success" },
+  promptName: string,
+  options: { cause?: unknown },
+): PromptEvaluationError | ThrottleError {
+  const status = result.api_error_status ?? undefined;
+  const message =
+    `Claude Code request for prompt "${promptName}" failed${status ? ` with status ${status}` : ""}: ` +
+    result.result;
+  const kind = throttleKind(status);
+  if (kind === undefined)
+    return new PromptEvaluationError(message, { phase: "request", promptName, status }, options);
+  return new ThrottleError(
+    `${message} (after Claude Code's own retries)`,
+    { kind, attempts: 1, status },
+    options,
+  );
 }
 
 /** JSON of `value`, or its string form when it is not serializable. */

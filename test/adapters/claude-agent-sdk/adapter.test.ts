@@ -4,7 +4,7 @@ import {
   IsolationConfig,
   NetworkPolicy,
 } from "../../../src/adapters/claude-agent-sdk/index.js";
-import { PromptEvaluationError } from "../../../src/adapters/errors.js";
+import { PromptEvaluationError, ThrottleError } from "../../../src/adapters/errors.js";
 import { Budget } from "../../../src/budget.js";
 import { Deadline } from "../../../src/deadline.js";
 import { BudgetExceededError, DeadlineExceededError, WinkError } from "../../../src/errors.js";
@@ -162,6 +162,51 @@ describeClaudeCode("ClaudeAgentSDKAdapter with the real Claude Code binary", () 
     expect(server.requests.length).toBeGreaterThanOrEqual(1);
     expect(session.slice(ToolInvoked).all()).toHaveLength(0);
     expect(session.slice(PromptExecuted).latest()).toBeUndefined();
+  });
+
+  it("stops with the request's BudgetExceededError (usd) when its dollar budget runs out", async () => {
+    // Claude Code prices the run itself and stops at maxBudgetUsd, which the adapter sets to
+    // what the request's budget has left: the error must be the budget's, as on every adapter.
+    const { adapter } = await setup({
+      script: [
+        turn.toolCalls([{ id: "toolu_1", name: "mcp__wink__lookup", arguments: { id: "1" } }], {
+          usage: { inputTokens: 10, outputTokens: 2_000_000 },
+        }),
+        turn.text("I stop here."),
+      ],
+    });
+    const error = await adapter
+      .evaluate(answerPrompt(), { session: new Session(), budget: new Budget({ maxUsd: 0.01 }) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BudgetExceededError);
+    expect((error as BudgetExceededError).dimension).toBe("usd");
+  });
+
+  it("names the adapter's maxBudgetUsd when that is the limit Claude Code hit", async () => {
+    const { adapter } = await setup(
+      {
+        script: [
+          turn.toolCalls([{ id: "toolu_1", name: "mcp__wink__lookup", arguments: { id: "1" } }], {
+            usage: { inputTokens: 10, outputTokens: 2_000_000 },
+          }),
+          turn.text("I stop here."),
+        ],
+      },
+      { maxBudgetUsd: 0.01 },
+    );
+    const error = await adapter.evaluate(answerPrompt(), { session: new Session() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PromptEvaluationError);
+    expect(error).toMatchObject({ phase: "budget" });
+    expect((error as Error).message).toMatch(/exceeded the adapter's maxBudgetUsd .* Raise maxBudgetUsd/);
+  });
+
+  it("fails with a ThrottleError when the API stays overloaded through Claude Code's retries", async () => {
+    const { adapter } = await setup({
+      script: [turn.error(529), turn.error(529), turn.error(529), turn.error(529)],
+    });
+    const error = await adapter.evaluate(answerPrompt(), { session: new Session() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottleError);
+    expect(error).toMatchObject({ kind: "server_error", status: 529 });
   });
 
   it("runs allowed native tools in the sandbox and records them as ToolInvoked", async () => {
