@@ -8,7 +8,14 @@ import { join } from "node:path";
 
 const here = import.meta.dirname;
 const soak = process.argv.includes("--soak");
-const skipped = ["run-all.ts", "stats.ts", "redis-server.ts", ...(soak ? [] : ["soak.ts"])];
+const skipped = [
+  "run-all.ts",
+  "stats.ts",
+  "redis-server.ts",
+  "sqs-server.ts",
+  "brokers.ts",
+  ...(soak ? [] : ["soak.ts"]),
+];
 const benches = readdirSync(here).filter((f) => f.endsWith(".ts") && !skipped.includes(f));
 for (const bench of benches.sort()) {
   execFileSync(process.execPath, ["--conditions=wink-source", "--import", "tsx", join(here, bench)], {

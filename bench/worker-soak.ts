@@ -1,8 +1,9 @@
 /**
  * bench/worker-soak: does a worker's request path hold steady over tens of thousands of requests
  * on a real broker? bench/soak runs adapters alone; this runs what a deployed worker runs around
- * them: a MainLoop (concurrency 4, batches of 10, lease extender on) consuming a RedisMailbox on
- * a private redis-server, each request an 11-turn evaluation of the soak prompt (10 tool calls,
+ * them: a MainLoop (concurrency 4, batches of 10, lease extender on) consuming a mailbox on a
+ * private broker (a redis-server, then an SQS-protocol server in a child process; see
+ * bench/brokers.ts), each request an 11-turn evaluation of the soak prompt (10 tool calls,
  * structured output) on the in-process model, its reply sent to a reply queue that a client
  * drains and acknowledges. The client keeps 64 requests outstanding.
  *
@@ -13,7 +14,8 @@
  *
  * - heap after GC (target: growth ≤ 2 MiB);
  * - the process's active handles and requests (sockets, timers) (target: unchanged);
- * - Redis: keys and memory (target: keys unchanged — nothing a message leaves behind stays);
+ * - the broker: Redis keys and memory, or the messages SQS counts in both queues (target:
+ *   unchanged — nothing a message leaves behind stays);
  * - time per request, in the process's CPU time, over 40 windows of the measured requests: the
  *   trend from the first to the last (target: within 10 %), as the Theil–Sen slope (the median
  *   of the slopes between every two windows) relative to the median window, since one window
@@ -27,19 +29,17 @@
  * - process warnings (target: 0).
  *
  * Run: `npx tsx --conditions=wink-source bench/worker-soak.ts` (needs `redis-server` on PATH;
- * BENCH_REQUESTS sets the measured count, default 20,000; about a minute).
+ * BENCH_REQUESTS sets the measured count, default 20,000; BENCH_BROKER the brokers, default
+ * `redis,sqs`; about a minute on Redis and three on SQS).
  */
 
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { Session } from "weakincentives";
 import type { ProviderAdapter } from "weakincentives/adapters";
-import { RedisMailbox } from "weakincentives/contrib/mailbox/redis";
-import { configureLogging, MainLoop, type MainLoopResult } from "weakincentives/runtime";
+import { configureLogging, type Mailbox, MainLoop, type MainLoopResult } from "weakincentives/runtime";
 import { InProcessAdapter, InProcessModel } from "weakincentives/testing";
 import { z } from "zod";
-import { startRedis } from "./redis-server.js";
+import { type SoakBroker, startBroker } from "./brokers.js";
 import { FINAL_OUTPUT, inProcessScript, type Output, prompt } from "./soak/scenario.js";
 import { quantile, recordWarnings, report, round2, settledHeapMiB } from "./stats.js";
 
@@ -49,15 +49,18 @@ const OUTSTANDING = 64;
 /** Windows the measured requests are timed in. */
 const WINDOWS = 40;
 const CONCURRENCY = 4;
-const MIB = 1024 * 1024;
 
-// Heap figures need a collector to call: run again with it exposed.
+// Heap figures need a collector to call: run again with it exposed, once per broker.
 if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
-  execFileSync(process.execPath, [...process.execArgv, "--expose-gc", import.meta.filename], {
-    stdio: "inherit",
-  });
+  for (const broker of (process.env.BENCH_BROKER ?? "redis,sqs").split(",")) {
+    execFileSync(process.execPath, [...process.execArgv, "--expose-gc", import.meta.filename], {
+      stdio: "inherit",
+      env: { ...process.env, BENCH_BROKER: broker },
+    });
+  }
   process.exit(0);
 }
+const BROKER = process.env.BENCH_BROKER === "sqs" ? "sqs" : "redis";
 
 type Answer = z.infer<typeof Output>;
 type Reply = MainLoopResult<Answer>;
@@ -78,21 +81,17 @@ async function referenceBlock(): Promise<void> {
 interface Checkpoint {
   heapMiB: number;
   handles: Record<string, number>;
-  redisKeys: number;
-  redisMemoryMiB: number;
+  /** Redis keys, or messages SQS counts. */
+  brokerItems: number;
+  brokerMemoryMiB: number | undefined;
 }
 
-async function checkpoint(client: Redis): Promise<Checkpoint> {
+async function checkpoint(broker: SoakBroker<Reply>): Promise<Checkpoint> {
   const heapMiB = round2(await settledHeapMiB());
   const handles: Record<string, number> = {};
   for (const kind of process.getActiveResourcesInfo()) handles[kind] = (handles[kind] ?? 0) + 1;
-  const memory = /used_memory:(\d+)/.exec(await client.info("memory"))?.[1] ?? "NaN";
-  return {
-    heapMiB,
-    handles,
-    redisKeys: await client.dbsize(),
-    redisMemoryMiB: round2(Number(memory) / MIB),
-  };
+  const { items, memoryMiB } = await broker.state();
+  return { heapMiB, handles, brokerItems: items, brokerMemoryMiB: memoryMiB };
 }
 
 /** The median of the slopes between every two points (x = index): a trend that outliers do not move. */
@@ -119,8 +118,8 @@ class Client {
   private sent = 0;
 
   constructor(
-    private readonly requests: RedisMailbox<unknown, Reply>,
-    private readonly replies: RedisMailbox<Reply>,
+    private readonly requests: Mailbox<unknown, Reply>,
+    private readonly replies: Mailbox<Reply>,
     total: number,
   ) {
     this.answered = new Uint8Array(total);
@@ -184,10 +183,8 @@ class Client {
 
 configureLogging({ level: "INFO", json: true, destination: { write: () => true } });
 const warnings = recordWarnings();
-const redis = await startRedis();
-const client = new Redis({ host: "127.0.0.1", port: redis.port });
-const requests = new RedisMailbox<unknown, Reply>({ name: `soak-requests-${randomUUID()}`, client });
-const replies = new RedisMailbox<Reply>({ name: `soak-replies-${randomUUID()}`, client });
+const broker = await startBroker<Reply>(BROKER);
+const { requests, replies } = broker;
 const loop = new MainLoop<{ n: number }, Answer>({
   name: "worker-soak",
   adapter,
@@ -206,17 +203,14 @@ try {
   await bench.runTo(WARMUP - 1_000);
   // The reference block warms up too, or its first blocks would read slow and the relative trend high.
   for (let i = 0; i < 5; i++) await referenceBlock();
-  first = await checkpoint(client);
+  first = await checkpoint(broker);
   await bench.runTo(WARMUP);
   windows = await bench.timeWindows(WARMUP, REQUESTS, WINDOWS, referenceBlock);
-  last = await checkpoint(client);
+  last = await checkpoint(broker);
 } finally {
   stop.abort();
   await running;
-  await requests.close();
-  await replies.close();
-  client.disconnect();
-  redis.child.kill();
+  await broker.stop();
 }
 
 const duplicates = bench.answered.filter((count) => count > 1).length;
@@ -234,19 +228,22 @@ const handlesSteady = JSON.stringify(first.handles) === JSON.stringify(last.hand
 const pass =
   heapGrowthMiB <= 2 &&
   handlesSteady &&
-  first.redisKeys === last.redisKeys &&
+  first.brokerItems === last.brokerItems &&
   Math.min(driftPct, relativeDriftPct) <= 10 &&
   duplicates === 0 &&
   missing === 0 &&
   bench.failures === 0 &&
   warnings.count() === 0;
+const items = BROKER === "redis" ? "keys" : "messages";
+const memory =
+  first.brokerMemoryMiB === undefined ? "" : `, ${first.brokerMemoryMiB} → ${last.brokerMemoryMiB} MiB used`;
 report(
-  "worker-soak",
+  `worker-soak-${BROKER}`,
   [
-    `${WARMUP} + ${REQUESTS} requests × 11 turns through MainLoop on Redis (concurrency ${CONCURRENCY}, ${OUTSTANDING} outstanding)`,
+    `${WARMUP} + ${REQUESTS} requests × 11 turns through MainLoop on ${BROKER === "redis" ? "Redis" : "SQS (fauxqs)"} (concurrency ${CONCURRENCY}, ${OUTSTANDING} outstanding)`,
     `heap after GC: ${first.heapMiB} MiB after ${WARMUP - 1_000} requests, ${last.heapMiB} MiB ${REQUESTS + 1_000} requests later → growth ${heapGrowthMiB} MiB (target ≤ 2)`,
     `active handles: ${JSON.stringify(first.handles)} → ${JSON.stringify(last.handles)} (target: unchanged)`,
-    `redis: ${first.redisKeys} → ${last.redisKeys} keys (target: unchanged), ${first.redisMemoryMiB} → ${last.redisMemoryMiB} MiB used`,
+    `${BROKER}: ${first.brokerItems} → ${last.brokerItems} ${items} (target: unchanged)${memory}`,
     `per request, ${WINDOWS} windows of ${REQUESTS / WINDOWS}: first four ${early.cpu} µs CPU (${early.wall} µs wall), last four ${late.cpu} µs CPU (${late.wall} µs wall); trend over the run ${driftPct} % CPU, relative to the reference block ${relativeDriftPct} % (target: either ≤ 10 %)`,
     `replies: ${WARMUP + REQUESTS - missing} of ${WARMUP + REQUESTS}, ${duplicates} twice, ${bench.failures} failed (target: all, once, none failed)`,
     `process warnings: ${warnings.count()}${warnings.count() > 0 ? ` (${warnings.kinds().join(" | ")})` : ""} (target 0)`,
@@ -256,8 +253,9 @@ report(
     requests: REQUESTS,
     heapGrowthMiB,
     handles: [first.handles, last.handles],
-    redisKeys: [first.redisKeys, last.redisKeys],
-    redisMemoryMiB: [first.redisMemoryMiB, last.redisMemoryMiB],
+    broker: BROKER,
+    brokerItems: [first.brokerItems, last.brokerItems],
+    brokerMemoryMiB: [first.brokerMemoryMiB, last.brokerMemoryMiB],
     perRequestUs: [early, late],
     driftPct,
     relativeDriftPct,
