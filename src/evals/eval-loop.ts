@@ -170,26 +170,24 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
     let session: Session | undefined;
     let spent: BudgetState | undefined;
     let response: PromptResponse<Output> | undefined;
-    let failure: unknown;
     const trialDeadline = this.#trialDeadline(options.deadline);
     const run = async (): Promise<AgentRun<Output>> => {
-      const done = await this.#agentFor(options.experiment)
-        .execute(request.sample.input, {
-          ...options,
-          ...trialDeadline,
-          onSession: (used) => {
-            session = used;
-            options.onSession?.(used);
-          },
-          onBudget: (state) => {
-            spent = state;
-            options.onBudget?.(state);
-          },
-        })
-        .catch((error: unknown) => {
-          failure = error;
-          throw error;
-        });
+      // A run after a transient failure gets what the earlier runs left of the request's budget.
+      const earlier = spent;
+      const left = earlier === undefined ? undefined : budgetLeft(earlier);
+      const done = await this.#agentFor(options.experiment).execute(request.sample.input, {
+        ...options,
+        ...trialDeadline,
+        ...(left === undefined ? {} : { budget: left }),
+        onSession: (used) => {
+          session = used;
+          options.onSession?.(used);
+        },
+        onBudget: (state) => {
+          spent = together(earlier, state);
+          options.onBudget?.(spent);
+        },
+      });
       response = done.response;
       return {
         output: done.response.output,
@@ -202,12 +200,16 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
       retry: this.#retry,
       deadline: trialDeadline.deadline,
       signal: options.signal,
+      heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
+      mayRunAgain: () => spent === undefined || budgetLeft(spent) !== undefined,
+      // Scored as a failing result; the bundle keeps the (last) error itself too.
+      ...(options.onFailure ? { onFailure: options.onFailure } : {}),
     });
-    // Scored as a failing result; the bundle keeps the (last) error itself too.
-    if (scored.agentError !== undefined) options.onFailure?.(failure);
+    // Usage and cost of every run, when there was more than one or the run failed.
+    const everyRun = (scored.usage === undefined || scored.attempts !== undefined) && spent;
     const result: EvalResult<Output> = {
       ...scored,
-      ...(scored.usage === undefined && spent ? usedBy(spent) : {}),
+      ...(everyRun ? usedBy(everyRun) : {}),
       ...(options.experiment ? { experiment: options.experiment.name } : {}),
     };
     const answered: PromptResponse<Output> = response ?? {
@@ -221,6 +223,44 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
       session: session ?? new Session({ clock: this.clock, tags: { loop: this.name } }),
     };
   }
+}
+
+/** `latest` after `earlier` runs of the same trial: the first run's limits, what all of them consumed. */
+function together(earlier: BudgetState | undefined, latest: BudgetState): BudgetState {
+  if (earlier === undefined) return latest;
+  const sum = (a: number | undefined, b: number | undefined): { value?: number } =>
+    a === undefined && b === undefined ? {} : { value: (a ?? 0) + (b ?? 0) };
+  const [was, now] = [earlier.consumed, latest.consumed];
+  const consumed: Record<string, number> = { totalTokens: was.totalTokens + now.totalTokens };
+  for (const key of ["inputTokens", "outputTokens", "cachedTokens", "cacheWriteTokens"] as const) {
+    const { value } = sum(was[key], now[key]);
+    if (value !== undefined) consumed[key] = value;
+  }
+  const usd = sum(earlier.consumedUsd, latest.consumedUsd).value;
+  return {
+    limits: earlier.limits,
+    consumed: consumed as BudgetState["consumed"],
+    ...(usd === undefined ? {} : { consumedUsd: usd }),
+  };
+}
+
+/** What `spent` leaves of the request's budget, for another run; undefined when a limit is used up. */
+function budgetLeft(spent: BudgetState): ExecuteOptions["budget"] {
+  const { limits, consumed, consumedUsd } = spent;
+  const left: Record<string, number> = {};
+  const pairs = [
+    ["maxTotalTokens", limits.maxTotalTokens, consumed.totalTokens],
+    ["maxInputTokens", limits.maxInputTokens, consumed.inputTokens],
+    ["maxOutputTokens", limits.maxOutputTokens, consumed.outputTokens],
+    ["maxUsd", limits.maxUsd, consumedUsd],
+  ] as const;
+  for (const [key, limit, used] of pairs) {
+    if (limit === undefined) continue;
+    const rest = limit - (used ?? 0);
+    if (!(rest > 0)) return undefined;
+    left[key] = rest;
+  }
+  return left;
 }
 
 /** What a failed trial had spent, from its budget. */

@@ -13,7 +13,13 @@ import type { Session } from "../session/index.js";
 import type { Dataset, Sample } from "./dataset.js";
 import { type EvalContext, type Evaluator, runEvaluator, type Score, type ToolCallRecord } from "./score.js";
 import { meanInterval, quantile, wilsonInterval } from "./stats.js";
-import { runRetryingTransient, type TransientRetry, TrialFailure, transientRetry } from "./transient.js";
+import {
+  type Runs,
+  runRetryingTransient,
+  type TransientRetry,
+  TrialFailure,
+  transientRetry,
+} from "./transient.js";
 
 /** What one agent run gives back for scoring. */
 export interface AgentRun<Output> {
@@ -165,17 +171,20 @@ export async function scoreTrial<Input, Expected, Output>(
   clock: Clock,
   options: ScoreTrialOptions = {},
 ): Promise<EvalResult<Output>> {
-  const started = clock.monotonic();
-  const retry = options.retry ?? transientRetry({ attempts: 1 });
-  const limits = { clock, deadline: options.deadline, signal: options.signal, sampleId: sample.id, trial };
+  const retry = transientRetry(options.retry ?? { attempts: 1 });
+  const limits = { ...options, clock, sampleId: sample.id, trial };
   let outcome: AgentRun<Output>;
-  let attempts: number;
+  let runs: Runs;
   try {
-    ({ value: outcome, attempts } = await runRetryingTransient(run, retry, limits));
+    ({ value: outcome, ...runs } = await runRetryingTransient(run, retry, limits));
   } catch (thrown) {
-    const failure = thrown instanceof TrialFailure ? thrown : new TrialFailure(thrown, 1);
+    const failure =
+      thrown instanceof TrialFailure
+        ? thrown
+        : new TrialFailure(thrown, { attempts: 1, lastStartedMs: clock.monotonic() });
+    options.onFailure?.(failure.error);
     const text = describeThrown(failure.error);
-    const latencyMs = clock.monotonic() - started;
+    const latencyMs = clock.monotonic() - failure.runs.lastStartedMs;
     const score: Score = { value: 0, passed: false, reason: `The agent failed: ${text}`, error: text };
     return {
       sampleId: sample.id,
@@ -183,10 +192,11 @@ export async function scoreTrial<Input, Expected, Output>(
       score,
       latencyMs,
       agentError: text,
-      ...attemptsOf(failure.attempts),
+      ...attemptsOf(failure.runs.attempts),
     };
   }
-  const latencyMs = clock.monotonic() - started;
+  // The last run's time: pauses and runs the provider failed are not the agent's latency.
+  const latencyMs = clock.monotonic() - runs.lastStartedMs;
   const { output, ...measured } = outcome;
   const toolCalls = outcome.toolCalls ?? (outcome.session ? toolCallsOf(outcome.session) : undefined);
   const context: EvalContext = {
@@ -204,17 +214,23 @@ export async function scoreTrial<Input, Expected, Output>(
     ...(outcome.usage === undefined ? {} : { usage: outcome.usage }),
     ...(outcome.costUsd === undefined ? {} : { costUsd: outcome.costUsd }),
     latencyMs,
-    ...attemptsOf(attempts),
+    ...attemptsOf(runs.attempts),
   };
 }
 
 /** How {@link scoreTrial} runs the agent again after transient failures (default: once only). */
 export interface ScoreTrialOptions {
-  readonly retry?: Required<TransientRetry>;
-  /** No pause may end past it. */
+  readonly retry?: TransientRetry;
+  /** No run starts with less than 10 s of it left after a pause. */
   readonly deadline?: Deadline | undefined;
   /** Aborting ends the pauses: the trial fails with its last error. */
   readonly signal?: AbortSignal | undefined;
+  /** Called during pauses (a worker's lease and watchdog follow it). */
+  readonly heartbeat?: (() => void) | undefined;
+  /** False when another run may not start (the request's budget is spent). */
+  readonly mayRunAgain?: (() => boolean) | undefined;
+  /** Called with the last error when the trial fails (a debug bundle records it). */
+  readonly onFailure?: ((error: unknown) => void) | undefined;
 }
 
 /** `attempts` for a result, when there was more than one run. */

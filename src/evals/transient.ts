@@ -58,38 +58,55 @@ export function transientCause(error: unknown): ThrottleError | undefined {
   return undefined;
 }
 
+/** A run needs at least this much of the trial's deadline left after a pause, or it is not tried. */
+const MIN_RUN_MS = 10_000;
+
+/** The longest stretch of a pause without a heartbeat (a worker's lease follows its beats). */
+const BEAT_EVERY_MS = 5_000;
+
 /** Where a trial's runs stop: its deadline, and a signal such as a worker's shutdown. */
 export interface RetryLimits {
   readonly clock: Clock;
   readonly deadline?: Deadline | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Called during pauses, so a worker's message lease is extended and its watchdog sees life. */
+  readonly heartbeat?: (() => void) | undefined;
+  /** False when another run cannot start (the request's budget is spent). */
+  readonly mayRunAgain?: (() => boolean) | undefined;
   /** For the log line of each retry. */
   readonly sampleId: string;
   readonly trial: number;
 }
 
+/** How a trial's runs went: the number of runs, and when the last one started (monotonic ms). */
+export interface Runs {
+  readonly attempts: number;
+  readonly lastStartedMs: number;
+}
+
 /**
  * Run `run`, again after a pause each time it fails transiently, up to `retry.attempts` runs in
- * all. Resolves with the value and the number of runs; rejects with the last error and that
- * number when the error is not transient, the attempts are used up, the pause would end past
- * the deadline, or the signal aborts.
+ * all. Resolves with the value and how the runs went; rejects with a {@link TrialFailure} (the
+ * last error) when the error is not transient, the attempts are used up, too little of the
+ * deadline would be left after the pause, another run may not start, or the signal aborts.
  */
 export async function runRetryingTransient<T>(
   run: () => Promise<T>,
   retry: Required<TransientRetry>,
   limits: RetryLimits,
-): Promise<{ value: T; attempts: number }> {
+): Promise<{ value: T } & Runs> {
+  const { clock, deadline, signal } = limits;
   for (let attempt = 1; ; attempt++) {
+    const lastStartedMs = clock.monotonic();
     try {
-      return { value: await run(), attempts: attempt };
+      return { value: await run(), attempts: attempt, lastStartedMs };
     } catch (error) {
       const cause = transientCause(error);
       const delayMs = Math.max(retry.delaySeconds * 1000 * 2 ** (attempt - 1), cause?.retryAfterMs ?? 0);
-      const { clock, deadline, signal } = limits;
-      const pastDeadline = deadline !== undefined && delayMs >= deadline.remaining();
-      if (cause === undefined || attempt >= retry.attempts || pastDeadline || signal?.aborted) {
-        throw new TrialFailure(error, attempt);
-      }
+      const tooLate = deadline !== undefined && delayMs + MIN_RUN_MS > deadline.remaining();
+      const stop =
+        attempt >= retry.attempts || tooLate || signal?.aborted || limits.mayRunAgain?.() === false;
+      if (cause === undefined || stop) throw new TrialFailure(error, { attempts: attempt, lastStartedMs });
       log.warning(
         "evals.trial_retry",
         "A trial failed for the provider's reasons; it runs again after a pause.",
@@ -101,19 +118,30 @@ export async function runRetryingTransient<T>(
           error,
         },
       );
-      const slept = await clock.sleep(delayMs, signal).then(
-        () => true,
-        () => false,
-      );
-      if (!slept) throw new TrialFailure(error, attempt);
+      if (!(await pause(delayMs, limits)))
+        throw new TrialFailure(error, { attempts: attempt, lastStartedMs });
     }
   }
 }
 
-/** The last error of a trial's runs, and how many runs there were. */
+/** Sleep `ms`, beating the heartbeat every few seconds; false when the signal ended it early. */
+async function pause(ms: number, { clock, signal, heartbeat }: RetryLimits): Promise<boolean> {
+  for (let left = ms; left > 0; left -= BEAT_EVERY_MS) {
+    heartbeat?.();
+    const slept = await clock.sleep(Math.min(left, BEAT_EVERY_MS), signal).then(
+      () => true,
+      () => false,
+    );
+    if (!slept) return false;
+  }
+  heartbeat?.();
+  return true;
+}
+
+/** The last error of a trial's runs, and how the runs went. */
 export class TrialFailure {
   constructor(
     readonly error: unknown,
-    readonly attempts: number,
+    readonly runs: Runs,
   ) {}
 }

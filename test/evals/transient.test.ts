@@ -20,6 +20,7 @@ import {
 } from "../../src/evals/index.js";
 import { runRetryingTransient, TrialFailure, transientRetry } from "../../src/evals/transient.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
+import { Tool, ToolResult } from "../../src/prompt/tool.js";
 import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel, type InProcessTurn } from "../../src/testing/index.js";
 
@@ -69,7 +70,29 @@ describe("runRetryingTransient", () => {
     await clock.tick(59_999);
     expect(run.calls).toBe(2);
     await clock.tick(1);
-    expect(await result).toEqual({ value: "ok", attempts: 3 });
+    expect(await result).toMatchObject({ value: "ok", attempts: 3, lastStartedMs: 90_000 });
+  });
+
+  it("beats the heartbeat during a pause, so a worker's lease and watchdog follow", async () => {
+    const clock = new FakeClock();
+    let beats = 0;
+    const result = runRetryingTransient(flaky([throttled()]), retry, {
+      ...limits(clock),
+      heartbeat: () => beats++,
+    });
+    await clock.tick(30_000);
+    await result;
+    expect(beats).toBeGreaterThanOrEqual(30_000 / 5_000);
+  });
+
+  it("does not run again when the budget is spent", async () => {
+    const run = flaky([throttled()]);
+    const failure = await runRetryingTransient(run, retry, {
+      ...limits(new FakeClock()),
+      mayRunAgain: () => false,
+    }).catch((e) => e);
+    expect(failure).toMatchObject({ runs: { attempts: 1 } });
+    expect(run.calls).toBe(1);
   });
 
   it("gives up after the last attempt with the last error", async () => {
@@ -78,7 +101,7 @@ describe("runRetryingTransient", () => {
     const run = flaky([throttled(), throttled(), last]);
     const failure = await ticking(clock, runRetryingTransient(run, retry, limits(clock))).catch((e) => e);
     expect(failure).toBeInstanceOf(TrialFailure);
-    expect(failure).toMatchObject({ error: last, attempts: 3 });
+    expect(failure).toMatchObject({ error: last, runs: { attempts: 3 } });
     expect(run.calls).toBe(3);
   });
 
@@ -86,7 +109,7 @@ describe("runRetryingTransient", () => {
     for (const error of [throttled("quota_exhausted"), new Error("bad output")]) {
       const run = flaky([error]);
       const failure = await runRetryingTransient(run, retry, limits(new FakeClock())).catch((e) => e);
-      expect(failure).toMatchObject({ error, attempts: 1 });
+      expect(failure).toMatchObject({ error, runs: { attempts: 1 } });
       expect(run.calls).toBe(1);
     }
   });
@@ -94,7 +117,7 @@ describe("runRetryingTransient", () => {
   it("finds the ThrottleError among the causes", async () => {
     const clock = new FakeClock();
     const run = flaky([new Error("evaluation failed", { cause: throttled() })]);
-    expect(await ticking(clock, runRetryingTransient(run, retry, limits(clock)))).toEqual({
+    expect(await ticking(clock, runRetryingTransient(run, retry, limits(clock)))).toMatchObject({
       value: "ok",
       attempts: 2,
     });
@@ -107,16 +130,18 @@ describe("runRetryingTransient", () => {
     await clock.tick(44_999);
     expect(run.calls).toBe(1);
     await clock.tick(1);
-    expect(await result).toEqual({ value: "ok", attempts: 2 });
+    expect(await result).toMatchObject({ value: "ok", attempts: 2 });
   });
 
-  it("fails at once when the pause would end past the trial's deadline", async () => {
-    const clock = new FakeClock();
-    const deadline = Deadline.after(20_000, clock);
-    const run = flaky([throttled()]);
-    const failure = await runRetryingTransient(run, retry, limits(clock, { deadline })).catch((e) => e);
-    expect(failure).toMatchObject({ attempts: 1 });
-    expect(clock.pendingTimers).toBe(0);
+  it("fails at once when the pause would leave less than 10 s of the trial's deadline", async () => {
+    for (const ms of [20_000, 39_999]) {
+      const clock = new FakeClock();
+      const deadline = Deadline.after(ms, clock);
+      const run = flaky([throttled()]);
+      const failure = await runRetryingTransient(run, retry, limits(clock, { deadline })).catch((e) => e);
+      expect(failure).toMatchObject({ runs: { attempts: 1 } });
+      expect(clock.pendingTimers).toBe(0);
+    }
   });
 
   it("fails with the last error when the signal aborts during a pause", async () => {
@@ -126,7 +151,7 @@ describe("runRetryingTransient", () => {
     const result = runRetryingTransient(flaky([first]), retry, limits(clock, { signal: stop.signal }));
     await clock.tick(1_000);
     stop.abort();
-    expect(await result.catch((e) => e)).toMatchObject({ error: first, attempts: 1 });
+    expect(await result.catch((e) => e)).toMatchObject({ error: first, runs: { attempts: 1 } });
   });
 
   it("rejects settings that make no sense, naming them", () => {
@@ -202,6 +227,72 @@ describe("a trial on a provider that is throttling", () => {
       transientRetry: { delaySeconds: 0 },
     });
     expect(report.runs[0]?.report.results[0]).toMatchObject({ score: { passed: true }, attempts: 2 });
+  });
+
+  it("reports the last run's latency, not the pauses before it", async () => {
+    const clock = new FakeClock();
+    const adapter = adapterOn([busy(), answer]);
+    const report = ticking(
+      clock,
+      evaluateDataset(dataset, {
+        run: async (input) => ({ output: (await evaluateOn(adapter, input)).output }),
+        evaluator,
+        clock,
+      }),
+    );
+    const [result] = (await report).results;
+    expect(result).toMatchObject({ attempts: 2, latencyMs: 0 });
+  });
+
+  it("EvalLoop counts the usage of every run, and a run gets what the earlier ones left of the budget", async () => {
+    const lookup = new Tool({
+      name: "lookup",
+      description: "Look a word up.",
+      params: z.object({ word: z.string() }),
+      handler: () => ToolResult.ok(undefined, "found"),
+    });
+    const withTool = new PromptTemplate({
+      ns: "tests/evals",
+      key: "transient-tools",
+      output: Output,
+      sections: [
+        new MarkdownSection({
+          key: "request",
+          title: "Request",
+          params: Input,
+          template: "Word: ${word}",
+          tools: [lookup],
+        }),
+      ],
+    });
+    const agent = {
+      requestSchema: Input,
+      prepare: (request: z.infer<typeof Input>) => new Prompt(withTool).bind({ request }),
+    };
+    const spend = (tokens: number): InProcessTurn => ({
+      toolCalls: [{ id: `t${tokens}`, name: "lookup", arguments: { word: "hi" } }],
+      usage: { inputTokens: tokens, outputTokens: 0 },
+    });
+    const finish = (tokens: number): InProcessTurn => ({
+      ...answer,
+      usage: { inputTokens: tokens, outputTokens: 0 },
+    });
+    const run = (turns: InProcessTurn[]) =>
+      runExperiments(dataset, {
+        adapter: adapterOn(turns),
+        agent,
+        expected: z.string(),
+        evaluator,
+        transientRetry: { delaySeconds: 0 },
+        config: { budget: { maxTotalTokens: 1_000 } },
+      });
+    // 300 tokens, then a 429; the second run spends 200 more and answers.
+    const [passed] = (await run([spend(300), busy(), finish(200)])).runs[0]?.report.results ?? [];
+    expect(passed).toMatchObject({ score: { passed: true }, attempts: 2, usage: { inputTokens: 500 } });
+    // The second run has 700 tokens left, not 1,000: spending 800 exceeds the budget.
+    const [over] = (await run([spend(300), busy(), spend(800), finish(0)])).runs[0]?.report.results ?? [];
+    expect(over?.score.passed).toBe(false);
+    expect(over?.agentError).toMatch(/Budget exceeded/);
   });
 
   it("EvalLoop does not retry with { attempts: 1 }", async () => {
