@@ -4,8 +4,9 @@
  *
  * A received body that is not JSON (or fails `bodySchema`) is delivered with `bodyError` set, so
  * it can be dead-lettered rather than cycle through the queue. Every call must be answered within
- * `responseTimeoutMs` (10 s; a receive: beyond its long poll), and `close()` or an aborted signal
- * ends a long poll at once, so an unreachable endpoint never hangs a worker.
+ * `responseTimeoutMs` (10 s; a receive: beyond its long poll), so an unreachable endpoint never
+ * hangs a worker. `close()` or an aborted signal ends a receive at once; its long poll stays open
+ * until SQS answers, so a message SQS hands it is put back instead of hidden.
  *
  * @example
  * ```ts

@@ -218,7 +218,8 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
         timeoutMs: Infinity,
         signal: stop.signal,
       });
-      if (url.kind !== "done") return [];
+      // Stopped while the lookup's answer was on its way: start no poll close() would not wait for.
+      if (url.kind !== "done" || stop.signal.aborted) return [];
       queueUrl = url.value;
       const request = { queueUrl, maxMessages, visibilityTimeout: Math.ceil(visibilityTimeout), waitSeconds };
       const poll = this.#polls.start(request, stop.signal);
@@ -289,7 +290,7 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
    * Resolves once the long polls those receives started have ended: SQS keeps a poll open after
    * its client hangs up and would hand it the next message, so each poll stays open until SQS
    * answers (at most its wait, 20 s, plus `responseTimeoutMs`) and what it brings is made visible
-   * again (logged as `mailbox.receive_released`). The client is left open (it may be shared);
+   * again (logged as `mailbox.receive_released`; that call may take another `responseTimeoutMs`). The client is left open (it may be shared);
    * `client.destroy()` releases its sockets.
    */
   async close(): Promise<void> {

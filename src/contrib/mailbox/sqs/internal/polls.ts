@@ -5,10 +5,10 @@
  * Aborting the HTTP request of a long poll does not end it on the SQS side: SQS keeps the poll
  * open until its wait is over and hands the next message that arrives to the connection that is
  * gone. That message then stays invisible for the whole visibility timeout (30 minutes for a
- * typical worker) and its receive count goes up, so a few rollouts can push it to a dead-letter
- * queue without anyone having worked on it. So a poll its caller gives up on (an aborted signal,
+ * typical worker), on every rollout. So a poll its caller gives up on (an aborted signal,
  * `close()`) keeps its request open until SQS answers, and whatever the answer holds is put back
- * at once with a visibility timeout of 0. Only a poll SQS leaves unanswered past its wait plus
+ * at once with a visibility timeout of 0. (SQS still counts that receive against the message's
+ * `maxReceiveCount`: nothing can undo it.) Only a poll SQS leaves unanswered past its wait plus
  * `responseTimeoutMs` is aborted.
  *
  * @internal
@@ -126,16 +126,26 @@ export class Polls {
     );
     if (outcome.kind === "timed_out") controller.abort();
     const released = outcome.kind === "done" ? entries.length - (outcome.value.Failed?.length ?? 0) : 0;
-    log.info(
+    const context = { mailbox, count: entries.length, released };
+    if (released === entries.length) {
+      log.info(
+        "mailbox.receive_released",
+        "SQS answered a receive after its caller gave up; its messages were made visible again.",
+        context,
+      );
+      return;
+    }
+    const error =
+      outcome.kind === "failed"
+        ? outcome.error
+        : outcome.kind === "done"
+          ? outcome.value.Failed
+          : `no answer within ${responseTimeoutMs} ms`;
+    log.warning(
       "mailbox.receive_released",
-      "SQS answered a receive after its caller gave up; its messages were made visible again.",
-      {
-        mailbox,
-        count: entries.length,
-        released,
-        ...(outcome.kind === "failed" && { error: outcome.error }),
-        ...(outcome.kind === "timed_out" && { error: `no answer within ${responseTimeoutMs} ms` }),
-      },
+      "SQS answered a receive after its caller gave up; not all of its messages could be made visible again: " +
+        "they come back after their visibility timeout.",
+      { ...context, error },
     );
   }
 }
