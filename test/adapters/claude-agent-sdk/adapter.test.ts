@@ -123,13 +123,13 @@ describeClaudeCode("ClaudeAgentSDKAdapter with the real Claude Code binary", () 
     expect((error as Error).message).toMatch(/did not finish within 1 agent turns/);
   });
 
-  it("turns a provider 500 into a PromptEvaluationError", async () => {
-    const { adapter } = await setup({ script: [turn.error(500), turn.error(500), turn.error(500)] });
+  it("turns a provider 400 into a PromptEvaluationError", async () => {
+    const { adapter } = await setup({ script: Array.from({ length: 10 }, () => turn.error(400)) });
     const session = new Session();
     const error = await adapter.evaluate(answerPrompt(), { session }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PromptEvaluationError);
     expect((error as Error).message).toMatch(/tests\/claude-sdk/);
-    expect((error as PromptEvaluationError).status).toBe(500);
+    expect((error as PromptEvaluationError).status).toBe(400);
     expect(session.slice(PromptExecuted).latest()).toBeUndefined();
   });
 

@@ -284,8 +284,9 @@ export class RedisMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Re
 
   /**
    * Stop: later receives return nothing and sends throw; waiting receivers wake at once with
-   * nothing; the reaper stops. A receive Redis is answering as the mailbox closes (a blocking wait
-   * blocks up to 2 s) is let finish and what it took goes back to the queue: otherwise a message
+   * nothing; the reaper stops. A receive Redis is answering as the mailbox closes is let finish
+   * (a blocking wait is cut short with CLIENT UNBLOCK, on Redis >= 5 without Cluster; otherwise it
+   * blocks up to 2 s) and what it took goes back to the queue: otherwise a message
    * sent during a shutdown could stay hidden for its visibility timeout. Then the blocking
    * connection is dropped, and the client closed only when {@link RedisMailbox.fromUrl} made it:
    * QUIT when connected, dropped when Redis is unreachable. All of it within `closeTimeoutMs`:

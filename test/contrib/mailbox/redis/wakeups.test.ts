@@ -189,6 +189,24 @@ describeRedis("RedisMailbox blocking wake-ups", () => {
     await proxy.stop();
   });
 
+  it("close() ends the BLPOP of a receive that gave up at once, not when its block runs out", async () => {
+    // A BLPOP blocks up to BLOCK_SECONDS; close() unblocks it (CLIENT UNBLOCK) instead of waiting,
+    // so an idle worker exits at once. Three times: a close that waited would take 0–2 s each.
+    const admin = newClient();
+    for (let i = 0; i < 3; i++) {
+      const name = uniqueName("unblock");
+      const receiver = open(name, { clock: new FakeClock() });
+      const stop = new AbortController();
+      const receiving = receiver.receive({ waitTimeSeconds: 20, signal: stop.signal });
+      await blocked(admin, name);
+      stop.abort();
+      await receiving;
+      const started = performance.now();
+      await receiver.close();
+      expect(performance.now() - started).toBeLessThan(500);
+    }
+  });
+
   it("keeps waking after its wake connection is killed (it reconnects)", async () => {
     const name = uniqueName("killed");
     const clock = new FakeClock();

@@ -82,6 +82,11 @@ export class Wakeups {
   readonly #host: WakeupsHost;
   readonly #waiters: Waiter[] = [];
   #connection: RedisClient | undefined = undefined;
+  /**
+   * The blocking connection's CLIENT ID (standalone Redis only; it changes on reconnect): null
+   * when the server refuses CLIENT (some managed services do), undefined until asked.
+   */
+  #connectionId: number | null | undefined = undefined;
   /** The pump's run in flight, if any. */
   #running: Promise<void> | undefined = undefined;
   #failing = false;
@@ -152,6 +157,13 @@ export class Wakeups {
     this.#closed = true;
     this.#stop.abort();
     for (const waiter of this.#waiters.splice(0)) waiter.gone = true;
+    if (this.#running === undefined) return;
+    // End the BLPOP now rather than when its block runs out: the receive behind it still runs,
+    // and what it takes goes back. (Redis >= 5, standalone; otherwise the block runs out.)
+    const { client } = this.#host;
+    if (typeof this.#connectionId === "number" && client instanceof Redis) {
+      void client.client("UNBLOCK", this.#connectionId).catch(() => 0);
+    }
     await this.#running;
   }
 
@@ -179,6 +191,9 @@ export class Wakeups {
       const waiter = this.#waiters[0] as Waiter;
       let results: [Error | null, unknown][] | null;
       try {
+        await this.#identify();
+        // It may have stopped waiting meanwhile (Redis slow to answer): serve whoever waits now.
+        if (waiter.gone || this.#closed) continue;
         results = await this.#round(waiter);
       } catch (error) {
         if (this.#closed) return;
@@ -214,15 +229,30 @@ export class Wakeups {
     }
   }
 
+  /** Learn the blocking connection's id while it is not blocked, so stop() can end a BLPOP early. */
+  async #identify(): Promise<void> {
+    const connection = this.#connect();
+    if (this.#connectionId !== undefined || !(connection instanceof Redis)) return;
+    await connection.client("ID").then(
+      (id) => {
+        this.#connectionId = Number(id);
+      },
+      () => {
+        this.#connectionId = null;
+      },
+    );
+  }
+
   /** One round trip: BLPOP on the wake list, then (server-side, right after) the receive script. */
   #round(waiter: Waiter): Promise<[Error | null, unknown][] | null> {
     const { clock, wakeKey, keys } = this.#host;
     const receive = SCRIPTS.receive;
+    const connection = this.#connect();
     // Block no longer than the waiter waits, so its look-again at a lease's end happens on the
     // server; never 0, which would block forever.
     const ms = Math.min(BLOCK_SECONDS * 1000, waiter.deadline - clock.monotonic());
     const seconds = Math.max(1, Math.round(ms)) / 1000;
-    return this.#connect()
+    return connection
       .pipeline()
       .blpop(wakeKey, seconds)
       .evalsha(receive.sha, keys.length, ...keys, ...waiter.args)
@@ -255,6 +285,10 @@ export class Wakeups {
       client instanceof Redis
         ? client.duplicate(overrides)
         : client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, ...overrides } });
+    // A reconnected client has a new id: the next round asks for it again.
+    connection.on("ready", () => {
+      this.#connectionId = undefined;
+    });
     connection.on("error", (error: unknown) => {
       log.debug("mailbox.wake_connection_error", "Redis wake-up connection error.", {
         mailbox: this.#host.name,
