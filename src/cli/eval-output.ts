@@ -51,6 +51,7 @@ function row(name: string, summary: EvalSummary): readonly string[] {
     dollars(summary.costUsd),
     `${Math.round(summary.latencyMs.p50)} ms`,
     String(summary.errors),
+    String(summary.retried),
   ];
 }
 
@@ -73,7 +74,17 @@ export function summaryLines(report: ExperimentReport): string[] {
     `Dataset ${report.dataset}: ${samples / report.trials} samples × ${report.trials} trial${report.trials === 1 ? "" : "s"}`,
     "",
     ...table([
-      ["experiment", "passed", "pass rate", "95 % interval", "mean score", "cost", "p50", "errors"],
+      [
+        "experiment",
+        "passed",
+        "pass rate",
+        "95 % interval",
+        "mean score",
+        "cost",
+        "p50",
+        "errors",
+        "retried",
+      ],
       ...report.runs.map((run) => row(run.experiment.name, run.report.summary)),
     ]),
   ];

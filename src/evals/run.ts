@@ -64,6 +64,8 @@ export interface EvalSummary {
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
   /** Results whose agent or evaluator failed. */
   readonly errors: number;
+  /** Results that took more than one run of the agent (the provider failed transiently). */
+  readonly retried: number;
 }
 
 /** The results of a run, in sample then trial order, with their summary. */
@@ -266,5 +268,6 @@ export function summarize(results: readonly EvalResult<unknown>[]): EvalSummary 
       max: latencies.reduce((most, ms) => Math.max(most, ms), 0),
     },
     errors: results.filter((result) => result.score.error !== undefined).length,
+    retried: results.filter((result) => (result.attempts ?? 1) > 1).length,
   };
 }

@@ -42,9 +42,9 @@ describe("wink eval's output", () => {
     expect(summaryLines(report)).toEqual([
       "Dataset cases: 4 samples × 1 trial",
       "",
-      "experiment  passed  pass rate  95 % interval  mean score  cost     p50    errors",
-      "baseline    3/4     75.0 %     30.1–95.4 %    0.750       $0.0400  11 ms  0",
-      "v2          3/4     75.0 %     30.1–95.4 %    0.750       —        11 ms  0",
+      "experiment  passed  pass rate  95 % interval  mean score  cost     p50    errors  retried",
+      "baseline    3/4     75.0 %     30.1–95.4 %    0.750       $0.0400  11 ms  0       0",
+      "v2          3/4     75.0 %     30.1–95.4 %    0.750       —        11 ms  0       0",
       "",
       "v2 vs baseline: pass rate +0.0 pp, mean score +0.000; 1 regressed, 1 improved",
       "  regressed s2: wrong on s2",

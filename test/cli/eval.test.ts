@@ -68,10 +68,10 @@ describe("wink eval on the code-review example", () => {
     const lines = ran.stdout.split("\n");
     expect(lines[0]).toBe(`Dataset ${DATASET}: 20 samples × 1 trial`);
     expect(lines.find((line) => line.startsWith("baseline"))).toMatch(
-      /^baseline\s+15\/20\s+75\.0 %\s+53\.1–88\.8 %\s+0\.765\s+—\s+\d+ ms\s+0$/,
+      /^baseline\s+15\/20\s+75\.0 %\s+53\.1–88\.8 %\s+0\.765\s+—\s+\d+ ms\s+0\s+0$/,
     );
     expect(lines.find((line) => line.startsWith("strict "))).toMatch(
-      /^strict\s+17\/20\s+85\.0 %\s+64\.0–94\.8 %\s+0\.895\s+—\s+\d+ ms\s+0$/,
+      /^strict\s+17\/20\s+85\.0 %\s+64\.0–94\.8 %\s+0\.895\s+—\s+\d+ ms\s+0\s+0$/,
     );
     expect(ran.stdout).toContain(
       "strict vs baseline: pass rate +10.0 pp, mean score +0.130; 2 regressed, 4 improved\n" +

@@ -51,6 +51,7 @@ function summaryRow(run: ExperimentRun<unknown>, index: number, comparison?: Exp
     cell(milliseconds(s.latencyMs.p50)) +
     cell(milliseconds(s.latencyMs.p95)) +
     cell(String(s.errors)) +
+    cell(String(s.retried)) +
     "</tr>"
   );
 }
@@ -67,7 +68,7 @@ export function summaryTable(report: ExperimentReport<unknown>): string {
     "latency p50",
     "latency p95",
   ];
-  const header = `<tr><th>experiment</th>${heads.map((h) => `<th class="num">${h}</th>`).join("")}<th class="num">errors</th></tr>`;
+  const header = `<tr><th>experiment</th>${heads.map((h) => `<th class="num">${h}</th>`).join("")}<th class="num">errors</th><th class="num">retried</th></tr>`;
   const rows = report.runs
     .map((run, index) =>
       summaryRow(
