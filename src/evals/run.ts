@@ -174,7 +174,8 @@ export async function scoreTrial<Input, Expected, Output>(
   options: ScoreTrialOptions = {},
 ): Promise<EvalResult<Output>> {
   const retry = transientRetry(options.retry ?? { attempts: 1 });
-  const limits = { ...options, clock, sampleId: sample.id, trial };
+  const { deadline, signal, heartbeat, mayRunAgain } = options;
+  const limits = { clock, deadline, signal, heartbeat, mayRunAgain, sampleId: sample.id, trial };
   let outcome: AgentRun<Output>;
   let runs: Runs;
   try {

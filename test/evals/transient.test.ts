@@ -17,6 +17,7 @@ import {
   exactMatch,
   runExperiments,
   select,
+  type TransientRetry,
 } from "../../src/evals/index.js";
 import { runRetryingTransient, TrialFailure, transientRetry } from "../../src/evals/transient.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
@@ -189,6 +190,19 @@ const evaluateOn = (adapter: InProcessAdapter, request: z.infer<typeof Input>) =
 const adapterOn = (turns: InProcessTurn[]) =>
   new InProcessAdapter(new InProcessModel(turns), { throttle: { maxAttempts: 1 } });
 
+/** One trial of `dataset` through runExperiments (an EvalLoop) on a model answering `turns`. */
+const throughEvalLoop = (turns: InProcessTurn[], transientRetry: TransientRetry) =>
+  runExperiments(dataset, {
+    adapter: adapterOn(turns),
+    agent: {
+      requestSchema: Input,
+      prepare: (request: z.infer<typeof Input>) => new Prompt(template).bind({ request }),
+    },
+    expected: z.string(),
+    evaluator,
+    transientRetry,
+  });
+
 describe("a trial on a provider that is throttling", () => {
   it("evaluateDataset runs it again and scores the answer that came", async () => {
     const adapter = adapterOn([busy(), busy(), answer]);
@@ -219,13 +233,7 @@ describe("a trial on a provider that is throttling", () => {
   });
 
   it("EvalLoop (runExperiments) runs it again within the trial", async () => {
-    const report = await runExperiments(dataset, {
-      adapter: adapterOn([busy(), answer]),
-      agent: { requestSchema: Input, prepare: (request) => new Prompt(template).bind({ request }) },
-      expected: z.string(),
-      evaluator,
-      transientRetry: { delaySeconds: 0 },
-    });
+    const report = await throughEvalLoop([busy(), answer], { delaySeconds: 0 });
     expect(report.runs[0]?.report.results[0]).toMatchObject({ score: { passed: true }, attempts: 2 });
   });
 
@@ -296,13 +304,7 @@ describe("a trial on a provider that is throttling", () => {
   });
 
   it("EvalLoop does not retry with { attempts: 1 }", async () => {
-    const report = await runExperiments(dataset, {
-      adapter: adapterOn([busy(), answer]),
-      agent: { requestSchema: Input, prepare: (request) => new Prompt(template).bind({ request }) },
-      expected: z.string(),
-      evaluator,
-      transientRetry: { attempts: 1 },
-    });
+    const report = await throughEvalLoop([busy(), answer], { attempts: 1 });
     const [result] = report.runs[0]?.report.results ?? [];
     expect(result?.score.passed).toBe(false);
     expect(result?.attempts).toBeUndefined();

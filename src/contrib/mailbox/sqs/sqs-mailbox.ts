@@ -228,8 +228,9 @@ export class SQSMailbox<Body, ReplyBody = unknown> implements Mailbox<Body, Repl
         timeoutMs: Infinity,
         signal: stop.signal,
       });
-      if (waited.kind === "stopped") return [];
-      const outcome = waited.kind === "done" ? waited.value : waited;
+      // No time limit here (the poll has its own): the wait ends with the poll, or stopped.
+      if (waited.kind !== "done") return [];
+      const outcome = waited.value;
       if (outcome.kind !== "done") {
         throw toMailboxError(noAnswer(waitSeconds * 1000 + this.#responseTimeoutMs), {
           mailbox: this.name,
