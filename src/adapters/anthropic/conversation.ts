@@ -27,6 +27,7 @@ import { PromptValidationError, WinkError } from "../../errors.js";
 import type { Logger } from "../../logging/index.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { inputSchema, outputObjectSchema } from "../json-schema.js";
+import { appended, NO_TOOL_CALLS } from "../small-arrays.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import { cachedSystem, MovingBreakpoint, markLastTool, type PromptCaching, wantsCaching } from "./caching.js";
 import type { AnthropicMessagesClient } from "./client.js";
@@ -61,6 +62,8 @@ interface Unanswered {
   readonly submitted: boolean;
 }
 
+const NOTHING_UNANSWERED: readonly Unanswered[] = Object.freeze([]);
+
 const DEFERRED_FINAL_ANSWER =
   "Not accepted: final_answer was called together with other tools. Read their results, then call final_answer again on its own.";
 const DUPLICATE_FINAL_ANSWER =
@@ -74,7 +77,7 @@ export class AnthropicConversation implements ProviderConversation {
   private readonly breakpoint: MovingBreakpoint | undefined;
   private readonly messages: Anthropic.MessageParam[];
   private readonly finalAnswerTool: boolean;
-  private unanswered: readonly Unanswered[] = [];
+  private unanswered: readonly Unanswered[] = NOTHING_UNANSWERED;
   private client: AnthropicMessagesClient | undefined;
 
   constructor(
@@ -121,10 +124,15 @@ export class AnthropicConversation implements ProviderConversation {
     }
   }
 
-  async next(signal: AbortSignal): Promise<ModelTurn> {
-    // Awaited on the first turn only: an await costs a microtask turn on every request.
-    this.client ??= await this.settings.client();
+  next(signal: AbortSignal): Promise<ModelTurn> {
     const client = this.client;
+    // Waited for on the first turn only: an await costs a microtask turn on every request.
+    if (client === undefined) {
+      return this.settings.client().then((built) => {
+        this.client = built;
+        return this.next(signal);
+      });
+    }
     // Optional fields are assigned, not spread in: the SDK serializes this object on every turn,
     // and conditional spreads would leave it in V8's slow dictionary mode.
     const body: Anthropic.MessageCreateParamsNonStreaming = {
@@ -142,8 +150,10 @@ export class AnthropicConversation implements ProviderConversation {
       (body as { temperature?: number }).temperature = this.settings.temperature;
     }
     this.breakpoint?.advance(this.messages);
-    const message = await client.messages.create(body, canAbort(signal) ? { signal } : undefined);
-    return this.accept(message);
+    // `then` on the SDK's promise, not `await`: awaiting a promise of another class costs an
+    // extra promise, two resolver functions and a microtask, on every turn.
+    const answer = client.messages.create(body, canAbort(signal) ? { signal } : undefined);
+    return (answer instanceof Promise ? answer : Promise.resolve(answer)).then(this.accept);
   }
 
   /** The messages and the tool calls the loop will not answer itself, for a checkpoint. */
@@ -168,11 +178,9 @@ export class AnthropicConversation implements ProviderConversation {
   }
 
   addToolResults(results: readonly ToolOutcome[]): void {
-    const blocks: Anthropic.ContentBlockParam[] = results.map((result) =>
-      toolResult(result.call.id ?? "", result.output, result.isError),
-    );
+    const blocks: Anthropic.ContentBlockParam[] = results.map(resultBlock);
     for (const pending of this.unanswered) blocks.push(toolResult(pending.id, pending.content, true));
-    this.unanswered = [];
+    this.unanswered = NOTHING_UNANSWERED;
     this.appendUser(blocks);
   }
 
@@ -183,33 +191,49 @@ export class AnthropicConversation implements ProviderConversation {
       toolResult(pending.id, pending.submitted ? text : pending.content, true),
     );
     if (!this.unanswered.some((pending) => pending.submitted)) blocks.push({ type: "text", text });
-    this.unanswered = [];
+    this.unanswered = NOTHING_UNANSWERED;
     this.appendUser(blocks);
   }
 
-  /** Record the assistant's answer in the history and turn it into a {@link ModelTurn}. */
-  private accept(message: Anthropic.Message): ModelTurn {
-    const content: Anthropic.ContentBlockParam[] = [];
-    const texts: string[] = [];
-    const toolCalls: ToolCall[] = [];
-    const finals: Anthropic.ToolUseBlock[] = [];
+  /** Record the assistant's answer in the history and turn it into a {@link ModelTurn}; bound, as `next`'s callback. */
+  private readonly accept = (message: Anthropic.Message): ModelTurn => {
+    // Arrays made on first use at their exact size (see small-arrays.ts): this runs every turn.
+    let content: Anthropic.ContentBlockParam[] | undefined;
+    let text: string | undefined;
+    let toolCalls: ToolCall[] | undefined;
+    let finals: Anthropic.ToolUseBlock[] | undefined;
     for (const block of message.content) {
       switch (block.type) {
         case "text":
           if (block.text === "") break;
-          texts.push(block.text);
-          content.push({ type: "text", text: block.text });
+          text = text === undefined ? block.text : `${text}\n${block.text}`;
+          content = appended(content, { type: "text", text: block.text });
           break;
         case "tool_use":
-          content.push({ type: "tool_use", id: block.id, name: block.name, input: block.input });
-          if (this.finalAnswerTool && block.name === FINAL_ANSWER_TOOL) finals.push(block);
-          else toolCalls.push({ id: block.id, name: block.name, arguments: toolArguments(block.input) });
+          content = appended(content, {
+            type: "tool_use",
+            id: block.id,
+            name: block.name,
+            input: block.input,
+          });
+          if (this.finalAnswerTool && block.name === FINAL_ANSWER_TOOL) finals = appended(finals, block);
+          else {
+            toolCalls = appended(toolCalls, {
+              id: block.id,
+              name: block.name,
+              arguments: toolArguments(block.input),
+            });
+          }
           break;
         case "thinking":
-          content.push({ type: "thinking", thinking: block.thinking, signature: block.signature });
+          content = appended(content, {
+            type: "thinking",
+            thinking: block.thinking,
+            signature: block.signature,
+          });
           break;
         case "redacted_thinking":
-          content.push({ type: "redacted_thinking", data: block.data });
+          content = appended(content, { type: "redacted_thinking", data: block.data });
           break;
         default:
           this.settings.log.debug(
@@ -222,7 +246,7 @@ export class AnthropicConversation implements ProviderConversation {
       }
     }
     // The API rejects empty assistant messages; a user message sent next is merged instead.
-    if (content.length > 0) this.messages.push({ role: "assistant", content });
+    if (content !== undefined) this.messages.push({ role: "assistant", content });
     if (message.stop_reason === "max_tokens") {
       this.settings.log.warning(
         "adapter.anthropic.max_tokens",
@@ -232,8 +256,8 @@ export class AnthropicConversation implements ProviderConversation {
         },
       );
     }
-    return this.turnOf(texts.join("\n"), toolCalls, finals, usageOf(message.usage));
-  }
+    return this.turnOf(text ?? "", toolCalls, finals, usageOf(message.usage));
+  };
 
   /**
    * The turn of an answer, given its `final_answer` calls: the first one is the structured
@@ -242,25 +266,29 @@ export class AnthropicConversation implements ProviderConversation {
    */
   private turnOf(
     text: string,
-    toolCalls: ToolCall[],
-    finals: readonly Anthropic.ToolUseBlock[],
+    toolCalls: ToolCall[] | undefined,
+    finals: readonly Anthropic.ToolUseBlock[] | undefined,
     usage: ModelTurn["usage"],
   ): ModelTurn {
+    if (finals === undefined) {
+      this.unanswered = NOTHING_UNANSWERED;
+      return { text, toolCalls: toolCalls ?? NO_TOOL_CALLS, usage };
+    }
     const [submitted] = finals;
-    if (submitted && toolCalls.length === 0) {
+    if (submitted && toolCalls === undefined) {
       this.unanswered = finals.map((call) => ({
         id: call.id,
         content: DUPLICATE_FINAL_ANSWER,
         submitted: call === submitted,
       }));
-      return { text, toolCalls: [], usage, structured: submitted.input };
+      return { text, toolCalls: NO_TOOL_CALLS, usage, structured: submitted.input };
     }
     this.unanswered = finals.map((call) => ({
       id: call.id,
       content: DEFERRED_FINAL_ANSWER,
       submitted: false,
     }));
-    return { text, toolCalls, usage };
+    return { text, toolCalls: toolCalls ?? NO_TOOL_CALLS, usage };
   }
 
   /** Append user content, merging into a trailing user message so roles keep alternating. */
@@ -292,6 +320,10 @@ function toolResult(id: string, output: string, isError: boolean): Anthropic.Too
   return output === ""
     ? { type: "tool_result", tool_use_id: id, is_error: isError }
     : { type: "tool_result", tool_use_id: id, content: output, is_error: isError };
+}
+
+function resultBlock(result: ToolOutcome): Anthropic.ToolResultBlockParam {
+  return toolResult(result.call.id ?? "", result.output, result.isError);
 }
 
 function toolArguments(input: unknown): ToolCall["arguments"] {

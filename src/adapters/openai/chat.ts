@@ -13,10 +13,12 @@ import type {
   ChatCompletionFunctionTool,
   ChatCompletionMessageFunctionToolCall,
   ChatCompletionMessageParam,
+  ChatCompletionMessageToolCall,
 } from "openai/resources/chat/completions";
 import type { TokenUsage } from "../../budget.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { PromptEvaluationError } from "../errors.js";
+import { appended, NO_TOOL_CALLS } from "../small-arrays.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import {
@@ -61,12 +63,14 @@ class ChatConversation implements ProviderConversation {
     this.request = chatRequest(options, rendered, this.messages, this.format);
   }
 
-  async next(signal: AbortSignal): Promise<ModelTurn> {
-    return this.accept(await send(this.client, this.options, this.request, signal));
+  next(signal: AbortSignal): Promise<ModelTurn> {
+    // `then` on the SDK's promise, not `await` in an async method: awaiting a promise of another
+    // class costs an extra promise, two resolver functions and a microtask, on every turn.
+    return send(this.client, this.options, this.request, signal).then(this.accept);
   }
 
-  /** The model's answer as a turn; its message joins the history. */
-  private accept(completion: ChatCompletion): ModelTurn {
+  /** The model's answer as a turn; its message joins the history. Bound: it is `next`'s callback. */
+  private readonly accept = (completion: ChatCompletion): ModelTurn => {
     const message = completion.choices[0]?.message;
     if (message === undefined) {
       throw new PromptEvaluationError(
@@ -75,21 +79,23 @@ class ChatConversation implements ProviderConversation {
       );
     }
     const text = message.content ?? message.refusal ?? "";
-    const calls: ChatCompletionMessageFunctionToolCall[] = [];
-    const toolCalls: ToolCall[] = [];
-    for (const call of message.tool_calls ?? []) {
+    // The calls as resent (copies without fields the API does not take back) and as the loop runs them.
+    let resent: ChatCompletionMessageFunctionToolCall[] | undefined;
+    let toolCalls: ToolCall[] | undefined;
+    for (const call of message.tool_calls ?? NO_WIRE_CALLS) {
       if (call.type !== "function") continue;
-      calls.push(call);
-      toolCalls.push({ id: call.id, name: call.function.name, arguments: call.function.arguments });
+      const { name, arguments: args } = call.function;
+      resent = appended(resent, { id: call.id, type: "function", function: { name, arguments: args } });
+      toolCalls = appended(toolCalls, { id: call.id, name, arguments: args });
     }
-    this.messages.push(assistantMessage(message.content ?? (calls.length > 0 ? null : text), calls));
+    this.messages.push(assistantMessage(message.content ?? (resent ? null : text), resent));
     return {
       text,
-      toolCalls,
+      toolCalls: toolCalls ?? NO_TOOL_CALLS,
       usage: chatUsage(completion.usage),
-      structured: toolCalls.length === 0 ? decodeStructured(text, this.format) : undefined,
+      structured: toolCalls ? undefined : decodeStructured(text, this.format),
     };
-  }
+  };
 
   addToolResults(results: readonly ToolOutcome[]): void {
     for (const result of results) {
@@ -158,24 +164,18 @@ function send(
 
 /**
  * The assistant message to resend. It needs content unless it carries tool calls, and an empty
- * `tool_calls` array is rejected by the API. Built with one literal per shape: a conditional
- * spread would leave it in V8's slow dictionary mode, and it is serialized on every later turn.
+ * `tool_calls` array is rejected by the API. One literal per shape: a conditional spread would
+ * leave it in V8's slow dictionary mode, and it is serialized on every later turn.
  */
 function assistantMessage(
   content: string | null,
-  calls: readonly ChatCompletionMessageFunctionToolCall[],
+  calls: ChatCompletionMessageFunctionToolCall[] | undefined,
 ): ChatCompletionAssistantMessageParam {
-  if (calls.length === 0) return { role: "assistant", content };
-  const toolCalls: ChatCompletionMessageFunctionToolCall[] = [];
-  for (const call of calls) {
-    toolCalls.push({
-      id: call.id,
-      type: "function",
-      function: { name: call.function.name, arguments: call.function.arguments },
-    });
-  }
-  return { role: "assistant", content, tool_calls: toolCalls };
+  if (calls === undefined) return { role: "assistant", content };
+  return { role: "assistant", content, tool_calls: calls };
 }
+
+const NO_WIRE_CALLS: readonly ChatCompletionMessageToolCall[] = Object.freeze([]);
 
 /** Chat usage (`prompt_tokens`, `completion_tokens`, cached prompt tokens) as {@link TokenUsage}. */
 export function chatUsage(usage: ChatCompletion["usage"]): TokenUsage | undefined {

@@ -18,6 +18,7 @@ import type { TokenUsage } from "../../budget.js";
 import type { RenderedPrompt, ToolCall } from "../../prompt/index.js";
 import { redactText } from "../../secrets/index.js";
 import { PromptEvaluationError } from "../errors.js";
+import { appended, NO_TOOL_CALLS } from "../small-arrays.js";
 import type { ModelTurn, ProviderConversation, ToolOutcome } from "../types.js";
 import type { ResolvedOpenAIOptions } from "./options.js";
 import {
@@ -62,12 +63,14 @@ class ResponsesConversation implements ProviderConversation {
     this.request = responsesRequest(options, rendered, this.input, this.format);
   }
 
-  async next(signal: AbortSignal): Promise<ModelTurn> {
-    return this.accept(await send(this.client, this.options, this.request, signal));
+  next(signal: AbortSignal): Promise<ModelTurn> {
+    // `then` on the SDK's promise, not `await` in an async method: awaiting a promise of another
+    // class costs an extra promise, two resolver functions and a microtask, on every turn.
+    return send(this.client, this.options, this.request, signal).then(this.accept);
   }
 
-  /** The model's answer as a turn; its output items join the input (reasoning as received). */
-  private accept(response: Response): ModelTurn {
+  /** The model's answer as a turn; its output items join the input (reasoning as received). Bound: it is `next`'s callback. */
+  private readonly accept = (response: Response): ModelTurn => {
     if (response.status === "failed" || response.error) {
       const detail = response.error ? `${response.error.code}: ${response.error.message}` : "no error detail";
       throw new PromptEvaluationError(
@@ -77,7 +80,7 @@ class ResponsesConversation implements ProviderConversation {
     }
     const input = this.input;
     let text = "";
-    const toolCalls: ToolCall[] = [];
+    let toolCalls: ToolCall[] | undefined;
     for (const item of response.output) {
       if (item.type === "message") {
         let said = "";
@@ -94,16 +97,16 @@ class ResponsesConversation implements ProviderConversation {
           name: item.name,
           arguments: item.arguments,
         });
-        toolCalls.push({ id: item.call_id, name: item.name, arguments: item.arguments });
+        toolCalls = appended(toolCalls, { id: item.call_id, name: item.name, arguments: item.arguments });
       }
     }
     return {
       text,
-      toolCalls,
+      toolCalls: toolCalls ?? NO_TOOL_CALLS,
       usage: responsesUsage(response.usage),
-      structured: toolCalls.length === 0 ? decodeStructured(text, this.format) : undefined,
+      structured: toolCalls ? undefined : decodeStructured(text, this.format),
     };
-  }
+  };
 
   addToolResults(results: readonly ToolOutcome[]): void {
     for (const result of results) {
