@@ -172,6 +172,16 @@ describe("renderHtmlReport", () => {
     expect(html).not.toContain('id="diff-');
   });
 
+  it("says how many runs a failed trial took when the provider failed transiently", () => {
+    const list = results("baseline", 18, (index) => (index === 19 ? { attempts: 3 } : {}));
+    const failures = section(renderHtmlReport(report(run(BASELINE, list))), "failures-baseline");
+    expect(attributes(failures, "data-attempts")).toEqual(["3"]);
+    expect(failures).toContain(
+      '0 <span class="muted" title="run 3 times: the provider failed transiently">(3 runs)</span>',
+    );
+    expect(count(failures, /runs\)/g)).toBe(1);
+  });
+
   it("links failed trials to their debug bundles: file:// for absolute paths, relative ones as given", () => {
     const bundles = (index: number): Partial<Result> =>
       index === 18

@@ -129,16 +129,22 @@ function failureRow(result: EvalResult<unknown>, bundleHref: BundleHref): string
       ? `<span class="muted">${NONE}</span>`
       : `<a class="bundle" href="${escapeHtml(bundleHref(result.bundlePath))}">debug bundle</a>`;
   return (
-    `<tr data-sample="${escapeHtml(result.sampleId)}" data-trial="${result.trial}"${error === undefined ? "" : ' data-error="true"'}>` +
+    `<tr data-sample="${escapeHtml(result.sampleId)}" data-trial="${result.trial}"${error === undefined ? "" : ' data-error="true"'}${result.attempts === undefined ? "" : ` data-attempts="${result.attempts}"`}>` +
     `<td class="id"><code>${escapeHtml(result.sampleId)}</code></td>` +
-    cell(String(result.trial)) +
+    cell(trialText(result)) +
     cell(scoreText(result.score.value)) +
     `<td class="reason">${escapeHtml(result.score.reason)}${shown ? `<br><code>${escapeHtml(error)}</code>` : ""}</td>` +
     `<td>${link}</td></tr>`
   );
 }
 
-/** The failed trials of one experiment, with links to their debug bundles. */
+/** The trial number, and how many times it ran when the provider failed transiently. */
+function trialText(result: EvalResult<unknown>): string {
+  if (result.attempts === undefined) return String(result.trial);
+  return `${result.trial} <span class="muted" title="run ${result.attempts} times: the provider failed transiently">(${result.attempts} runs)</span>`;
+}
+
+/** The failed trials of one experiment (with how many runs each took), linked to their debug bundles. */
 export function failureSection(run: ExperimentRun<unknown>, index: number, bundleHref: BundleHref): string {
   const failed = run.report.results.filter((result) => !result.score.passed);
   const name = escapeHtml(run.experiment.name);
