@@ -47,6 +47,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Keep data across restarts (append-only file, fsync on every write). Default false. */
   readonly persistent?: boolean;
+  /** More redis-server arguments, e.g. `["--rename-command", "CLIENT", ""]` to refuse a command. */
+  readonly args?: readonly string[];
 }
 
 /** Start a redis-server on a free port; resolves once it accepts connections. */
@@ -58,7 +60,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   let port = 0;
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, ...persistence];
+    const args = [
+      ...["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir],
+      ...persistence,
+      ...(options.args ?? []),
+    ];
     child = await spawnReady(args);
   };
   // A freed port can be taken again before redis binds it: try a few.

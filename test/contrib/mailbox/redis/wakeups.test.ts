@@ -6,7 +6,7 @@
  * mailbox's `wink-wake:` connection) before anything is sent.
  */
 import { Redis } from "ioredis";
-import { afterAll, afterEach, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
 import { FakeClock } from "../../../../src/clock.js";
 import { RedisMailbox, type RedisMailboxOptions } from "../../../../src/contrib/mailbox/redis/index.js";
 import { BLOCK_SECONDS } from "../../../../src/contrib/mailbox/redis/internal/wakeups.js";
@@ -294,3 +294,79 @@ describeRequiring([REDIS_SERVER], "RedisMailbox wake-ups while Redis is down", (
     });
   }
 });
+
+describeRequiring(
+  [REDIS_SERVER],
+  "RedisMailbox on a server that refuses CLIENT (managed or proxied Redis)",
+  () => {
+    // Without CLIENT ID/UNBLOCK, close() cannot cut a blocking wait short: it waits for the BLPOP
+    // to run out (BLOCK_SECONDS at most). Waking and putting back a late message must still work.
+    let redis: RedisServer;
+    beforeAll(async () => {
+      redis = await startRedisServer({ args: ["--rename-command", "CLIENT", ""] });
+    });
+    afterAll(async () => {
+      await redis.stop();
+    });
+
+    const connect = (): Redis => {
+      const client = new Redis({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+      client.on("error", () => {});
+      return client;
+    };
+
+    it("refuses CLIENT, so the fallback is what runs", async () => {
+      const admin = connect();
+      await expect(admin.call("CLIENT", "ID")).rejects.toThrow(/unknown command/i);
+      admin.disconnect();
+    });
+
+    it("wakes a blocked receive on a send, without polling", async () => {
+      const name = uniqueName("noclient-wake");
+      const receiver = open(name, { client: connect(), clock: new FakeClock() });
+      const receiving = receiver.receive({ waitTimeSeconds: 20 });
+      expect(await settled(receiving)).toBe(false);
+      await open(name, { client: connect() }).send("hello");
+      const [message] = await receiving;
+      expect(message?.body).toBe("hello");
+      await message?.acknowledge();
+    });
+
+    it("close() waits for the BLPOP of a receive that gave up, and puts back what it took", async () => {
+      // The rollout of the CLIENT UNBLOCK test above, on a server that refuses the unblock: a
+      // request sent while the worker shuts down is taken by the receive pipelined behind the BLPOP.
+      // The proxy holds that answer until close() has started; a close that dropped the connection
+      // without waiting for it would hide the request for its 600 s visibility timeout.
+      const proxy = await startProxy(redis.port);
+      const name = uniqueName("noclient-late");
+      const admin = connect();
+      const receiver = open(name, { client: new Redis({ port: proxy.port, host: "127.0.0.1" }) });
+      const stop = new AbortController();
+      const receiving = receiver.receive({
+        waitTimeSeconds: 20,
+        visibilityTimeout: 600,
+        signal: stop.signal,
+      });
+      await vi.waitFor(async () => expect(await admin.info("clients")).toMatch(/blocked_clients:1\b/), {
+        timeout: 5_000,
+        interval: 10,
+      });
+      stop.abort();
+      expect(await receiving).toEqual([]);
+      proxy.hold();
+      const sender = open(name, { client: connect() });
+      await sender.send("during shutdown");
+      await vi.waitFor(async () => expect(await admin.llen(receiver.keys[0] as string)).toBe(0));
+      const started = performance.now();
+      const closing = receiver.close();
+      proxy.release();
+      await closing;
+      expect(performance.now() - started).toBeLessThan(BLOCK_SECONDS * 1000 + 2_000);
+      const [message] = await sender.receive({ visibilityTimeout: 600 });
+      expect(message?.body).toBe("during shutdown");
+      await message?.acknowledge();
+      admin.disconnect();
+      await proxy.stop();
+    });
+  },
+);
