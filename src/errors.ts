@@ -51,6 +51,7 @@ export type WinkErrorCode =
   | "resource_closed"
   | "dataset_invalid"
   | "evaluation_invalid"
+  | "interrupted"
   | "internal";
 
 /** Options shared by every WINK error. */

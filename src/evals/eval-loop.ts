@@ -200,6 +200,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
       retry: this.#retry,
       deadline: trialDeadline.deadline,
       signal: options.signal,
+      stopping: options.stopping,
       heartbeat: options.heartbeat ?? (() => this.heartbeat.beat()),
       mayRunAgain: () => spent === undefined || budgetLeft(spent) !== undefined,
       // Scored as a failing result; the bundle keeps the (last) error itself too.

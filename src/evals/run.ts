@@ -9,6 +9,7 @@ import { type Clock, SYSTEM_CLOCK } from "../clock.js";
 import type { Deadline } from "../deadline.js";
 import { describeThrown, WinkError } from "../errors.js";
 import { ToolInvoked } from "../events/index.js";
+import { RequestInterruptedError } from "../runtime/main-loop/interrupted.js";
 import type { Session } from "../session/index.js";
 import type { Dataset, Sample } from "./dataset.js";
 import { type EvalContext, type Evaluator, runEvaluator, type Score, type ToolCallRecord } from "./score.js";
@@ -174,13 +175,15 @@ export async function scoreTrial<Input, Expected, Output>(
   options: ScoreTrialOptions = {},
 ): Promise<EvalResult<Output>> {
   const retry = transientRetry(options.retry ?? { attempts: 1 });
-  const { deadline, signal, heartbeat, mayRunAgain } = options;
-  const limits = { clock, deadline, signal, heartbeat, mayRunAgain, sampleId: sample.id, trial };
+  const { deadline, signal, stopping, heartbeat, mayRunAgain } = options;
+  const limits = { clock, deadline, signal, stopping, heartbeat, mayRunAgain, sampleId: sample.id, trial };
   let outcome: AgentRun<Output>;
   let runs: Runs;
   try {
     ({ value: outcome, ...runs } = await runRetryingTransient(run, retry, limits));
   } catch (thrown) {
+    // Not the agent's failure: the worker is shutting down and the trial runs again elsewhere.
+    if (thrown instanceof RequestInterruptedError) throw thrown;
     const failure =
       thrown instanceof TrialFailure
         ? thrown
@@ -228,6 +231,11 @@ export interface ScoreTrialOptions {
   readonly deadline?: Deadline | undefined;
   /** Aborting ends the pauses: the trial fails with its last error. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The worker shutting down: a pause it ends rejects with `RequestInterruptedError` (the trial
+   * is not scored), so the request can run again on another worker.
+   */
+  readonly stopping?: AbortSignal | undefined;
   /** Called during pauses (a worker's lease and watchdog follow it). */
   readonly heartbeat?: (() => void) | undefined;
   /** False when another run may not start (the request's budget is spent). */

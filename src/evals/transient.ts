@@ -10,9 +10,10 @@
 
 import { ThrottleError } from "../adapters/errors.js";
 import type { Clock } from "../clock.js";
-import type { Deadline } from "../deadline.js";
+import { type Deadline, linkSignal } from "../deadline.js";
 import { WinkError } from "../errors.js";
 import { getLogger } from "../logging/index.js";
+import { RequestInterruptedError } from "../runtime/main-loop/interrupted.js";
 
 const log = getLogger("weakincentives.evals");
 
@@ -69,6 +70,12 @@ export interface RetryLimits {
   readonly clock: Clock;
   readonly deadline?: Deadline | undefined;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Aborts when the worker starts shutting down: a pause it ends (or a retry that would start
+   * one) throws {@link RequestInterruptedError} instead of failing the trial, so the request runs
+   * again on another worker rather than waiting here for the pause.
+   */
+  readonly stopping?: AbortSignal | undefined;
   /** Called during pauses, so a worker's message lease is extended and its watchdog sees life. */
   readonly heartbeat?: (() => void) | undefined;
   /** False when another run cannot start (the request's budget is spent). */
@@ -107,6 +114,7 @@ export async function runRetryingTransient<T>(
       const stop =
         attempt >= retry.attempts || tooLate || signal?.aborted || limits.mayRunAgain?.() === false;
       if (cause === undefined || stop) throw new TrialFailure(error, { attempts: attempt, lastStartedMs });
+      if (limits.stopping?.aborted) throw interrupted(limits, error);
       log.warning(
         "evals.trial_retry",
         "A trial failed for the provider's reasons; it runs again after a pause.",
@@ -118,24 +126,39 @@ export async function runRetryingTransient<T>(
           error,
         },
       );
-      if (!(await pause(delayMs, limits)))
-        throw new TrialFailure(error, { attempts: attempt, lastStartedMs });
+      const paused = await pause(delayMs, limits);
+      if (paused === "stopping") throw interrupted(limits, error);
+      if (paused === "aborted") throw new TrialFailure(error, { attempts: attempt, lastStartedMs });
     }
   }
 }
 
-/** Sleep `ms`, beating the heartbeat every few seconds; false when the signal ended it early. */
-async function pause(ms: number, { clock, signal, heartbeat }: RetryLimits): Promise<boolean> {
+/**
+ * Sleep `ms`, beating the heartbeat every few seconds: "slept", or what ended it early — the
+ * signal ("aborted") or the worker shutting down ("stopping").
+ */
+async function pause(ms: number, limits: RetryLimits): Promise<"slept" | "aborted" | "stopping"> {
+  const { clock, signal, stopping, heartbeat } = limits;
+  // One link for the whole pause: `stopping` lives as long as the worker.
+  using link = linkSignal(signal, stopping);
   for (let left = ms; left > 0; left -= BEAT_EVERY_MS) {
     heartbeat?.();
-    const slept = await clock.sleep(Math.min(left, BEAT_EVERY_MS), signal).then(
+    const slept = await clock.sleep(Math.min(left, BEAT_EVERY_MS), link.signal).then(
       () => true,
       () => false,
     );
-    if (!slept) return false;
+    if (!slept) return signal?.aborted ? "aborted" : "stopping";
   }
   heartbeat?.();
-  return true;
+  return "slept";
+}
+
+/** The trial gives up its retry for shutdown; `error` is the transient failure it would have retried. */
+function interrupted(limits: RetryLimits, error: unknown): RequestInterruptedError {
+  return new RequestInterruptedError(
+    `Trial ${limits.trial} of sample "${limits.sampleId}" was waiting to run again after a transient provider failure when the worker began to shut down; it goes back to the queue for another worker.`,
+    { cause: error, details: { sampleId: limits.sampleId, trial: limits.trial } },
+  );
 }
 
 /** The last error of a trial's runs, and how the runs went. */

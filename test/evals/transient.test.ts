@@ -4,7 +4,7 @@
  * timed on a FakeClock; the end-to-end cases run the real adapter loop on an InProcessModel that
  * answers 429, with the adapter's throttle set to one attempt so each 429 surfaces at once.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { ThrottleError } from "../../src/adapters/errors.js";
 import { FakeClock } from "../../src/clock.js";
@@ -12,6 +12,7 @@ import { Deadline } from "../../src/deadline.js";
 import {
   Dataset,
   DEFAULT_TRANSIENT_RETRY,
+  EvalLoop,
   type EvalResult,
   evaluateDataset,
   exactMatch,
@@ -20,14 +21,19 @@ import {
   type TransientRetry,
 } from "../../src/evals/index.js";
 import { runRetryingTransient, TrialFailure, transientRetry } from "../../src/evals/transient.js";
+import { InProcessDispatcher, MessageHandled, ModelCalled } from "../../src/events/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
 import { Tool, ToolResult } from "../../src/prompt/tool.js";
+import { InMemoryMailbox, type MainLoopResult, RequestInterruptedError } from "../../src/runtime/index.js";
 import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel, type InProcessTurn } from "../../src/testing/index.js";
 
 const throttled = (kind: ThrottleError["kind"] = "rate_limit", retryAfterMs?: number) =>
   new ThrottleError("provider busy", { kind, attempts: 5, retryAfterMs });
-const limits = (clock: FakeClock, extra: { deadline?: Deadline; signal?: AbortSignal } = {}) => ({
+const limits = (
+  clock: FakeClock,
+  extra: { deadline?: Deadline; signal?: AbortSignal; stopping?: AbortSignal } = {},
+) => ({
   clock,
   sampleId: "s",
   trial: 0,
@@ -153,6 +159,46 @@ describe("runRetryingTransient", () => {
     await clock.tick(1_000);
     stop.abort();
     expect(await result.catch((e) => e)).toMatchObject({ error: first, runs: { attempts: 1 } });
+  });
+
+  it("gives the trial back, unscored, when the worker starts shutting down during a pause", async () => {
+    const clock = new FakeClock();
+    const stopping = new AbortController();
+    const first = throttled();
+    const run = flaky([first]);
+    const result = runRetryingTransient(run, retry, limits(clock, { stopping: stopping.signal }));
+    await clock.tick(1_000);
+    stopping.abort();
+    const error = await result.catch((e) => e);
+    expect(error).toBeInstanceOf(RequestInterruptedError);
+    expect(error).toMatchObject({ code: "interrupted", cause: first, details: { sampleId: "s", trial: 0 } });
+    expect(run.calls).toBe(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("gives it back without pausing when the worker is already shutting down", async () => {
+    const clock = new FakeClock();
+    const run = flaky([throttled()]);
+    const error = await runRetryingTransient(
+      run,
+      retry,
+      limits(clock, { stopping: AbortSignal.abort() }),
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(RequestInterruptedError);
+    expect(run.calls).toBe(1);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("still scores a trial whose error is not transient while the worker shuts down", async () => {
+    const clock = new FakeClock();
+    const own = new Error("the agent's own bug");
+    const error = await runRetryingTransient(
+      flaky([own]),
+      retry,
+      limits(clock, { stopping: AbortSignal.abort() }),
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(TrialFailure);
+    expect(error).toMatchObject({ error: own });
   });
 
   it("rejects settings that make no sense, naming them", () => {
@@ -301,6 +347,46 @@ describe("a trial on a provider that is throttling", () => {
     const [over] = (await run([spend(300), busy(), spend(800), finish(0)])).runs[0]?.report.results ?? [];
     expect(over?.score.passed).toBe(false);
     expect(over?.agentError).toMatch(/Budget exceeded/);
+  });
+
+  it("EvalLoop puts a pausing trial back on the queue when its worker shuts down, without waiting out the pause", async () => {
+    // A rollout while the provider throttles: the trial is not scored as failed and the worker
+    // does not sit out a 30 s pause; the message is back in the queue for the next worker at once.
+    const clock = new FakeClock();
+    const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
+      name: "transient-shutdown",
+      clock,
+    });
+    const replies = new InMemoryMailbox<unknown>({ name: "transient-shutdown-replies", clock });
+    const dispatcher = new InProcessDispatcher();
+    const handled: string[] = [];
+    const failedCalls: string[] = [];
+    dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
+    dispatcher.subscribe(ModelCalled, (e) => void (e.outcome === "error" && failedCalls.push(e.outcome)));
+    const loop = new EvalLoop({
+      adapter: adapterOn([busy(), answer]),
+      requests,
+      agent: {
+        requestSchema: Input,
+        prepare: (request: z.infer<typeof Input>) => new Prompt(template).bind({ request }),
+      },
+      expected: z.string(),
+      evaluator,
+      clock,
+      config: { dispatcher },
+    });
+    const sample = { id: "a", input: { word: "hi" }, expected: "HI" };
+    await requests.send({ request: { sample, trial: 0 } }, { replyTo: replies });
+    const stop = new AbortController();
+    const running = loop.run({ signal: stop.signal, maxIterations: 1, waitTimeSeconds: 0 });
+    await vi.waitFor(() => expect(failedCalls).toHaveLength(1));
+    stop.abort();
+    await running;
+    expect(handled).toEqual(["returned"]);
+    expect(await replies.approximateCount()).toBe(0);
+    const [again] = await requests.receive({ waitTimeSeconds: 0 });
+    expect(again?.body).toMatchObject({ request: { sample: { id: "a" }, trial: 0 } });
+    expect(again?.deliveryCount).toBe(2);
   });
 
   it("EvalLoop does not retry with { attempts: 1 }", async () => {

@@ -78,13 +78,17 @@ export class Consumer<Req, Out> {
   /** The last receive brought nothing. */
   private idle = false;
 
+  private readonly handling: MessageHandling<Req, Out>;
+
   /** `lease`: the loop's lease extender, undefined when leases are not extended. */
   constructor(
     private readonly loop: ConsumedLoop<Out>,
-    private readonly handling: MessageHandling<Req, Out>,
+    handling: MessageHandling<Req, Out>,
     private readonly lease: LeaseExtender | undefined,
     private readonly settings: RunSettings,
   ) {
+    // Requests learn when this run stops (ExecuteOptions.stopping), so a trial's retry pause can end.
+    this.handling = settings.signal ? { ...handling, stopping: settings.signal } : handling;
     this.wakeup = new Wakeup(settings.signal);
     this.slots = new Slots(settings.concurrency, () => {
       loop.heartbeat.beat();

@@ -19,9 +19,16 @@ import { ATTR, startSpan, type WinkSpan } from "../../telemetry/index.js";
 import { MailboxSerializationError } from "../mailbox/errors.js";
 import type { Message } from "../mailbox/types.js";
 import { BundleRecorder } from "./bundle-recorder.js";
+import { RequestInterruptedError } from "./interrupted.js";
 import type { MessageLease } from "./lease-extender.js";
 import type { BudgetState, ExecuteOptions } from "./options.js";
-import { type Attempt, replyAndAcknowledge, type SettleTarget, settleFailure } from "./settle.js";
+import {
+  type Attempt,
+  replyAndAcknowledge,
+  returnInterrupted,
+  type SettleTarget,
+  settleFailure,
+} from "./settle.js";
 import type { MainLoopRequest, MainLoopResult } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
@@ -46,6 +53,8 @@ export interface MessageHandling<Req, Out> extends SettleTarget {
   readonly resources?: ResourceRegistry | undefined;
   /** The loop's effective settings, recorded in bundles. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** Aborts when the worker starts shutting down; passed on as `ExecuteOptions.stopping`. */
+  readonly stopping?: AbortSignal | undefined;
 }
 
 /**
@@ -97,7 +106,7 @@ export async function handleMessage<Req, Out>(
     const deadline = deadlineOf(envelope, requestId, loop.clock);
     const { response, session } = await loop.execute(
       envelope.request,
-      executeOptions(envelope, attempt, deadline, progress, hooks, onBudget),
+      executeOptions(envelope, attempt, deadline, progress, hooks, onBudget, loop.stopping),
     );
     const bundlePath = await recorder?.write({ output: response.output, session });
     onSettling();
@@ -110,6 +119,12 @@ export async function handleMessage<Req, Out>(
     span?.end();
   } catch (error) {
     span?.end(error);
+    if (error instanceof RequestInterruptedError) {
+      // Not a failure: nothing to record; the request runs again on another worker.
+      onSettling();
+      await returnInterrupted(loop, attempt, error);
+      return;
+    }
     const bundlePath = await recorder?.write({ error });
     const final = neverSucceeds(loop.dlq, error);
     onSettling();
@@ -177,8 +192,10 @@ function executeOptions<Req>(
   heartbeat: () => void,
   hooks: Partial<ExecuteOptions> | undefined,
   onBudget: (state: BudgetState) => void,
+  stopping: AbortSignal | undefined,
 ): ExecuteOptions {
   return {
+    ...(stopping ? { stopping } : {}),
     requestId: attempt.requestId,
     runContext: attempt.runContext,
     ...(deadline ? { deadline } : {}),

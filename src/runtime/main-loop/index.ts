@@ -1,6 +1,7 @@
 /** MainLoop: queue-driven agent workers. */
 
 export type { CheckpointConfig } from "./checkpointing.js";
+export { RequestInterruptedError } from "./interrupted.js";
 export { MainLoop } from "./main-loop.js";
 export type {
   BudgetState,
@@ -19,6 +20,7 @@ export {
   type RetryNotice,
   replyAndAcknowledge,
   retryLater,
+  returnInterrupted,
   returnUnstarted,
   type SettleOutcome,
   type SettleTarget,

@@ -16,6 +16,7 @@ import type { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { DLQPolicy } from "../mailbox/dlq.js";
 import type { Mailbox } from "../mailbox/types.js";
 import type { CheckpointConfig } from "./checkpointing.js";
+import type { RequestInterruptedError } from "./interrupted.js";
 import type { LeaseExtenderConfig } from "./lease-extender.js";
 import type { MainLoopResult } from "./types.js";
 
@@ -126,6 +127,13 @@ export interface ExecuteOptions {
   readonly deadline?: Deadline;
   readonly budget?: Omit<BudgetLimits, "deadline">;
   readonly signal?: AbortSignal;
+  /**
+   * Aborts when the worker starts shutting down (MainLoop passes its run's signal). Unlike
+   * `signal`, it cancels nothing: the evaluation still runs to completion. Work that would only
+   * wait and can be redone elsewhere (an eval trial's pause before a retry) stops and throws
+   * {@link RequestInterruptedError}, and the message goes back to the queue.
+   */
+  readonly stopping?: AbortSignal;
   /** Called on every step of the evaluation (default: the loop's heartbeat). */
   readonly heartbeat?: () => void;
   /**

@@ -5,7 +5,8 @@
  * - {@link replyAndAcknowledge}: reply, then acknowledge (a reply that can never be sent fails);
  * - {@link settleFailure}: the DLQ policy decides between {@link retryLater} (nack with backoff)
  *   and {@link deadLetter}; without a policy, an error reply and acknowledge;
- * - {@link returnUnstarted}: a received message put back at once for shutdown.
+ * - {@link returnUnstarted}: a received message put back at once for shutdown, and
+ *   {@link returnInterrupted}: one whose request stopped for shutdown.
  *
  * Every outcome is logged and published as a `MessageHandled` event for metrics. None of them
  * throws: a message is always left settled or left to come back after its visibility timeout.
@@ -26,6 +27,7 @@ import {
   ReplyNotAvailableError,
 } from "../mailbox/errors.js";
 import { type Message, retryBackoffSeconds } from "../mailbox/types.js";
+import type { RequestInterruptedError } from "./interrupted.js";
 import type { MainLoopError, MainLoopResult } from "./types.js";
 
 const log = getLogger("weakincentives.runtime.main_loop");
@@ -211,20 +213,55 @@ export async function returnUnstarted(
   target: SettleTarget,
   message: Message<unknown, MainLoopResult<unknown>>,
 ): Promise<void> {
+  await putBack(target, { message, startedMs: target.clock.monotonic() }, undefined);
+}
+
+/**
+ * Put back at once a message whose request stopped for shutdown ({@link RequestInterruptedError}):
+ * no reply and no backoff, so another worker takes it now. Its delivery still counts towards a
+ * DLQ policy's attempts.
+ */
+export async function returnInterrupted(
+  target: SettleTarget,
+  attempt: Attempt,
+  error: RequestInterruptedError,
+): Promise<void> {
+  await putBack(target, attempt, error);
+}
+
+async function putBack(
+  target: SettleTarget,
+  attempt: Attempt,
+  interrupted: RequestInterruptedError | undefined,
+): Promise<void> {
+  const { message } = attempt;
   try {
     await message.nack(0);
-    log.info("main_loop.message_returned", "Returned an unstarted message to the queue for shutdown.", {
-      loop: target.loop,
-      messageId: message.id,
-    });
+    if (interrupted === undefined) {
+      log.info("main_loop.message_returned", "Returned an unstarted message to the queue for shutdown.", {
+        loop: target.loop,
+        messageId: message.id,
+      });
+    } else {
+      log.info(
+        "main_loop.request_interrupted",
+        "The worker is shutting down; the request went back to the queue for another worker.",
+        {
+          loop: target.loop,
+          messageId: message.id,
+          requestId: attempt.requestId,
+          reason: interrupted.message,
+        },
+      );
+    }
   } catch (error) {
     log.warning(
       "main_loop.return_failed",
-      "Could not return an unstarted message; it reappears after its visibility timeout.",
-      { messageId: message.id, error },
+      "Could not return a message; it reappears after its visibility timeout.",
+      { messageId: message.id, requestId: attempt.requestId, error },
     );
   }
-  publish(target, { message, startedMs: target.clock.monotonic() }, "returned");
+  publish(target, attempt, "returned", interrupted);
 }
 
 /** The error as a reply carries it: type, code and a redacted message. */
