@@ -65,7 +65,7 @@ const MIN_RUN_MS = 10_000;
 /** The longest stretch of a pause without a heartbeat (a worker's lease follows its beats). */
 const BEAT_EVERY_MS = 5_000;
 
-/** Where a trial's runs stop: its deadline, and a signal such as a worker's shutdown. */
+/** Where a trial's runs stop: its deadline, a caller's signal, and the worker shutting down. */
 export interface RetryLimits {
   readonly clock: Clock;
   readonly deadline?: Deadline | undefined;
@@ -95,7 +95,8 @@ export interface Runs {
  * Run `run`, again after a pause each time it fails transiently, up to `retry.attempts` runs in
  * all. Resolves with the value and how the runs went; rejects with a {@link TrialFailure} (the
  * last error) when the error is not transient, the attempts are used up, too little of the
- * deadline would be left after the pause, another run may not start, or the signal aborts.
+ * deadline would be left after the pause, another run may not start, or the signal aborts;
+ * rejects with a {@link RequestInterruptedError} when `stopping` aborts before or during a pause.
  */
 export async function runRetryingTransient<T>(
   run: () => Promise<T>,
@@ -147,7 +148,7 @@ async function pause(ms: number, limits: RetryLimits): Promise<"slept" | "aborte
       () => true,
       () => false,
     );
-    if (!slept) return signal?.aborted ? "aborted" : "stopping";
+    if (!slept) return !signal?.aborted && stopping?.aborted ? "stopping" : "aborted";
   }
   heartbeat?.();
   return "slept";

@@ -4,7 +4,7 @@
  * timed on a FakeClock; the end-to-end cases run the real adapter loop on an InProcessModel that
  * answers 429, with the adapter's throttle set to one attempt so each 429 surfaces at once.
  */
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { ThrottleError } from "../../src/adapters/errors.js";
 import { FakeClock } from "../../src/clock.js";
@@ -21,10 +21,16 @@ import {
   type TransientRetry,
 } from "../../src/evals/index.js";
 import { runRetryingTransient, TrialFailure, transientRetry } from "../../src/evals/transient.js";
-import { InProcessDispatcher, MessageHandled, ModelCalled } from "../../src/events/index.js";
+import { InProcessDispatcher, MessageHandled } from "../../src/events/index.js";
+import { configureLogging, resetLogging } from "../../src/logging/index.js";
 import { MarkdownSection, Prompt, PromptTemplate } from "../../src/prompt/index.js";
 import { Tool, ToolResult } from "../../src/prompt/tool.js";
-import { InMemoryMailbox, type MainLoopResult, RequestInterruptedError } from "../../src/runtime/index.js";
+import {
+  InMemoryMailbox,
+  MainLoop,
+  type MainLoopResult,
+  RequestInterruptedError,
+} from "../../src/runtime/index.js";
 import { Session } from "../../src/session/index.js";
 import { InProcessAdapter, InProcessModel, type InProcessTurn } from "../../src/testing/index.js";
 
@@ -249,7 +255,57 @@ const throughEvalLoop = (turns: InProcessTurn[], transientRetry: TransientRetry)
     transientRetry,
   });
 
+/** Counts `evals.trial_retry` records until the test ends (logging is reset after each test). */
+function countRetries(): { count: number } {
+  const retries = { count: 0 };
+  configureLogging({
+    level: "WARNING",
+    json: true,
+    destination: {
+      write: (line: string) => {
+        if (line.includes('"event":"evals.trial_retry"')) retries.count++;
+        return true;
+      },
+    },
+  });
+  return retries;
+}
+
+/**
+ * An EvalLoop worker on in-memory queues and a FakeClock nothing ticks, recording how each
+ * message was settled; `send(n)` queues trials of samples s0…s(n-1).
+ */
+function shutdownWorker(name: string, adapter: InProcessAdapter, concurrency: number) {
+  const clock = new FakeClock();
+  const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({ name, clock });
+  const replies = new InMemoryMailbox<unknown>({ name: `${name}-replies`, clock });
+  const dispatcher = new InProcessDispatcher();
+  const handled: string[] = [];
+  dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
+  const loop = new EvalLoop({
+    adapter,
+    requests,
+    agent: {
+      requestSchema: Input,
+      prepare: (request: z.infer<typeof Input>) => new Prompt(template).bind({ request }),
+    },
+    expected: z.string(),
+    evaluator,
+    clock,
+    config: { dispatcher, concurrency, batchSize: Math.min(concurrency, 10) },
+  });
+  const send = async (count: number): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const sample = { id: `s${i}`, input: { word: "hi" }, expected: "HI" };
+      await requests.send({ request: { sample, trial: 0 } }, { replyTo: replies });
+    }
+  };
+  return { loop, requests, replies, handled, send };
+}
+
 describe("a trial on a provider that is throttling", () => {
+  afterEach(() => resetLogging());
+
   it("evaluateDataset runs it again and scores the answer that came", async () => {
     const adapter = adapterOn([busy(), busy(), answer]);
     const report = await evaluateDataset(dataset, {
@@ -352,41 +408,68 @@ describe("a trial on a provider that is throttling", () => {
   it("EvalLoop puts a pausing trial back on the queue when its worker shuts down, without waiting out the pause", async () => {
     // A rollout while the provider throttles: the trial is not scored as failed and the worker
     // does not sit out a 30 s pause; the message is back in the queue for the next worker at once.
-    const clock = new FakeClock();
-    const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
-      name: "transient-shutdown",
-      clock,
-    });
-    const replies = new InMemoryMailbox<unknown>({ name: "transient-shutdown-replies", clock });
-    const dispatcher = new InProcessDispatcher();
-    const handled: string[] = [];
-    const failedCalls: string[] = [];
-    dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
-    dispatcher.subscribe(ModelCalled, (e) => void (e.outcome === "error" && failedCalls.push(e.outcome)));
-    const loop = new EvalLoop({
-      adapter: adapterOn([busy(), answer]),
-      requests,
-      agent: {
-        requestSchema: Input,
-        prepare: (request: z.infer<typeof Input>) => new Prompt(template).bind({ request }),
-      },
-      expected: z.string(),
-      evaluator,
-      clock,
-      config: { dispatcher },
-    });
-    const sample = { id: "a", input: { word: "hi" }, expected: "HI" };
-    await requests.send({ request: { sample, trial: 0 } }, { replyTo: replies });
+    const retries = countRetries();
+    const worker = shutdownWorker("transient-shutdown", adapterOn([busy(), answer]), 1);
+    await worker.send(1);
     const stop = new AbortController();
-    const running = loop.run({ signal: stop.signal, maxIterations: 1, waitTimeSeconds: 0 });
-    await vi.waitFor(() => expect(failedCalls).toHaveLength(1));
+    const running = worker.loop.run({ signal: stop.signal, maxIterations: 1, waitTimeSeconds: 0 });
+    // In the pause (its sleep is scheduled as the retry is logged), which nothing ticks.
+    await vi.waitFor(() => expect(retries.count).toBe(1));
     stop.abort();
     await running;
-    expect(handled).toEqual(["returned"]);
-    expect(await replies.approximateCount()).toBe(0);
-    const [again] = await requests.receive({ waitTimeSeconds: 0 });
-    expect(again?.body).toMatchObject({ request: { sample: { id: "a" }, trial: 0 } });
+    expect(worker.handled).toEqual(["returned"]);
+    expect(await worker.replies.approximateCount()).toBe(0);
+    const [again] = await worker.requests.receive({ waitTimeSeconds: 0 });
+    expect(again?.body).toMatchObject({ request: { sample: { id: "s0" }, trial: 0 } });
     expect(again?.deliveryCount).toBe(2);
+  });
+
+  it("EvalLoop hands back every pausing trial at once, with no listener warning at concurrency 16", async () => {
+    // Sixteen trials pause together (an outage), each listening for the shutdown: the test setup
+    // fails the test on any process warning, MaxListenersExceededWarning included.
+    const retries = countRetries();
+    const always429 = new InProcessAdapter(new InProcessModel([busy()], { repeat: true }), {
+      throttle: { maxAttempts: 1 },
+    });
+    const worker = shutdownWorker("transient-shutdown-many", always429, 16);
+    await worker.send(16);
+    const stop = new AbortController();
+    const running = worker.loop.run({ signal: stop.signal, maxIterations: 2, waitTimeSeconds: 0 });
+    await vi.waitFor(() => expect(retries.count).toBe(16));
+    stop.abort();
+    await running;
+    expect(worker.handled).toEqual(Array.from({ length: 16 }, () => "returned"));
+    expect(await worker.replies.approximateCount()).toBe(0);
+    expect(await worker.requests.approximateCount()).toBe(16);
+  });
+
+  it("a RequestInterruptedError thrown while the loop is not stopping fails like any error", async () => {
+    // Handing a message back is for shutdown only: otherwise the same worker would take it again
+    // at once, forever, with no reply and no dead letter.
+    const clock = new FakeClock();
+    const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
+      name: "interrupted-early",
+      clock,
+    });
+    const replies = new InMemoryMailbox<unknown>({ name: "interrupted-early-replies", clock });
+    const dispatcher = new InProcessDispatcher();
+    const handled: string[] = [];
+    dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
+    const plain = new MainLoop<z.infer<typeof Input>, unknown>({
+      adapter: adapterOn([answer]),
+      requests: requests as never,
+      requestSchema: Input,
+      clock,
+      config: { dispatcher },
+      prepare: () => {
+        throw new RequestInterruptedError("not for shutdown");
+      },
+    });
+    await requests.send({ request: { word: "hi" } }, { replyTo: replies });
+    await plain.run({ maxIterations: 1, waitTimeSeconds: 0 });
+    expect(handled).toEqual(["failed"]);
+    const [reply] = await replies.receive({ waitTimeSeconds: 0 });
+    expect(reply?.body).toMatchObject({ success: false, error: { type: "RequestInterruptedError" } });
   });
 
   it("EvalLoop does not retry with { attempts: 1 }", async () => {

@@ -129,7 +129,7 @@ function failureRow(result: EvalResult<unknown>, bundleHref: BundleHref): string
       ? `<span class="muted">${NONE}</span>`
       : `<a class="bundle" href="${escapeHtml(bundleHref(result.bundlePath))}">debug bundle</a>`;
   return (
-    `<tr data-sample="${escapeHtml(result.sampleId)}" data-trial="${result.trial}"${error === undefined ? "" : ' data-error="true"'}${result.attempts === undefined ? "" : ` data-attempts="${result.attempts}"`}>` +
+    `<tr data-sample="${escapeHtml(result.sampleId)}" data-trial="${result.trial}"${error === undefined ? "" : ' data-error="true"'}${result.attempts === undefined ? "" : ` data-attempts="${escapeHtml(String(result.attempts))}"`}>` +
     `<td class="id"><code>${escapeHtml(result.sampleId)}</code></td>` +
     cell(trialText(result)) +
     cell(scoreText(result.score.value)) +
@@ -140,8 +140,10 @@ function failureRow(result: EvalResult<unknown>, bundleHref: BundleHref): string
 
 /** The trial number, and how many times it ran when the provider failed transiently. */
 function trialText(result: EvalResult<unknown>): string {
-  if (result.attempts === undefined) return String(result.trial);
-  return `${result.trial} <span class="muted" title="run ${result.attempts} times: the provider failed transiently">(${result.attempts} runs)</span>`;
+  const trial = escapeHtml(String(result.trial));
+  if (result.attempts === undefined) return trial;
+  const runs = escapeHtml(String(result.attempts));
+  return `${trial} <span class="muted" title="run ${runs} times: the provider failed transiently">(${runs} runs)</span>`;
 }
 
 /** The failed trials of one experiment (with how many runs each took), linked to their debug bundles. */

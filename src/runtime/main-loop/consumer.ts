@@ -7,7 +7,9 @@
  * @internal
  */
 
+import { setMaxListeners } from "node:events";
 import type { Clock } from "../../clock.js";
+import { type LinkedSignal, linkSignal } from "../../deadline.js";
 import { getLogger } from "../../logging/index.js";
 import type { Heartbeat } from "../lifecycle/heartbeat.js";
 import type { RunOptions } from "../lifecycle/runnable.js";
@@ -79,6 +81,8 @@ export class Consumer<Req, Out> {
   private idle = false;
 
   private readonly handling: MessageHandling<Req, Out>;
+  /** This run's own view of its signal, handed to requests as `stopping` and released at dispose. */
+  private readonly stopping: LinkedSignal | undefined;
 
   /** `lease`: the loop's lease extender, undefined when leases are not extended. */
   constructor(
@@ -87,8 +91,12 @@ export class Consumer<Req, Out> {
     private readonly lease: LeaseExtender | undefined,
     private readonly settings: RunSettings,
   ) {
-    // Requests learn when this run stops (ExecuteOptions.stopping), so a trial's retry pause can end.
-    this.handling = settings.signal ? { ...handling, stopping: settings.signal } : handling;
+    // Requests learn when this run stops (ExecuteOptions.stopping), so a trial's retry pause can
+    // end. A child of the run's signal, not the signal itself: that one is shared by the whole
+    // group, and each pausing request listens to this one (one per slot, plus headroom).
+    this.stopping = settings.signal ? linkSignal(settings.signal) : undefined;
+    if (this.stopping) setMaxListeners(settings.concurrency + 10, this.stopping.signal);
+    this.handling = this.stopping ? { ...handling, stopping: this.stopping.signal } : handling;
     this.wakeup = new Wakeup(settings.signal);
     this.slots = new Slots(settings.concurrency, () => {
       loop.heartbeat.beat();
@@ -131,6 +139,7 @@ export class Consumer<Req, Out> {
   /** Stop waking the run on abort; call once the run is over, whatever its end. */
   dispose(): void {
     this.wakeup.dispose();
+    this.stopping?.release();
   }
 
   /** Start buffered messages while slots are free, dropping those whose lease ran out. */

@@ -118,13 +118,15 @@ export async function handleMessage<Req, Out>(
     span?.setAttributes({ [ATTR.WINK_COST_USD]: spending(spent, response).costUsd });
     span?.end();
   } catch (error) {
-    span?.end(error);
-    if (error instanceof RequestInterruptedError) {
-      // Not a failure: nothing to record; the request runs again on another worker.
+    // Given back for shutdown (only then: thrown otherwise, it is a failure like any other).
+    // Not a failure: no bundle, and the span ends without an error; another worker runs it.
+    if (error instanceof RequestInterruptedError && loop.stopping?.aborted) {
+      span?.end();
       onSettling();
       await returnInterrupted(loop, attempt, error);
       return;
     }
+    span?.end(error);
     const bundlePath = await recorder?.write({ error });
     const final = neverSucceeds(loop.dlq, error);
     onSettling();

@@ -302,30 +302,44 @@ describeRequiring(
     // Without CLIENT ID/UNBLOCK, close() cannot cut a blocking wait short: it waits for the BLPOP
     // to run out (BLOCK_SECONDS at most). Waking and putting back a late message must still work.
     let redis: RedisServer;
+    // Mailboxes leave a client they were given open: every client made here is closed here.
+    const clients: Redis[] = [];
     beforeAll(async () => {
       redis = await startRedisServer({ args: ["--rename-command", "CLIENT", ""] });
+    });
+    afterEach(async () => {
+      // The mailboxes first (the file's own afterEach runs after this one), then their clients.
+      await Promise.all(opened.splice(0).map((mailbox) => mailbox.close()));
+      for (const client of clients.splice(0)) client.disconnect();
     });
     afterAll(async () => {
       await redis.stop();
     });
 
-    const connect = (): Redis => {
-      const client = new Redis({ port: redis.port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+    const connect = (port = redis.port): Redis => {
+      const client = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
       client.on("error", () => {});
+      clients.push(client);
       return client;
+    };
+    /** Waits until `count` clients of the server are blocked (CLIENT LIST is refused here). */
+    const blockedClients = async (admin: Redis, count: number): Promise<void> => {
+      const pattern = new RegExp(`blocked_clients:${count}\\b`);
+      await vi.waitFor(async () => expect(await admin.info("clients")).toMatch(pattern), {
+        timeout: 5_000,
+        interval: 10,
+      });
     };
 
     it("refuses CLIENT, so the fallback is what runs", async () => {
-      const admin = connect();
-      await expect(admin.call("CLIENT", "ID")).rejects.toThrow(/unknown command/i);
-      admin.disconnect();
+      await expect(connect().call("CLIENT", "ID")).rejects.toThrow(/unknown command/i);
     });
 
     it("wakes a blocked receive on a send, without polling", async () => {
       const name = uniqueName("noclient-wake");
       const receiver = open(name, { client: connect(), clock: new FakeClock() });
       const receiving = receiver.receive({ waitTimeSeconds: 20 });
-      expect(await settled(receiving)).toBe(false);
+      await blockedClients(connect(), 1);
       await open(name, { client: connect() }).send("hello");
       const [message] = await receiving;
       expect(message?.body).toBe("hello");
@@ -338,35 +352,34 @@ describeRequiring(
       // The proxy holds that answer until close() has started; a close that dropped the connection
       // without waiting for it would hide the request for its 600 s visibility timeout.
       const proxy = await startProxy(redis.port);
-      const name = uniqueName("noclient-late");
-      const admin = connect();
-      const receiver = open(name, { client: new Redis({ port: proxy.port, host: "127.0.0.1" }) });
-      const stop = new AbortController();
-      const receiving = receiver.receive({
-        waitTimeSeconds: 20,
-        visibilityTimeout: 600,
-        signal: stop.signal,
-      });
-      await vi.waitFor(async () => expect(await admin.info("clients")).toMatch(/blocked_clients:1\b/), {
-        timeout: 5_000,
-        interval: 10,
-      });
-      stop.abort();
-      expect(await receiving).toEqual([]);
-      proxy.hold();
-      const sender = open(name, { client: connect() });
-      await sender.send("during shutdown");
-      await vi.waitFor(async () => expect(await admin.llen(receiver.keys[0] as string)).toBe(0));
-      const started = performance.now();
-      const closing = receiver.close();
-      proxy.release();
-      await closing;
-      expect(performance.now() - started).toBeLessThan(BLOCK_SECONDS * 1000 + 2_000);
-      const [message] = await sender.receive({ visibilityTimeout: 600 });
-      expect(message?.body).toBe("during shutdown");
-      await message?.acknowledge();
-      admin.disconnect();
-      await proxy.stop();
+      try {
+        const name = uniqueName("noclient-late");
+        const admin = connect();
+        const receiver = open(name, { client: connect(proxy.port) });
+        const stop = new AbortController();
+        const receiving = receiver.receive({
+          waitTimeSeconds: 20,
+          visibilityTimeout: 600,
+          signal: stop.signal,
+        });
+        await blockedClients(admin, 1);
+        stop.abort();
+        expect(await receiving).toEqual([]);
+        proxy.hold();
+        const sender = open(name, { client: connect() });
+        await sender.send("during shutdown");
+        await vi.waitFor(async () => expect(await admin.llen(receiver.keys[0] as string)).toBe(0));
+        const started = performance.now();
+        const closing = receiver.close();
+        proxy.release();
+        await closing;
+        expect(performance.now() - started).toBeLessThan(BLOCK_SECONDS * 1000 + 2_000);
+        const [message] = await sender.receive({ visibilityTimeout: 600 });
+        expect(message?.body).toBe("during shutdown");
+        await message?.acknowledge();
+      } finally {
+        await proxy.stop();
+      }
     });
   },
 );
