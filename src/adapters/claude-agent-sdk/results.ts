@@ -141,8 +141,21 @@ function requestBudgetError(tracker: BudgetTracker | undefined): BudgetExceededE
   } catch (error) {
     if (error instanceof BudgetExceededError) return error;
   }
-  return undefined;
+  // Claude Code stops once its spend reaches the limit it was given, so a spend exactly at the
+  // request's limit (which check() allows) also means the request's budget ran out.
+  const limit = tracker?.budget.maxUsd;
+  const spent = tracker?.consumedUsd;
+  if (tracker === undefined || limit === undefined || spent === undefined) return undefined;
+  if (spent < limit - USD_EPSILON) return undefined;
+  return new BudgetExceededError(
+    "usd",
+    `Budget exhausted: spent $${spent.toFixed(4)} of maxUsd $${limit}, where Claude Code stops. Raise maxUsd (AGENT_MAX_BUDGET_USD), use a cheaper model, or give the agent less to do.`,
+    { details: { consumed: tracker.consumed, consumedUsd: spent, limit } },
+  );
 }
+
+/** Below a millionth of a cent, two dollar amounts are the same (Claude Code's sums are floats). */
+const USD_EPSILON = 1e-8;
 
 /** How a status the API kept answering is transient, if it is. */
 function throttleKind(status: number | undefined): ThrottleKind | undefined {
