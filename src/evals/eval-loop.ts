@@ -21,6 +21,23 @@ import { type AgentRun, type EvalResult, scoreTrial } from "./run.js";
 import type { Evaluator } from "./score.js";
 import { type TransientRetry, transientRetry } from "./transient.js";
 
+/** How many of `adapterFor`'s choices an {@link EvalLoop} keeps (the most recent distinct experiments). */
+const ADAPTER_CACHE_SIZE = 16;
+
+/** What makes two experiments the same to `adapterFor`: name, overrides tag and flags (in key order). */
+function experimentKey(experiment: Experiment): string {
+  return stableJson([experiment.name, experiment.overridesTag ?? null, experiment.flags ?? null]);
+}
+
+/** JSON with object keys sorted, so equal flags written in another order give the same text. */
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
 /** One trial of one sample, as it travels to an {@link EvalLoop} (the experiment rides in the envelope). */
 export interface EvalRequest<Input, Expected> {
   readonly sample: Sample<Input, Expected>;
@@ -62,7 +79,10 @@ export interface EvalLoopOptions<Input, Expected, Output>
   readonly config?: MainLoopConfig;
   /**
    * The adapter an experiment runs on, when it is not `adapter` (a variant on another model or
-   * provider): return `undefined` for the default. Called once per experiment name.
+   * provider): return `undefined` for the default. Called once per distinct experiment (its
+   * name, overrides tag and flags: a later run may reuse a name with other flags), and the
+   * choices of the last 16 are kept, so a worker that serves run after run does not hold an
+   * adapter for every experiment it ever saw.
    */
   readonly adapterFor?: (experiment: Experiment) => ProviderAdapter | undefined;
   /**
@@ -92,6 +112,7 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
   readonly evaluator: Evaluator<Output, Expected>;
   /** The agent's loop per adapter: the default one, then one per experiment that has its own. */
   readonly #agents = new Map<ProviderAdapter, MainLoop<Input, Output>>();
+  /** `adapterFor`'s choices by {@link experimentKey}, oldest first. */
   readonly #adapters = new Map<string, ProviderAdapter>();
   readonly #agentOn: (adapter: ProviderAdapter) => MainLoop<Input, Output>;
   readonly #adapterFor: ((experiment: Experiment) => ProviderAdapter | undefined) | undefined;
@@ -132,18 +153,34 @@ export class EvalLoop<Input, Expected, Output> extends MainLoop<
 
   /** The agent's loop for `experiment`: on its own adapter when `adapterFor` gives one. */
   #agentFor(experiment: Experiment | undefined): MainLoop<Input, Output> {
-    let adapter = this.adapter;
-    if (experiment && this.#adapterFor) {
-      const chosen = this.#adapters.get(experiment.name) ?? this.#adapterFor(experiment) ?? this.adapter;
-      this.#adapters.set(experiment.name, chosen);
-      adapter = chosen;
-    }
+    const adapter =
+      experiment && this.#adapterFor ? this.#adapterOf(experiment, this.#adapterFor) : this.adapter;
     let loop = this.#agents.get(adapter);
     if (loop === undefined) {
       loop = this.#agentOn(adapter);
       this.#agents.set(adapter, loop);
     }
     return loop;
+  }
+
+  /** `adapterFor`'s choice for `experiment`, asked once while it is among the last few distinct ones. */
+  #adapterOf(
+    experiment: Experiment,
+    adapterFor: (experiment: Experiment) => ProviderAdapter | undefined,
+  ): ProviderAdapter {
+    const key = experimentKey(experiment);
+    const known = this.#adapters.get(key);
+    if (known !== undefined) return known;
+    const chosen = adapterFor(experiment) ?? this.adapter;
+    this.#adapters.set(key, chosen);
+    if (this.#adapters.size > ADAPTER_CACHE_SIZE) {
+      const [oldestKey, oldest] = this.#adapters.entries().next().value as [string, ProviderAdapter];
+      this.#adapters.delete(oldestKey);
+      // Its agent loop goes too, unless another kept experiment (or the default) still runs on it.
+      const inUse = oldest === this.adapter || [...this.#adapters.values()].includes(oldest);
+      if (!inUse) this.#agents.delete(oldest);
+    }
+    return chosen;
   }
 
   /** Not used: {@link EvalLoop.execute} hands each sample to the agent's own `prepare`. */

@@ -282,6 +282,59 @@ describe("EvalLoop and runExperiments", () => {
     expect(asked).toHaveLength(2); // once per experiment, not per trial
   });
 
+  it("asks adapterFor again when a later run reuses an experiment's name with other flags", async () => {
+    // A worker serves run after run: "candidate" on model a today may be "candidate" on model b
+    // tomorrow. Keyed by name alone, the second run would silently run on the first's adapter.
+    const answering = (answer: string) =>
+      new InProcessAdapter(new InProcessModel([{ text: JSON.stringify({ answer }) }], { repeat: true }));
+    const asked: string[] = [];
+    const loop = new EvalLoop({
+      adapter: new InProcessAdapter(model()),
+      adapterFor: (each) => {
+        asked.push(String(each.flags?.model));
+        return answering(String(each.flags?.model));
+      },
+      requests: new InMemoryMailbox({ name: "adapter-cache" }),
+      agent: agentFor(store()),
+      expected: z.string(),
+      evaluator,
+    });
+    const sample = { id: "a", input: { word: "hi" }, expected: "HI" };
+    const answerOn = async (flags: Record<string, unknown>) => {
+      const { response } = await loop.execute(
+        { sample, trial: 0 },
+        { experiment: experiment("candidate", { flags }) },
+      );
+      return (response.output.output as { answer: string }).answer;
+    };
+    expect(await answerOn({ model: "a", temperature: 0 })).toBe("a");
+    expect(await answerOn({ model: "b", temperature: 0 })).toBe("b");
+    // The same flags in another key order are the same experiment: not asked again.
+    expect(await answerOn({ temperature: 0, model: "a" })).toBe("a");
+    expect(asked).toEqual(["a", "b"]);
+  });
+
+  it("keeps adapterFor's choices for the last 16 distinct experiments only", async () => {
+    const asked: string[] = [];
+    const loop = new EvalLoop({
+      adapter: new InProcessAdapter(model()),
+      adapterFor: (each) => {
+        asked.push(each.name);
+        return new InProcessAdapter(model());
+      },
+      requests: new InMemoryMailbox({ name: "adapter-cache-bound" }),
+      agent: agentFor(store()),
+      expected: z.string(),
+      evaluator,
+    });
+    const sample = { id: "a", input: { word: "hi" }, expected: "HI" };
+    const run = (name: string) => loop.execute({ sample, trial: 0 }, { experiment: experiment(name) });
+    for (let i = 0; i < 17; i++) await run(`exp-${i}`);
+    await run("exp-16"); // still kept
+    await run("exp-0"); // the oldest was let go: asked again
+    expect(asked).toEqual([...Array.from({ length: 17 }, (_, i) => `exp-${i}`), "exp-0"]);
+  });
+
   it("submitDataset rides out a failing receive on the results queue", async () => {
     const clock = new FakeClock();
     const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
