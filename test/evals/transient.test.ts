@@ -271,17 +271,23 @@ function countRetries(): { count: number } {
   return retries;
 }
 
-/**
- * An EvalLoop worker on in-memory queues and a FakeClock nothing ticks, recording how each
- * message was settled; `send(n)` queues trials of samples s0…s(n-1).
- */
-function shutdownWorker(name: string, adapter: InProcessAdapter, concurrency: number) {
+/** In-memory request and reply queues on a FakeClock, and the outcome of each settled message. */
+function queuesOn(name: string) {
   const clock = new FakeClock();
   const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({ name, clock });
   const replies = new InMemoryMailbox<unknown>({ name: `${name}-replies`, clock });
   const dispatcher = new InProcessDispatcher();
   const handled: string[] = [];
   dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
+  return { clock, requests, replies, dispatcher, handled };
+}
+
+/**
+ * An EvalLoop worker on in-memory queues and a FakeClock nothing ticks, recording how each
+ * message was settled; `send(n)` queues trials of samples s0…s(n-1).
+ */
+function shutdownWorker(name: string, adapter: InProcessAdapter, concurrency: number) {
+  const { clock, requests, replies, dispatcher, handled } = queuesOn(name);
   const loop = new EvalLoop({
     adapter,
     requests,
@@ -446,15 +452,7 @@ describe("a trial on a provider that is throttling", () => {
   it("a RequestInterruptedError thrown while the loop is not stopping fails like any error", async () => {
     // Handing a message back is for shutdown only: otherwise the same worker would take it again
     // at once, forever, with no reply and no dead letter.
-    const clock = new FakeClock();
-    const requests = new InMemoryMailbox<unknown, MainLoopResult<EvalResult<unknown>>>({
-      name: "interrupted-early",
-      clock,
-    });
-    const replies = new InMemoryMailbox<unknown>({ name: "interrupted-early-replies", clock });
-    const dispatcher = new InProcessDispatcher();
-    const handled: string[] = [];
-    dispatcher.subscribe(MessageHandled, (e) => void handled.push(e.outcome));
+    const { clock, requests, replies, dispatcher, handled } = queuesOn("interrupted-early");
     const plain = new MainLoop<z.infer<typeof Input>, unknown>({
       adapter: adapterOn([answer]),
       requests: requests as never,
