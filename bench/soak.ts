@@ -9,7 +9,7 @@
  * worker's long-lived shutdown signal and a per-request deadline. Reported per adapter:
  *
  * - heap after GC at N/10 and N evaluations (target: growth ≤ 2 MiB);
- * - median per-turn time of the first and the last N/10 evaluations, after 2,000 warm-up
+ * - median per-turn time of the first and the last N/10 evaluations, after 5,000 warm-up
  *   evaluations (target: the last within 10 % of the first). A shared machine changes speed by
  *   tens of percent over a run, so a block of hand-written-loop evaluations runs after every
  *   100 adapter evaluations, and the target is met when either the drift as measured or the
@@ -24,15 +24,16 @@
  *   SDK itself does with a signal — an abort listener per request, and in the Anthropic SDK a
  *   finalization registration too — is cancellation's cost, not the adapter's. The worker path
  *   over the loop without cancellation is printed as well. Both targets must be met. Each variant
- *   runs in a process of its own and the processes take turns block by block
- *   (`bench/soak/compare.ts` says why and how the figure is derived); a control process running
- *   the hand-written loop a second time shows the method's own noise.
+ *   runs in a process of its own and the processes take turns block by block, five times over
+ *   with fresh processes, and each figure is the median of the five (`bench/soak/compare.ts`
+ *   says why and how the figure is derived); a control process running the hand-written loop a
+ *   second time shows the method's own noise.
  *
  * Times are given as wall-clock and as process CPU time; targets are judged on CPU time.
  *
  * Run: `npx tsx --conditions=wink-source bench/soak.ts [--evaluations N] [--adapters a,b]`
- * (adapters: openai-chat, openai-responses, anthropic, in-process). About a minute and a half per
- * adapter at 10,000 evaluations on one core. `bench/run-all.ts` runs it only when given `--soak`.
+ * (adapters: openai-chat, openai-responses, anthropic, in-process). About three minutes per
+ * adapter at 10,000 evaluations on two cores. `bench/run-all.ts` runs it only when given `--soak`.
  */
 
 import { execFileSync } from "node:child_process";
@@ -197,7 +198,13 @@ function describe(f: SoakFigures): string[] {
     `  per turn, the same loop cancellable at shutdown and at a deadline: ${both(cancellable, " µs")}`,
     `    adapter, worker path (shutdown signal and deadline): ${both(worker, " µs")} → adds ${both(f.addedWorker, " µs")} at best speed over the cancellable loop (target ≤ 15); measured ${both(f.addedWorkerMeasured, " µs")}; over the loop without cancellation ${both(f.addedWorkerOverUncancellable, " µs")}`,
     `  control: a second process running the hand-written loop differs from the first by ${both(f.control, " µs")}`,
+    `  figures above are medians over ${f.bySet.length} sets of fresh processes; CPU µs by set: plain adds ${bySet(f, "addedPlain")}, worker adds ${bySet(f, "addedWorker")}, control ${bySet(f, "control")}`,
   ];
+}
+
+/** One figure of every comparison set, in CPU µs. */
+function bySet(f: SoakFigures, key: "addedPlain" | "addedWorker" | "control"): string {
+  return f.bySet.map((set) => set[key].cpu).join(" / ");
 }
 
 /** Targets, judged on CPU time so that other processes on the machine do not decide them. */

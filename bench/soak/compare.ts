@@ -6,14 +6,25 @@
  * inline caches, and each would slow the others by a few µs per turn, by an amount that depends
  * on which variants share the process. A second process running the hand-written loop is the
  * control: its figure over the first shows what two processes running the same code differ by.
+ *
+ * Two processes running the same code still differ by several µs per turn, by chance (where the
+ * JIT puts code and objects, hash seeds): a single process per variant made the judged figure
+ * swing between 1 and 16 µs from run to run on one machine. So the comparison runs {@link SETS}
+ * times with fresh processes, and each figure is the median over the sets.
  */
 
 import { type ChildProcess, fork } from "node:child_process";
 import { quantile, recordWarnings, round2 } from "../stats.js";
 import { type AdapterName, medians, runsOf, type Timing, timed, VARIANTS, type Variant } from "./runs.js";
 
-/** Evaluations each process runs before it is measured. */
-export const WARMUP = 2_000;
+/**
+ * Evaluations each process runs before it is measured. Functions an adapter calls once per
+ * evaluation are still being optimized (on a background thread, whose CPU time counts) until
+ * about 4,500 evaluations (`--trace-opt`); a worker that runs for weeks is past that.
+ */
+export const WARMUP = 5_000;
+/** Independent comparisons, each with processes of its own; the figures are their medians. */
+export const SETS = 5;
 /** Rounds of one block per process. */
 const ROUNDS = 30;
 const BLOCK = 50;
@@ -38,7 +49,12 @@ export interface Comparison {
   /** Process warnings in all the processes, and the first few distinct ones. */
   readonly warnings: number;
   readonly warningKinds: string[];
+  /** Each set's judged and control figures, to show the spread behind the medians. */
+  readonly bySet: readonly Pick<Comparison, "addedPlain" | "addedWorker" | "control">[];
 }
+
+/** One set's figures. */
+type SetComparison = Omit<Comparison, "bySet">;
 
 type ToChild = { readonly block: number } | { readonly finish: true };
 type FromChild =
@@ -138,8 +154,32 @@ function pairedDifference(base: readonly Timing[], variant: readonly Timing[]): 
   );
 }
 
-/** Compare the variants of `name`, each in a process running `entry --serve <variant>`. */
+/**
+ * Compare the variants of `name`, each in a process running `entry --serve <variant>`, {@link SETS}
+ * times over; every figure is the median over the sets.
+ */
 export async function compareInProcesses(entry: string, name: AdapterName): Promise<Comparison> {
+  const sets: SetComparison[] = [];
+  for (let set = 0; set < SETS; set++) sets.push(await compareOnce(entry, name));
+  const median = (pick: (set: SetComparison) => Timing): Timing => medians(sets.map(pick));
+  return {
+    perTurn: Object.fromEntries(
+      VARIANTS.map((variant) => [variant, median((set) => set.perTurn[variant])]),
+    ) as Record<Variant, Timing>,
+    addedPlain: median((set) => set.addedPlain),
+    addedWorker: median((set) => set.addedWorker),
+    addedPlainMeasured: median((set) => set.addedPlainMeasured),
+    addedWorkerMeasured: median((set) => set.addedWorkerMeasured),
+    addedWorkerOverUncancellable: median((set) => set.addedWorkerOverUncancellable),
+    control: median((set) => set.control),
+    warnings: sets.reduce((sum, set) => sum + set.warnings, 0),
+    warningKinds: [...new Set(sets.flatMap((set) => set.warningKinds))].slice(0, 5),
+    bySet: sets.map(({ addedPlain, addedWorker, control }) => ({ addedPlain, addedWorker, control })),
+  };
+}
+
+/** One comparison with fresh processes, one per variant and one for the control. */
+async function compareOnce(entry: string, name: AdapterName): Promise<SetComparison> {
   const roles: readonly Variant[] = [...VARIANTS, "baseline"];
   const servers = roles.map((variant) => new Server(entry, name, variant));
   await Promise.all(servers.map((server) => server.ready()));
