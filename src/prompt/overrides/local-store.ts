@@ -21,14 +21,14 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { getLogger } from "../../logging/index.js";
 import { checkOverrideForPrompt, seedOverrideFromPrompt } from "./authoring.js";
 import { PromptOverridesError } from "./errors.js";
 import { parsePromptOverride, serializePromptOverride } from "./file-format.js";
 import { filterOverrideForDescriptor } from "./filter.js";
-import { normalizeTag, overrideFilePath, resolveOverridesRoot } from "./paths.js";
+import { DEFAULT_OVERRIDES_TAG, normalizeTag, overrideFilePath, resolveOverridesRoot } from "./paths.js";
 import { defaultTagOf, type OverridesTarget, templateOf } from "./target.js";
 import type {
   PromptDescriptor,
@@ -39,6 +39,9 @@ import type {
 } from "./types.js";
 
 const log = getLogger("weakincentives.prompt.overrides");
+
+/** Missing (prompt, tag) files remembered so each is warned about once; cleared when full. */
+const MAX_WARNED_MISSING = 1_024;
 
 /** Options for {@link LocalPromptOverridesStore}. */
 export interface LocalPromptOverridesStoreOptions {
@@ -56,6 +59,8 @@ export interface LocalPromptOverridesStoreOptions {
 export class LocalPromptOverridesStore implements PromptOverridesStore {
   /** Absolute path of the overrides directory. */
   readonly rootPath: string;
+  /** Files of a requested tag found missing and already warned about. */
+  readonly #warnedMissing = new Set<string>();
 
   /** Resolves the root now, so a missing `rootPath` fails at start-up rather than at first render. */
   constructor(options: LocalPromptOverridesStoreOptions = {}) {
@@ -78,12 +83,14 @@ export class LocalPromptOverridesStore implements PromptOverridesStore {
     const file = this.filePath(descriptor.ns, descriptor.key, resolvedTag);
     const stored = this.read(file, descriptor.ns, descriptor.key, resolvedTag);
     if (stored === undefined) {
-      log.debug("prompt_override_missing", "No override file for this prompt and tag.", {
-        ns: descriptor.ns,
-        promptKey: descriptor.key,
-        tag: resolvedTag,
-        file,
-      });
+      if (resolvedTag === DEFAULT_OVERRIDES_TAG) {
+        log.debug("prompt_override_missing", "No override file for this prompt and tag.", {
+          ns: descriptor.ns,
+          promptKey: descriptor.key,
+          tag: resolvedTag,
+          file,
+        });
+      } else this.warnMissingTag(descriptor, resolvedTag, file);
       return undefined;
     }
     return filterOverrideForDescriptor(stored, descriptor, file);
@@ -186,6 +193,24 @@ export class LocalPromptOverridesStore implements PromptOverridesStore {
     return override;
   }
 
+  /**
+   * A tag was asked for by name and this prompt has no file for it: normal for a flag that changes
+   * only some prompts, and exactly what a typo in the tag looks like, so say it once per file at
+   * WARNING, with the tags this prompt does have.
+   */
+  private warnMissingTag(descriptor: PromptDescriptor, tag: string, file: string): void {
+    if (this.#warnedMissing.has(file)) return;
+    if (this.#warnedMissing.size >= MAX_WARNED_MISSING) this.#warnedMissing.clear();
+    this.#warnedMissing.add(file);
+    const found = tagsIn(dirname(file));
+    log.warning(
+      "prompt_override_tag_missing",
+      `Prompt "${descriptor.ns}/${descriptor.key}" has no overrides for tag "${tag}", so it renders the code's text. ` +
+        `If the tag is misspelt, fix it; tags with files for this prompt: ${found.length > 0 ? found.join(", ") : "none"}.`,
+      { ns: descriptor.ns, promptKey: descriptor.key, tag, file, tagsFound: found },
+    );
+  }
+
   /** Write atomically: a sibling temp file renamed over the target, so readers never see half a file. */
   private write(override: PromptOverride): void {
     const file = this.filePath(override.ns, override.promptKey, override.tag);
@@ -219,5 +244,17 @@ function removeQuietly(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // The temp file's directory may not exist (that is often why the write failed).
+  }
+}
+
+/** The tags with an override file in a prompt's directory (none when it does not exist). */
+function tagsIn(directory: string): string[] {
+  try {
+    return readdirSync(directory)
+      .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+      .map((name) => name.slice(0, -".json".length))
+      .sort();
+  } catch {
+    return [];
   }
 }

@@ -308,6 +308,30 @@ describe("reading entries that drifted from the code", () => {
     ]);
   });
 
+  it("warns once, naming the tags there are, when a tag asked for by name has no file", () => {
+    const { store, template, file } = setup();
+    store.seed(template, "staging");
+    store.seed(template);
+    const logs = captureLogs({ level: "warning" });
+    expect(store.resolve(template.descriptor, "stagin")).toBeUndefined();
+    expect(store.resolve(template.descriptor, "stagin")).toBeUndefined();
+    const warning = logs.only();
+    expect(warning).toMatchObject({
+      event: "prompt_override_tag_missing",
+      context: { tag: "stagin", file: file("stagin"), tagsFound: ["latest", "staging"] },
+    });
+    expect(warning.message).toContain("tags with files for this prompt: latest, staging");
+  });
+
+  it("says nothing above debug when the default tag has no file, and warns for a named one even with no files at all", () => {
+    const { store, template } = setup();
+    const logs = captureLogs({ level: "warning" });
+    expect(store.resolve(template.descriptor)).toBeUndefined();
+    expect(logs.records()).toEqual([]);
+    expect(store.resolve(template.descriptor, "v2")).toBeUndefined();
+    expect(logs.only().context).toMatchObject({ tag: "v2", tagsFound: [] });
+  });
+
   it("is a WinkError with code prompt_validation", () => {
     expect(new PromptOverridesError("invalid_file", "x")).toMatchObject({ code: "prompt_validation" });
   });
