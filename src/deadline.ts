@@ -236,149 +236,29 @@ export function linkSignal(...parents: (AbortSignal | undefined)[]): LinkedSigna
 }
 
 /**
- * A signal you own (one your code created, such as an evaluation's), lent to one short piece of
- * work after another (the provider requests of one evaluation, one at a time). Abort listeners
- * added to it during a loan are held by the lender, called by it if the signal aborts, and
- * dropped when the loan ends, so an SDK that adds an `abort` listener per request and never
- * removes it (the `openai` client) leaves nothing behind, as with a {@link linkSignal} per
- * request, but without creating a signal per request (about 3 µs each on Node 20) or going
- * through Node's `EventTarget` twice per request (about 1 µs). Listeners added outside a loan
- * are left alone. Used by the shared adapter loop: `lend()` before a request, `reclaim()` once it
- * settled.
+ * A signal lent to one short piece of work after another (the provider requests of one
+ * evaluation, one at a time). Abort listeners added to it during a loan are held by the lender,
+ * called by it if the signal aborts, and dropped when the loan ends, so an SDK that adds an
+ * `abort` listener per request and never removes it (the `openai` client) leaves nothing behind,
+ * as with a {@link linkSignal} per request, but without creating a signal per request (about 3 µs
+ * each on Node 20). Used by the shared adapter loop: `lend()` before a request, `reclaim()` once
+ * it settled.
  */
 export interface SignalLender extends Disposable {
   /** The signal, for one piece of work; abort listeners added to it are held until {@link SignalLender.reclaim}. */
   lend(): AbortSignal;
   /** End the current loan: drop every listener added to the signal since {@link SignalLender.lend}. */
   reclaim(): void;
-  /** Stop lending (`using` does it): the loan, if any, ends, and the signal is left as it was. */
+  /** Stop lending (`using` does it): the loan, if any, ends. */
   [Symbol.dispose](): void;
 }
 
-/** The lender of work nothing can cancel: it lends {@link NEVER_ABORTS}, which keeps no listeners. */
-const INERT_LENDER: SignalLender = Object.freeze({
+/** The lender of work nothing can cancel: it lends the shared signal that never aborts and keeps no listeners. */
+export const INERT_LENDER: SignalLender = Object.freeze({
   lend: () => NEVER_ABORTS,
   reclaim: () => {},
   [Symbol.dispose]: () => {},
 });
-
-// Listeners are added and removed through the prototype: the signal's own methods are the lender's.
-const addListener = EventTarget.prototype.addEventListener;
-const removeListener = EventTarget.prototype.removeEventListener;
-type ListenerArgs = Parameters<EventTarget["addEventListener"]>;
-type Listener = NonNullable<ListenerArgs[1]>;
-
-class TrackingLender implements SignalLender {
-  private lent = false;
-  /** Abort listeners added during the current loan, in order; Node's EventTarget never sees them. */
-  private readonly held: Listener[] = [];
-  /** Other listeners added during the loan (other event types, or with a `signal` option), as (type, listener, capture) in `count * 3` slots. */
-  private readonly added: unknown[] = [];
-  private count = 0;
-
-  constructor(private readonly signal: AbortSignal) {
-    // The one listener the signal really has: it calls the held ones when the signal aborts.
-    addListener.call(signal, "abort", this);
-    const lender = this;
-    Object.defineProperty(signal, "addEventListener", {
-      configurable: true,
-      writable: true,
-      value: function addEventListener(
-        type: ListenerArgs[0],
-        listener: ListenerArgs[1],
-        options?: ListenerArgs[2],
-      ) {
-        if (lender.lent) lender.add(type, listener, options);
-        else addListener.call(signal, type, listener, options);
-      },
-    });
-    Object.defineProperty(signal, "removeEventListener", {
-      configurable: true,
-      writable: true,
-      value: function removeEventListener(
-        type: ListenerArgs[0],
-        listener: ListenerArgs[1],
-        options?: Parameters<EventTarget["removeEventListener"]>[2],
-      ) {
-        if (type !== "abort" || !lender.drop(listener)) removeListener.call(signal, type, listener, options);
-      },
-    });
-  }
-
-  lend(): AbortSignal {
-    this.lent = true;
-    return this.signal;
-  }
-
-  reclaim(): void {
-    this.lent = false;
-    // Cleared rather than truncated: setting an array's length is a slow runtime call.
-    const held = this.held;
-    while (held.length > 0) held.pop();
-    const added = this.added;
-    for (let i = 0; i < this.count * 3; i += 3) {
-      removeListener.call(
-        this.signal,
-        added[i] as ListenerArgs[0],
-        added[i + 1] as ListenerArgs[1],
-        added[i + 2] as boolean,
-      );
-      added[i + 1] = undefined;
-    }
-    this.count = 0;
-  }
-
-  [Symbol.dispose](): void {
-    this.reclaim();
-    // The wrapped methods stay: outside a loan they only forward to the EventTarget's own.
-    removeListener.call(this.signal, "abort", this);
-  }
-
-  /** The signal aborted: call the held listeners as the EventTarget would have, in order. */
-  handleEvent(event: Event): void {
-    const listeners = this.held.splice(0);
-    for (const listener of listeners) {
-      try {
-        if (typeof listener === "function") listener.call(this.signal, event);
-        else listener.handleEvent(event);
-      } catch (error) {
-        // As the EventTarget does: a throwing listener is reported, and the others still run.
-        process.nextTick(() => {
-          throw error;
-        });
-      }
-    }
-  }
-
-  private add(type: ListenerArgs[0], listener: ListenerArgs[1], options: ListenerArgs[2]): void {
-    if (type === "abort" && listener && (typeof options !== "object" || options.signal === undefined)) {
-      // An aborted signal never dispatches again; a listener already held is not added twice.
-      if (!this.signal.aborted && !this.held.includes(listener)) this.held.push(listener);
-      return;
-    }
-    addListener.call(this.signal, type, listener, options);
-    const at = this.count++ * 3;
-    this.added[at] = type;
-    this.added[at + 1] = listener;
-    this.added[at + 2] = typeof options === "boolean" ? options : options?.capture === true;
-  }
-
-  /** Drop `listener` if it is held; false when it is not. */
-  private drop(listener: ListenerArgs[1]): boolean {
-    const index = listener ? this.held.indexOf(listener) : -1;
-    if (index < 0) return false;
-    this.held.splice(index, 1);
-    return true;
-  }
-}
-
-/**
- * A {@link SignalLender} for `signal`, which must be yours: its `addEventListener` is wrapped to
- * track loans. The shared never-aborting signal (work nothing can cancel) needs no tracking.
- */
-export function signalLender(signal: AbortSignal): SignalLender {
-  return signal === NEVER_ABORTS ? INERT_LENDER : new TrackingLender(signal);
-}
 
 function abortedLink(reason: unknown): LinkedSignal {
   return { signal: AbortSignal.abort(reason), release: () => {}, [Symbol.dispose]: () => {} };

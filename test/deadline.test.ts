@@ -1,7 +1,7 @@
 import { getEventListeners, once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
-import { anySignal, Deadline, linkSignal, signalLender } from "../src/deadline.js";
+import { anySignal, Deadline, linkSignal } from "../src/deadline.js";
 import { DeadlineExceededError, isWinkError } from "../src/errors.js";
 
 describe("Deadline", () => {
@@ -174,122 +174,5 @@ describe("linkSignal", () => {
       request.signal.addEventListener("abort", () => {}, { once: true });
     }
     expect(listeners(shutdown.signal)).toBe(0);
-  });
-});
-
-describe("signalLender", () => {
-  const listeners = (signal: AbortSignal): number => getEventListeners(signal, "abort").length;
-
-  it("drops the listeners added during a loan when the loan ends, as a leaky SDK never does", () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const calls: string[] = [];
-    for (let i = 0; i < 50; i++) {
-      const signal = requests.lend();
-      signal.addEventListener("abort", () => calls.push(`fn ${i}`), { once: true });
-      signal.addEventListener("abort", { handleEvent: () => calls.push(`object ${i}`) });
-      requests.reclaim();
-    }
-    // Node's EventTarget only ever holds the lender's own listener, until the lender is disposed.
-    expect(listeners(owner.signal)).toBe(1);
-    requests[Symbol.dispose]();
-    expect(listeners(owner.signal)).toBe(0);
-    owner.abort();
-    expect(calls).toEqual([]);
-  });
-
-  it("calls the listeners of the current loan when the signal aborts, in order, with the event and the signal as this", () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const signal = requests.lend();
-    const seen: unknown[] = [];
-    signal.addEventListener("abort", function (this: unknown, event) {
-      seen.push(["fn", this === owner.signal, event.type, signal.reason]);
-    });
-    signal.addEventListener("abort", { handleEvent: (event) => seen.push(["object", event.type]) });
-    owner.abort(new Error("shutting down"));
-    expect(seen).toEqual([
-      ["fn", true, "abort", new Error("shutting down")],
-      ["object", "abort"],
-    ]);
-    requests.reclaim();
-  });
-
-  it("honours removeEventListener during a loan, and a listener added twice runs once", () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const signal = requests.lend();
-    let removedRan = false;
-    let keptRuns = 0;
-    const removed = (): void => {
-      removedRan = true;
-    };
-    const kept = (): void => {
-      keptRuns++;
-    };
-    signal.addEventListener("abort", removed);
-    signal.addEventListener("abort", kept);
-    signal.addEventListener("abort", kept);
-    signal.removeEventListener("abort", removed);
-    owner.abort();
-    expect([removedRan, keptRuns]).toEqual([false, 1]);
-  });
-
-  it("still runs the other listeners when one throws, and reports the error as uncaught", async () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const signal = requests.lend();
-    let ran = false;
-    signal.addEventListener("abort", () => {
-      throw new Error("listener failed");
-    });
-    signal.addEventListener("abort", () => {
-      ran = true;
-    });
-    const uncaught = new Promise<unknown>((resolve) => {
-      const listeners = process.listeners("uncaughtException");
-      process.removeAllListeners("uncaughtException");
-      process.once("uncaughtException", (error) => {
-        for (const listener of listeners) process.on("uncaughtException", listener);
-        resolve(error);
-      });
-    });
-    owner.abort();
-    expect(ran).toBe(true);
-    await expect(uncaught).resolves.toEqual(new Error("listener failed"));
-  });
-
-  it("keeps the lent signal an AbortSignal that Node's own helpers accept", async () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const signal = requests.lend();
-    expect(signal).toBeInstanceOf(AbortSignal);
-    const combined = AbortSignal.any([signal]);
-    const aborted = once(signal, "abort");
-    owner.abort(new Error("stop"));
-    await aborted;
-    expect(combined.reason).toEqual(new Error("stop"));
-    requests[Symbol.dispose]();
-  });
-
-  it("leaves listeners added outside a loan alone", () => {
-    const owner = new AbortController();
-    const requests = signalLender(owner.signal);
-    const kept = (): void => {};
-    owner.signal.addEventListener("abort", kept);
-    requests.lend().addEventListener("abort", () => {});
-    requests.reclaim();
-    expect(getEventListeners(owner.signal, "abort")).toContain(kept);
-    expect(listeners(owner.signal)).toBe(2); // kept and the lender's own
-  });
-
-  it("lends the shared never-aborting signal without tracking anything", () => {
-    const never = linkSignal().signal;
-    const requests = signalLender(never);
-    const signal = requests.lend();
-    expect(signal).toBe(never);
-    signal.addEventListener("abort", () => {});
-    requests.reclaim();
-    expect(listeners(signal)).toBe(0);
   });
 });

@@ -12,7 +12,7 @@
 
 import { BudgetTracker, type TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../clock.js";
-import { type Deadline, linkSignal } from "../deadline.js";
+import { type Deadline, INERT_LENDER, linkSignal, type SignalLender } from "../deadline.js";
 import { eventId } from "../ids.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
@@ -25,6 +25,7 @@ import {
   evaluationResources,
   toolExecutionContext,
 } from "./evaluation.js";
+import { EvaluationSignal } from "./evaluation-signal.js";
 import type { EvaluateOptions, PromptResponse } from "./types.js";
 
 const baseLog = getLogger("weakincentives.adapters");
@@ -82,15 +83,17 @@ export function openEvaluation<Output>(
 }
 
 /**
- * What can end an evaluation early: its own controller, the caller's signal and the deadline.
- * The caller's signal may outlive thousands of evaluations: it gets this object as its one
- * listener, removed at release. The deadline gets one timer, cancelled at release (a Deadline's
- * own `signal()` would keep a timer and its closure alive until the deadline, long after the
- * evaluation finished). A class with `handleEvent` rather than closures: one object per evaluation.
+ * What can end an evaluation early: the caller's signal, the deadline and the frame's own
+ * {@link EvaluationFrame.abort}. The caller's signal may outlive thousands of evaluations: it gets
+ * this object as its one listener, removed at release. The deadline gets one timer, cancelled at
+ * release (a Deadline's own `signal()` would keep a timer and its closure alive until the
+ * deadline, long after the evaluation finished). A class with `handleEvent` rather than closures:
+ * one object per evaluation.
  */
 class Cancellation {
-  readonly controller = new AbortController();
+  readonly evaluation = EvaluationSignal.acquire();
   private readonly timer: TimerHandle | undefined;
+  private released = false;
 
   constructor(
     private readonly caller: AbortSignal | undefined,
@@ -103,16 +106,23 @@ class Cancellation {
 
   /** The caller's signal aborted. */
   handleEvent(): void {
-    this.controller.abort(this.caller?.reason);
+    this.abort(this.caller?.reason);
+  }
+
+  /** Abort the evaluation; after release, nothing (its signal may serve another evaluation by then). */
+  abort(reason: unknown): void {
+    if (!this.released) this.evaluation.abort(reason);
   }
 
   release(): void {
+    this.released = true;
     this.timer?.cancel();
     this.caller?.removeEventListener("abort", this);
+    this.evaluation.release();
   }
 
   private expire(): void {
-    this.controller.abort(this.deadline?.error("the evaluation"));
+    this.abort(this.deadline?.error("the evaluation"));
   }
 }
 
@@ -160,16 +170,16 @@ export class EvaluationFrame<Output> implements AsyncDisposable {
   readonly deadline: Deadline | undefined;
   readonly tracker: BudgetTracker | undefined;
   /**
-   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
-   * deadline, or `abortable: true`).
-   */
-  readonly controller: AbortController | undefined;
-  /**
-   * Aborted by the caller's signal, at the deadline, or by {@link EvaluationFrame.abort}. When
-   * nothing can abort it, a shared signal that never aborts and keeps no listeners (creating an
-   * `AbortSignal` costs about 3 µs on Node 20).
+   * Aborted by the caller's signal, at the deadline, or by {@link EvaluationFrame.abort}; valid
+   * until the frame is disposed (a signal that did not abort serves a later evaluation). When
+   * nothing can abort it, a shared signal that never aborts and keeps no listeners.
    */
   readonly signal: AbortSignal;
+  /**
+   * {@link EvaluationFrame.signal}, lent to one provider request at a time: the listeners an SDK
+   * adds to it for a request are dropped once the request settled.
+   */
+  readonly requests: SignalLender;
   /** Bound to the prompt, adapter, session and run context. */
   readonly log: Logger;
   /** The caller's heartbeat (or nothing). */
@@ -206,8 +216,8 @@ export class EvaluationFrame<Output> implements AsyncDisposable {
     this.deadline = deadline;
     this.cancellation = cancellation;
     this.span = parts.span;
-    this.controller = cancellation?.controller;
-    this.signal = this.controller?.signal ?? linkSignal().signal;
+    this.requests = cancellation?.evaluation ?? INERT_LENDER;
+    this.signal = cancellation?.evaluation.signal ?? linkSignal().signal;
     const log = baseLog.bind({
       prompt: prompt.name,
       adapter,
@@ -260,9 +270,23 @@ export class EvaluationFrame<Output> implements AsyncDisposable {
     this.span?.end(error);
   }
 
-  /** End the evaluation's signal with `reason`; does nothing without a {@link EvaluationFrame.controller}. */
+  /**
+   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
+   * deadline, or `abortable: true`). For an SDK that wants an `AbortController`: the signal is
+   * then this evaluation's alone.
+   */
+  get controller(): AbortController | undefined {
+    return this.cancellation?.evaluation.pin();
+  }
+
+  /** True once the evaluation's signal aborted; cheaper than reading the signal on a hot path. */
+  get aborted(): boolean {
+    return this.cancellation?.evaluation.aborted === true;
+  }
+
+  /** End the evaluation's signal with `reason`; does nothing when nothing can abort it, or once disposed. */
   abort(reason: unknown): void {
-    this.controller?.abort(reason);
+    this.cancellation?.abort(reason);
   }
 
   /** Publish `PromptExecuted`, log `adapter.evaluate.complete` (with `fields`) and build the response. */
@@ -294,6 +318,8 @@ export class EvaluationFrame<Output> implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    // First: the deadline's timer and the caller's listener go, and the signal (which nothing
+    // below uses) may serve the next evaluation.
     this.cancellation?.release();
     // Ends a span neither complete() nor fail() ended (idempotent otherwise).
     this.span?.end();

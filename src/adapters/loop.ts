@@ -13,7 +13,7 @@
 
 import { addUsage, type TokenUsage } from "../budget.js";
 import type { Clock } from "../clock.js";
-import { type Deadline, signalLender } from "../deadline.js";
+import type { Deadline } from "../deadline.js";
 import { OutputParseError } from "../errors.js";
 import { type Dispatcher, ModelCalled, ModelRetried, wants } from "../events/index.js";
 import type { Logger } from "../logging/index.js";
@@ -85,7 +85,7 @@ async function evaluateInFrame<Output>(
   // The evaluation's own signal, lent to one request at a time: SDKs add an abort listener per
   // request to the signal they are given (the `openai` client never removes it), and the lender
   // removes them once each turn's request (with its retries) settled.
-  using requests = signalLender(signal);
+  const { requests } = frame;
   const request = (): Promise<ModelTurn> => state.conversation.next(requests.lend());
 
   let first = 1;
@@ -96,7 +96,7 @@ async function evaluateInFrame<Output>(
   }
   for (let turnNumber = first; turnNumber <= maxTurns; turnNumber++) {
     beat();
-    if (signal.aborted) throw signal.reason;
+    if (frame.aborted) throw signal.reason;
     let turn: ModelTurn;
     try {
       turn = await callProvider(state, signal, request, throttle);

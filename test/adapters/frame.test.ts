@@ -82,6 +82,30 @@ describe("openEvaluation", () => {
     expect(second.signal.reason).toEqual(new Error("shutting down"));
   });
 
+  it("hands a signal that did not abort to the next evaluation, out of reach of the last one", async () => {
+    const { session, prompt } = setup();
+    const caller = new AbortController();
+    const first = openEvaluation(prompt, { session, signal: caller.signal }, settings);
+    const signal = first.signal;
+    await first[Symbol.asyncDispose]();
+    await using second = openEvaluation(prompt, { session, signal: caller.signal }, settings);
+    expect(second.signal).toBe(signal);
+    first.abort(new Error("late abort of a finished evaluation"));
+    expect(second.signal.aborted).toBe(false);
+    expect(second.aborted).toBe(false);
+    second.abort(new Error("tool failed"));
+    expect([second.aborted, second.signal.reason]).toEqual([true, new Error("tool failed")]);
+  });
+
+  it("keeps the signal with its evaluation once its controller was handed out", async () => {
+    const { session, prompt } = setup();
+    const first = openEvaluation(prompt, { session }, { ...settings, abortable: true });
+    const controller = first.controller;
+    await first[Symbol.asyncDispose]();
+    await using second = openEvaluation(prompt, { session }, { ...settings, abortable: true });
+    expect(second.signal).not.toBe(controller?.signal);
+  });
+
   it("throws at once, opening nothing, when the caller already aborted or the deadline passed", async () => {
     const { clock, session, events, prompt } = setup();
     expect(() =>

@@ -14,6 +14,7 @@ import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { AnthropicAdapter } from "../../src/adapters/anthropic/index.js";
+import { EvaluationSignal } from "../../src/adapters/evaluation-signal.js";
 import { OpenAIAdapter } from "../../src/adapters/openai/index.js";
 import type { ProviderAdapter } from "../../src/adapters/types.js";
 import { Deadline } from "../../src/deadline.js";
@@ -75,6 +76,9 @@ function evaluationTurns(flavour: Flavour, tools: number): ScriptedTurn[] {
 }
 
 const listeners = (signal: AbortSignal): number => getEventListeners(signal, "abort").length;
+/** Listeners on an evaluation's signal other than its own (which holds those of the evaluation). */
+const strangers = (signal: AbortSignal): number =>
+  getEventListeners(signal, "abort").filter((listener) => !(listener instanceof EvaluationSignal)).length;
 
 /** Process warnings (such as `MaxListenersExceededWarning`) emitted until `stop()`. */
 function collectWarnings(): { stop(): string[] } {
@@ -117,6 +121,9 @@ describe.each<Flavour>(["openai-chat", "openai-responses", "openai-chat-stream",
       expect(signals).toHaveLength(24);
       expect(listeners(shutdown.signal)).toBe(0);
       expect(signals).not.toContain(shutdown.signal);
+      // One evaluation after another: the same signal, so the SDK's code sees one shape.
+      expect(new Set(signals).size).toBe(1);
+      for (const signal of new Set(signals)) expect(strangers(signal)).toBe(0);
     });
 
     it("hands requests that nothing can cancel no signal, so the SDK attaches nothing", async () => {
@@ -141,7 +148,7 @@ describe.each<Flavour>(["openai-chat", "openai-responses", "openai-chat-stream",
       });
       expect(signals).toHaveLength(15);
       expect(signals).not.toContain(shutdown.signal);
-      for (const signal of new Set(signals)) expect(listeners(signal)).toBe(0);
+      for (const signal of new Set(signals)) expect(strangers(signal)).toBe(0);
       expect(listeners(shutdown.signal)).toBe(0);
       expect(warnings.stop()).toEqual([]);
     });
@@ -159,6 +166,29 @@ describe.each<Flavour>(["openai-chat", "openai-responses", "openai-chat-stream",
       await expect(evaluation).rejects.toThrow("worker shutting down");
       await server.waitForAbort();
       expect(listeners(shutdown.signal)).toBe(0);
+    });
+
+    it("gives the evaluation after an aborted one a signal that has not aborted", async () => {
+      const { adapter, signals } = harness(flavour, server);
+      server.enqueue(turn.hang());
+      const first = new AbortController();
+      const evaluation = adapter.evaluate(reviewPrompt(), { session: new Session(), signal: first.signal });
+      await server.waitForRequests(1);
+      first.abort(new Error("first evaluation cancelled"));
+      await expect(evaluation).rejects.toThrow("first evaluation cancelled");
+      await server.waitForAbort();
+
+      server.enqueue(...evaluationTurns(flavour, 1));
+      const next = new AbortController();
+      const response = await adapter.evaluate(reviewPrompt(), {
+        session: new Session(),
+        signal: next.signal,
+      });
+      expect(response.output).toEqual(validReview);
+      expect(signals).toHaveLength(3);
+      expect(signals[0]?.aborted).toBe(true);
+      expect(signals[1]).not.toBe(signals[0]);
+      expect(signals[1]?.aborted).toBe(false);
     });
   },
 );
@@ -187,7 +217,7 @@ describe("abort signals on the retry path", () => {
       await throttled.evaluate(reviewPrompt(), { session: new Session(), signal: shutdown.signal });
     }
     expect(signals).toHaveLength(16);
-    for (const signal of new Set(signals)) expect(listeners(signal)).toBe(0);
+    for (const signal of new Set(signals)) expect(strangers(signal)).toBe(0);
     expect(listeners(shutdown.signal)).toBe(0);
   });
 });
