@@ -73,7 +73,7 @@ describe("one agent definition on both adapters", () => {
     const anthropic = await run(
       (s) =>
         new AnthropicAdapter({
-          model: "claude-sonnet-4-5",
+          model: "claude-sonnet-4-6",
           clientOptions: { apiKey: "test", baseURL: s.anthropicBaseUrl },
         }),
       turn.toolCalls([{ name: "final_answer", arguments: verdict, id: "toolu_final" }]),

@@ -161,7 +161,7 @@ describe.each([
     "Anthropic",
     (s: ScriptedModelServer) =>
       new AnthropicAdapter({
-        model: "claude-sonnet-4-5",
+        model: "claude-sonnet-4-6",
         clientOptions: { apiKey: "test", baseURL: s.anthropicBaseUrl },
       }),
   ],
