@@ -235,31 +235,6 @@ export function linkSignal(...parents: (AbortSignal | undefined)[]): LinkedSigna
   return live.length === 0 ? UNLINKED : new SignalLink(live);
 }
 
-/**
- * A signal lent to one short piece of work after another (the provider requests of one
- * evaluation, one at a time). Abort listeners added to it during a loan are held by the lender,
- * called by it if the signal aborts, and dropped when the loan ends, so an SDK that adds an
- * `abort` listener per request and never removes it (the `openai` client) leaves nothing behind,
- * as with a {@link linkSignal} per request, but without creating a signal per request (about 3 µs
- * each on Node 20). Used by the shared adapter loop: `lend()` before a request, `reclaim()` once
- * it settled.
- */
-export interface SignalLender extends Disposable {
-  /** The signal, for one piece of work; abort listeners added to it are held until {@link SignalLender.reclaim}. */
-  lend(): AbortSignal;
-  /** End the current loan: drop every listener added to the signal since {@link SignalLender.lend}. */
-  reclaim(): void;
-  /** Stop lending (`using` does it): the loan, if any, ends. */
-  [Symbol.dispose](): void;
-}
-
-/** The lender of work nothing can cancel: it lends the shared signal that never aborts and keeps no listeners. */
-export const INERT_LENDER: SignalLender = Object.freeze({
-  lend: () => NEVER_ABORTS,
-  reclaim: () => {},
-  [Symbol.dispose]: () => {},
-});
-
 function abortedLink(reason: unknown): LinkedSignal {
   return { signal: AbortSignal.abort(reason), release: () => {}, [Symbol.dispose]: () => {} };
 }

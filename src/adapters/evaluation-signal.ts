@@ -16,7 +16,28 @@
  * `AbortController`) keeps the signal for good.
  */
 
-import type { SignalLender } from "../deadline.js";
+import { linkSignal } from "../deadline.js";
+
+/**
+ * A signal lent to one provider request after another. Abort listeners added to it during a loan
+ * are held by the lender, called by it if the signal aborts, and dropped when the loan ends, so an
+ * SDK that adds an `abort` listener per request and never removes it (the `openai` client) leaves
+ * nothing behind, without a signal per request (about 3 µs each on Node 20). The shared adapter
+ * loop calls `lend()` before a request and `reclaim()` once it settled.
+ * @internal
+ */
+export interface SignalLender {
+  /** The signal, for one request; abort listeners added to it are held until {@link SignalLender.reclaim}. */
+  lend(): AbortSignal;
+  /** End the current loan: drop every listener added to the signal since {@link SignalLender.lend}. */
+  reclaim(): void;
+}
+
+/** The lender of work nothing can cancel: the shared signal that never aborts and keeps no listeners. */
+export const INERT_LENDER: SignalLender = Object.freeze({
+  lend: () => linkSignal().signal,
+  reclaim: () => {},
+});
 
 // Listeners are added and removed through the prototype: the signal's own methods are ours.
 const addListener = EventTarget.prototype.addEventListener;
@@ -53,10 +74,17 @@ export class EvaluationSignal implements SignalLender {
   /** Something holds the signal that this object cannot see: never reused. */
   private pinned = false;
   private uses = 0;
+  /** In the pool: released and not acquired since (a second release does nothing). */
+  private pooled = false;
+  /** Kept here so that hot paths need not read the signal. */
+  private isAborted = false;
 
   /** A signal from the pool, or a new one. */
   static acquire(): EvaluationSignal {
-    return pool.pop() ?? new EvaluationSignal();
+    const reused = pool.pop();
+    if (reused === undefined) return new EvaluationSignal();
+    reused.pooled = false;
+    return reused;
   }
 
   private constructor() {
@@ -89,12 +117,14 @@ export class EvaluationSignal implements SignalLender {
     });
   }
 
-  /** The signal aborted; kept here so that hot paths need not read the signal. */
-  aborted = false;
+  /** The signal aborted. */
+  get aborted(): boolean {
+    return this.isAborted;
+  }
 
   /** Abort the evaluation with `reason` (nothing if it already has). */
   abort(reason: unknown): void {
-    this.aborted = true;
+    this.isAborted = true;
     this.controller.abort(reason);
   }
 
@@ -127,21 +157,18 @@ export class EvaluationSignal implements SignalLender {
     this.count = 0;
   }
 
-  /** Same as {@link EvaluationSignal.release}. */
-  [Symbol.dispose](): void {
-    this.release();
-  }
-
   /** The evaluation is over: the loan ends, and the signal goes back to the pool if it can. */
   release(): void {
     this.reclaim();
-    if (this.aborted || this.pinned || this.kept > 0 || ++this.uses >= MAX_USES) return;
-    if (pool.length < POOL_LIMIT && !pool.includes(this)) pool.push(this);
+    if (this.pooled || this.aborted || this.pinned || this.kept > 0 || ++this.uses >= MAX_USES) return;
+    if (pool.length >= POOL_LIMIT) return;
+    this.pooled = true;
+    pool.push(this);
   }
 
   /** The signal aborted: call the abort listeners as the EventTarget would have, in order. */
   handleEvent(event: Event): void {
-    this.aborted = true;
+    this.isAborted = true;
     const listeners = this.listeners.splice(0);
     this.kept = 0;
     for (const listener of listeners) {

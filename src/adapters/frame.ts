@@ -12,7 +12,7 @@
 
 import { BudgetTracker, type TokenUsage } from "../budget.js";
 import { type Clock, SYSTEM_CLOCK, type TimerHandle } from "../clock.js";
-import { type Deadline, INERT_LENDER, linkSignal, type SignalLender } from "../deadline.js";
+import { type Deadline, linkSignal } from "../deadline.js";
 import { eventId } from "../ids.js";
 import { getLogger, type Logger } from "../logging/index.js";
 import type { EvaluablePrompt, RenderedPrompt, ToolExecutionContext } from "../prompt/index.js";
@@ -25,7 +25,7 @@ import {
   evaluationResources,
   toolExecutionContext,
 } from "./evaluation.js";
-import { EvaluationSignal } from "./evaluation-signal.js";
+import { EvaluationSignal, INERT_LENDER, type SignalLender } from "./evaluation-signal.js";
 import type { EvaluateOptions, PromptResponse } from "./types.js";
 
 const baseLog = getLogger("weakincentives.adapters");
