@@ -315,11 +315,21 @@ function openingMessage(rendered: RenderedPrompt<unknown>, mode: StructuredOutpu
   );
 }
 
-// One literal per shape, not a conditional spread: these blocks are resent on every later turn.
+/**
+ * A `tool_result` block. `is_error` is sent only when true (the API's default is false): every
+ * block is resent on every later turn, so the flag would cost ~17 bytes per result per turn.
+ * One literal per shape, not a conditional spread, which would leave the block in V8's slow
+ * dictionary mode for every later serialization.
+ */
 function toolResult(id: string, output: string, isError: boolean): Anthropic.ToolResultBlockParam {
+  if (isError) {
+    return output === ""
+      ? { type: "tool_result", tool_use_id: id, is_error: true }
+      : { type: "tool_result", tool_use_id: id, content: output, is_error: true };
+  }
   return output === ""
-    ? { type: "tool_result", tool_use_id: id, is_error: isError }
-    : { type: "tool_result", tool_use_id: id, content: output, is_error: isError };
+    ? { type: "tool_result", tool_use_id: id }
+    : { type: "tool_result", tool_use_id: id, content: output };
 }
 
 function resultBlock(result: ToolOutcome): Anthropic.ToolResultBlockParam {

@@ -90,7 +90,8 @@ describe("AnthropicAdapter over HTTP", () => {
       { type: "tool_use", id: "toolu_1", name: "lookup", input: { id: "42" } },
     ]);
     const [result] = blocksOf(second?.body, "tool_result");
-    expect(result).toMatchObject({ tool_use_id: "toolu_1", is_error: false });
+    expect(result).toMatchObject({ tool_use_id: "toolu_1" });
+    expect(result).not.toHaveProperty("is_error");
     expect(String(result?.content)).toContain("entity 42");
   });
 
@@ -109,7 +110,8 @@ describe("AnthropicAdapter over HTTP", () => {
     expect(failed).toMatchObject({ tool_use_id: "bad", is_error: true });
     expect(String(failed?.content)).toMatch(/- id:/);
     const results = blocksOf(server.requests[2]?.body, "tool_result");
-    expect(results.at(-1)).toMatchObject({ tool_use_id: "good", is_error: false });
+    expect(results.at(-1)).toMatchObject({ tool_use_id: "good" });
+    expect(results.at(-1)).not.toHaveProperty("is_error");
   });
 
   it("sends the repair as the final_answer call's failed tool_result, then accepts the fixed answer", async () => {

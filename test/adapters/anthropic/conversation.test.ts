@@ -44,7 +44,8 @@ describe("final_answer handling", () => {
     expect(session.slice(ToolInvoked).all()).toHaveLength(1);
     const last = messagesOf(client.bodies[1]).at(-1);
     expect(last?.content).toEqual([
-      expect.objectContaining({ type: "tool_result", tool_use_id: "t1", is_error: false }),
+      // A successful result carries no is_error flag (the API's default is false).
+      { type: "tool_result", tool_use_id: "t1", content: expect.any(String) },
       expect.objectContaining({
         type: "tool_result",
         tool_use_id: "f1",
@@ -176,9 +177,7 @@ describe("history", () => {
     });
     const client = scriptedClient([message([toolUse("q1", "quiet", {})]), message([textBlock("done")])]);
     await adapterWith(client).evaluate(new Prompt(template), { session: new Session() });
-    expect(blocksOf(client.bodies[1], "tool_result")).toEqual([
-      { type: "tool_result", tool_use_id: "q1", is_error: false },
-    ]);
+    expect(blocksOf(client.bodies[1], "tool_result")).toEqual([{ type: "tool_result", tool_use_id: "q1" }]);
   });
 
   it("builds the client once and builds it again after a failed build", async () => {
