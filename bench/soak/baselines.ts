@@ -89,7 +89,11 @@ export function responsesBaseline(client: OpenAI, model: string, request: Static
   };
 }
 
-/** The Messages API by hand, with a `final_answer` tool for the structured output. */
+/**
+ * The Messages API by hand, with a `final_answer` tool for the structured output. Its words (the
+ * opening message, the tool's description) are the adapter's, so that both send the same bytes:
+ * the comparison measures what the adapter does, not how long its instructions are.
+ */
 export function anthropicBaseline(client: Anthropic, model: string, request: StaticRequest): Baseline {
   const tools: Anthropic.Tool[] = [
     ...request.tools.map((tool) => ({
@@ -99,7 +103,9 @@ export function anthropicBaseline(client: Anthropic, model: string, request: Sta
     })),
     {
       name: "final_answer",
-      description: "Submit your final answer.",
+      description:
+        "Submit your final answer. Call this tool exactly once, when the task is complete, with the answer as its input; " +
+        "it must match the input schema. Do not call it together with other tools.",
       input_schema: { ...request.outputSchema, type: "object" as const },
     },
   ];
@@ -107,7 +113,12 @@ export function anthropicBaseline(client: Anthropic, model: string, request: Sta
     const messages: Anthropic.MessageParam[] = [
       {
         role: "user",
-        content: [{ type: "text", text: "Carry out the task described in the system prompt." }],
+        content: [
+          {
+            type: "text",
+            text: "Carry out the task described in the system prompt. When you are done, call the final_answer tool with your answer.",
+          },
+        ],
       },
     ];
     for (;;) {

@@ -20,7 +20,7 @@ import {
   responsesBaseline,
 } from "./baselines.js";
 import { FINAL_OUTPUT, inProcessScript, prompt, staticRequest, TURNS } from "./scenario.js";
-import { inProcessFetch } from "./wire.js";
+import { type InProcessFetch, inProcessFetch } from "./wire.js";
 
 export const ADAPTERS = ["openai-chat", "openai-responses", "anthropic", "in-process"] as const;
 export type AdapterName = (typeof ADAPTERS)[number];
@@ -50,6 +50,8 @@ export interface Timing {
 interface Subject {
   readonly adapter: ProviderAdapter;
   readonly baseline: Baseline;
+  /** The SDK client's in-process fetch (none for the in-process adapter). */
+  readonly wire?: InProcessFetch;
 }
 
 function subject(name: AdapterName): Subject {
@@ -66,6 +68,7 @@ function subject(name: AdapterName): Subject {
     return {
       adapter: new OpenAIAdapter({ model: "gpt-4.1-mini", api, client }),
       baseline: (api === "chat" ? chatBaseline : responsesBaseline)(client, "gpt-4.1-mini", request),
+      wire,
     };
   }
   if (name === "anthropic") {
@@ -79,6 +82,7 @@ function subject(name: AdapterName): Subject {
     return {
       adapter: new AnthropicAdapter({ model: "claude-sonnet-4-6", client, bedrock: false, env: {} }),
       baseline: anthropicBaseline(client, "claude-sonnet-4-6", request),
+      wire,
     };
   }
   return {
@@ -141,6 +145,23 @@ export function runsOf(name: AdapterName): Runs {
         name,
       ),
   };
+}
+
+/**
+ * Request body characters one evaluation sends through the SDK client, by the adapter and by the
+ * hand-written loop; undefined for the in-process adapter, which has no client. The two should be
+ * about equal: the comparison is meant to measure the adapter's work, not a longer request.
+ */
+export async function requestBytesOf(
+  name: AdapterName,
+): Promise<{ adapter: number; loop: number } | undefined> {
+  const { adapter, baseline, wire } = subject(name);
+  if (!wire) return undefined;
+  const before = wire.requestBytes();
+  await adapter.evaluate(prompt, { session: new Session() });
+  const between = wire.requestBytes();
+  await baseline();
+  return { adapter: between - before, loop: wire.requestBytes() - between };
 }
 
 /** Time one evaluation, per turn, in wall-clock and in CPU microseconds. */

@@ -18,10 +18,12 @@ import type {
 } from "../../src/testing/model-server/protocol.js";
 import { FINAL_OUTPUT, TOOL_TURNS, TURN_USAGE, TURNS, toolCall } from "./scenario.js";
 
-/** A fetch that answers the soak script in-process, and how many requests it served. */
+/** A fetch that answers the soak script in-process, how many requests it served and their bytes. */
 export interface InProcessFetch {
   readonly fetch: typeof fetch;
   requests(): number;
+  /** Characters of request body received so far. */
+  requestBytes(): number;
 }
 
 function replyCall(call: { id: string; name: string; arguments: unknown }): ReplyCall {
@@ -58,10 +60,12 @@ export function inProcessFetch(protocol: ModelProtocol): InProcessFetch {
   const codec = codecFor(protocol);
   const bodies: (string | undefined)[] = new Array(TURNS).fill(undefined);
   let served = 0;
+  let received = 0;
   const headers = { "content-type": "application/json", [codec.requestIdHeader]: "req_soak" };
   const fetchImpl = async (_url: string | URL | Request, init?: RequestInit): Promise<Response> => {
     init?.signal?.throwIfAborted();
     const t = served++ % TURNS;
+    received += typeof init?.body === "string" ? init.body.length : 0;
     let body = bodies[t];
     if (body === undefined) {
       // Encoded once from the first request of each turn: the Responses API echoes request fields.
@@ -79,5 +83,5 @@ export function inProcessFetch(protocol: ModelProtocol): InProcessFetch {
     }
     return new Response(body, { status: 200, headers });
   };
-  return { fetch: fetchImpl as typeof fetch, requests: () => served };
+  return { fetch: fetchImpl as typeof fetch, requests: () => served, requestBytes: () => received };
 }
