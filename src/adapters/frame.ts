@@ -271,11 +271,11 @@ export class EvaluationFrame<Output> implements AsyncDisposable {
   }
 
   /**
-   * Aborts the evaluation's signal; present when something can abort it (a caller's signal, a
-   * deadline, or `abortable: true`). For an SDK that wants an `AbortController`: the signal is
-   * then this evaluation's alone.
+   * The controller of the evaluation's signal, for an SDK that wants an `AbortController`; undefined
+   * when nothing can abort the evaluation (no caller's signal, no deadline, not `abortable`).
+   * Taking it keeps the signal with this evaluation for good: it is never handed on.
    */
-  get controller(): AbortController | undefined {
+  takeController(): AbortController | undefined {
     return this.cancellation?.evaluation.pin();
   }
 

@@ -100,7 +100,7 @@ describe("openEvaluation", () => {
   it("keeps the signal with its evaluation once its controller was handed out", async () => {
     const { session, prompt } = setup();
     const first = openEvaluation(prompt, { session }, { ...settings, abortable: true });
-    const controller = first.controller;
+    const controller = first.takeController();
     await first[Symbol.asyncDispose]();
     await using second = openEvaluation(prompt, { session }, { ...settings, abortable: true });
     expect(second.signal).not.toBe(controller?.signal);
@@ -122,7 +122,7 @@ describe("openEvaluation", () => {
     const { session, prompt } = setup();
     {
       await using frame = openEvaluation(prompt, { session }, settings);
-      expect(frame.controller).toBeUndefined();
+      expect(frame.takeController()).toBeUndefined();
       frame.signal.addEventListener("abort", () => {});
       expect(getEventListeners(frame.signal, "abort")).toHaveLength(0);
       expect(frame.toolContext.signal).toBe(frame.signal);

@@ -180,7 +180,7 @@ export class ClaudeAgentSDKAdapter implements ProviderAdapter {
       dirs,
       env: this.childEnv(dirs.home, dirs.tmp),
       hostEnv: process.env,
-      controller: frame.controller ?? new AbortController(),
+      controller: frame.takeController() ?? new AbortController(),
       budgetUsdLeft: usdLeft(frame.tracker),
       rendered: rendered as RenderedPrompt<unknown>,
       mcp: winkMcpServer(rendered, frame.toolContext, control.fail),
