@@ -217,10 +217,18 @@ function describe(f: SoakFigures): string[] {
   ];
 }
 
-/** The request bytes per evaluation of the adapter and of the loop, when there is an SDK client. */
+/**
+ * The request bytes per evaluation of the adapter and of the loop, when there is an SDK client,
+ * with a warning when they differ by more than 1 %: the loops copy the adapter's words (see
+ * `bench/soak/baselines.ts`), and a change to those words would make the comparison unfair.
+ */
 function bytes(f: SoakFigures): string {
   const sent = f.requestBytes;
-  return sent ? `; request bodies per evaluation: adapter ${sent.adapter}, loop ${sent.loop} characters` : "";
+  if (!sent) return "";
+  const apart = round2((Math.abs(sent.adapter - sent.loop) / sent.loop) * 100);
+  const warning =
+    apart > 1 ? ` (${apart} % apart: align the loop's request with the adapter's before judging)` : "";
+  return `; request bodies per evaluation: adapter ${sent.adapter}, loop ${sent.loop} characters${warning}`;
 }
 
 /** `added` as a percentage of `base`, in CPU time. */
